@@ -1,0 +1,21 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Scope } from '@flowsmith/contracts';
+
+export const ACCESS_METADATA = 'flowsmith:access';
+
+/**
+ * Who may call a route. Every route of the gateway declares one; the gateway refuses to boot
+ * with a route that does not.
+ * - `scope`: the scope a key must hold.
+ * - `anonymous`: callers without a key are let in and limited per IP in this bucket.
+ * - `ai`: the route also spends the per-key AI bucket.
+ * - `ignoreKey`: the route treats every caller as anonymous (public embeds).
+ * - `operations`: health and metrics: no auth, no rate limit.
+ */
+export type AccessPolicy =
+  | { scope: Scope; anonymous?: 'anonymous' | 'embed'; ai?: boolean }
+  | { public: true; anonymous: 'anonymous' | 'embed'; ignoreKey?: boolean }
+  | { operations: true };
+
+export const Access = (policy: AccessPolicy) => SetMetadata(ACCESS_METADATA, policy);
+export const RequireScope = (scope: Scope, extra: { ai?: boolean } = {}) => Access({ scope, ...extra });

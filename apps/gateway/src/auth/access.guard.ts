@@ -1,0 +1,106 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../common/api-error';
+import { GatewayConfig } from '../common/gateway-config';
+import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
+import type { Actor } from './actor';
+import { ApiKeyAuthenticator } from './api-key-authenticator';
+import { Bucket, RateLimiter } from './rate-limiter';
+
+/**
+ * Authentication, rate limiting and the scope check of every route, in that order, in one pass:
+ * who is calling, may they call now, may they call this. The rate limit counts requests that then
+ * fail the scope check, as GitHub's does.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly limiter: RateLimiter,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const policy = this.reflector.get<AccessPolicy | undefined>(ACCESS_METADATA, context.getHandler());
+    if (!policy) throw new Error(`Route ${context.getClass().name}.${context.getHandler().name} declares no access policy`);
+    if ('operations' in policy) return true;
+
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const actor = await this.identify(request, policy);
+    await this.limit(actor, policy, reply);
+    if (actor.kind === 'api_key' && 'scope' in policy && !actor.scopes.has(policy.scope)) {
+      throw new ApiError('insufficient_scope', `This key is missing the required scope: ${policy.scope}.`);
+    }
+    request.actor = actor;
+    return true;
+  }
+
+  private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true }>): Promise<Actor> {
+    const header = request.headers.authorization;
+    const ignoreKey = 'ignoreKey' in policy && policy.ignoreKey;
+    if (header && !ignoreKey) {
+      const key = await this.authenticator.authenticate(header);
+      return {
+        kind: 'api_key',
+        keyId: key.id,
+        userId: key.userId,
+        organizationId: key.organizationId,
+        ownerId: key.ownerId,
+        plan: key.plan,
+        scopes: key.scopes,
+        ip: request.ip,
+      };
+    }
+    if (!policy.anonymous) {
+      throw new ApiError('not_authenticated', "No API key provided. Send 'Authorization: Bearer <api key>'.", { anonymousHint: true });
+    }
+    return { kind: 'anonymous', ip: request.ip };
+  }
+
+  private async limit(actor: Actor, policy: Exclude<AccessPolicy, { operations: true }>, reply: FastifyReply): Promise<void> {
+    const env = this.config.env;
+    const windowMs = env.RATE_LIMIT_WINDOW_SECONDS * 1000;
+    const buckets: Bucket[] = [];
+    if (actor.kind === 'api_key') {
+      buckets.push({ key: `rl:{${actor.keyId}}:all`, limit: env.RATE_LIMIT_PER_KEY });
+      if ('ai' in policy && policy.ai) buckets.push({ key: `rl:{${actor.keyId}}:ai`, limit: env.RATE_LIMIT_AI_PER_KEY });
+    } else if (policy.anonymous === 'embed') {
+      buckets.push({ key: `rl:{ip:${actor.ip}}:embed`, limit: env.RATE_LIMIT_EMBED });
+    } else {
+      buckets.push({ key: `rl:{ip:${actor.ip}}:anon`, limit: env.RATE_LIMIT_ANONYMOUS });
+    }
+
+    const decision = await this.limiter.consume(buckets, windowMs, actor.kind === 'api_key' ? actor.keyId : undefined);
+    if (decision.kind === 'revoked') {
+      if (actor.kind === 'api_key') this.authenticator.evict(actor.keyId);
+      throw new ApiError('invalid_api_key', 'This API key has been revoked.');
+    }
+    if (decision.kind === 'denied') {
+      const reset = Math.max(1, Math.ceil(decision.resetMs / 1000));
+      this.headers(reply, decision.limit, 0, reset);
+      throw new ApiError('rate_limited', `Too many requests: the limit is ${decision.limit} per ${env.RATE_LIMIT_WINDOW_SECONDS} seconds. Retry after ${reset} seconds.`, {
+        headers: { 'Retry-After': String(reset) },
+        anonymousHint: actor.kind === 'anonymous',
+        rateLimit: {
+          limit: decision.limit,
+          window_seconds: env.RATE_LIMIT_WINDOW_SECONDS,
+          used: decision.used,
+          resets_at: new Date(Date.now() + decision.resetMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      });
+    }
+    // With two buckets, report the one closest to running out.
+    const tightest = decision.buckets.reduce((a, b) => (b.limit - b.used < a.limit - a.used ? b : a));
+    this.headers(reply, tightest.limit, Math.max(0, tightest.limit - tightest.used), Math.max(1, Math.ceil(tightest.resetMs / 1000)));
+  }
+
+  private headers(reply: FastifyReply, limit: number, remaining: number, resetSeconds: number): void {
+    reply.header('RateLimit-Limit', String(limit));
+    reply.header('RateLimit-Remaining', String(remaining));
+    reply.header('RateLimit-Reset', String(resetSeconds));
+  }
+}

@@ -1,0 +1,16 @@
+import type { GatewayEnv } from '@flowsmith/config';
+import { parsePlanTable } from '@flowsmith/config';
+import type { PlanLimits, PlanName } from '@flowsmith/contracts';
+
+/** The gateway's validated environment, with the derived values computed once. */
+export class GatewayConfig {
+  readonly plans: Record<PlanName, PlanLimits>;
+  readonly hints: { sign_up_url: string; docs_url: string };
+
+  constructor(readonly env: GatewayEnv) {
+    const plans = parsePlanTable(env.PLANS);
+    if (typeof plans === 'string') throw new Error(`PLANS ${plans}`); // unreachable: validated at load
+    this.plans = plans;
+    this.hints = { sign_up_url: env.SIGN_UP_URL, docs_url: env.DOCS_URL };
+  }
+}

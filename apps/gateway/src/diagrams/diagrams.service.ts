@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { detectDiagramType } from '@flowsmith/contracts';
+import { DiagramChanges, DiagramsRepository, FoldersRepository } from '@flowsmith/database';
+import { notFound } from '../common/api-error';
+import { listResponse, pageQuery } from '../common/pagination';
+import type { KeyActor } from '../auth/actor';
+import { CreateDiagramDto, ListDiagramsQueryDto, UpdateDiagramDto } from './diagram.dto';
+import { presentDiagram } from './diagram.presenter';
+
+@Injectable()
+export class DiagramsService {
+  constructor(
+    private readonly diagrams: DiagramsRepository,
+    private readonly folders: FoldersRepository,
+  ) {}
+
+  async create(actor: KeyActor, body: CreateDiagramDto) {
+    const folderId = body.folder_id ?? null;
+    if (folderId) await this.visibleFolder(actor, folderId);
+    const format = body.source_format ?? 'mermaid';
+    const diagram = await this.diagrams.create({
+      ownerId: actor.ownerId,
+      organizationId: actor.organizationId,
+      createdBy: actor.userId,
+      folderId,
+      name: body.name,
+      source: body.source,
+      sourceFormat: format,
+      diagramType: detectDiagramType(body.source, format),
+    });
+    return presentDiagram(diagram);
+  }
+
+  async list(actor: KeyActor, query: ListDiagramsQueryDto) {
+    const page = pageQuery('diagrams', query);
+    if (query.folder_id) await this.visibleFolder(actor, query.folder_id);
+    const rows = await this.diagrams.list(actor.ownerId, { folderId: query.folder_id }, page);
+    return listResponse('diagrams', rows, page.limit, presentDiagram);
+  }
+
+  async get(actor: KeyActor, id: string) {
+    const diagram = await this.diagrams.findVisible(id, actor.ownerId);
+    if (!diagram) throw notFound('Diagram');
+    return presentDiagram(diagram);
+  }
+
+  async update(actor: KeyActor, id: string, body: UpdateDiagramDto) {
+    const current = await this.diagrams.findVisible(id, actor.ownerId);
+    if (!current) throw notFound('Diagram');
+    if (body.folder_id) await this.visibleFolder(actor, body.folder_id);
+    const changes: DiagramChanges = {};
+    if (body.name !== undefined) changes.name = body.name;
+    if (body.folder_id !== undefined) changes.folderId = body.folder_id;
+    if (body.source !== undefined || body.source_format !== undefined) {
+      changes.source = body.source ?? current.source;
+      changes.sourceFormat = body.source_format ?? current.sourceFormat;
+      changes.diagramType = detectDiagramType(changes.source, changes.sourceFormat);
+    }
+    const updated = await this.diagrams.update(id, actor.ownerId, changes);
+    if (!updated) throw notFound('Diagram');
+    return presentDiagram(updated);
+  }
+
+  async delete(actor: KeyActor, id: string) {
+    if (!(await this.diagrams.delete(id, actor.ownerId))) throw notFound('Diagram');
+    return { object: 'diagram' as const, id, deleted: true };
+  }
+
+  private async visibleFolder(actor: KeyActor, folderId: string) {
+    const folder = await this.folders.findVisible(folderId, actor.ownerId);
+    if (!folder) throw notFound('Folder', 'folder_id');
+    return folder;
+  }
+}

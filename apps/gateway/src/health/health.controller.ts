@@ -1,0 +1,69 @@
+import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import { WORKER_KINDS } from '@flowsmith/contracts';
+import { PrismaService } from '@flowsmith/database';
+import { liveWorkers } from '@flowsmith/queue';
+import { Access } from '../auth/access.decorator';
+import { GatewayConfig } from '../common/gateway-config';
+import { REDIS_COMMANDS } from '../redis.providers';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref()),
+  ]);
+}
+
+/** Outside /api, auth and rate limits (API.md). */
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly prisma: PrismaService,
+    @Inject(REDIS_COMMANDS) private readonly redis: Redis,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  @Get('healthz')
+  @Access({ operations: true })
+  @HttpCode(200)
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  /** Ready when Postgres and Redis answer and at least one worker of each kind is alive. */
+  @Get('readyz')
+  @Access({ operations: true })
+  async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
+    const checks: Record<string, string> = {};
+    const workers: Record<string, number> = {};
+    const attempt = async (name: string, check: () => Promise<void>) => {
+      try {
+        await withTimeout(check());
+        checks[name] = 'ok';
+      } catch (error) {
+        checks[name] = (error as Error).message || 'failed';
+      }
+    };
+    await Promise.all([
+      attempt('database', () => this.prisma.ping()),
+      attempt('redis', async () => {
+        await this.redis.ping();
+        for (const kind of WORKER_KINDS) {
+          workers[kind] = await liveWorkers(this.redis, this.config.env.REDIS_PREFIX, kind, this.config.env.WORKER_HEARTBEAT_SECONDS);
+        }
+      }),
+    ]);
+    if (checks.redis === 'ok') {
+      for (const kind of WORKER_KINDS) {
+        const required = this.config.env.READY_REQUIRES_WORKERS;
+        checks[`${kind}_workers`] = workers[kind] > 0 || !required ? 'ok' : 'no live worker';
+      }
+    }
+    const ready = Object.values(checks).every((state) => state === 'ok');
+    if (!ready) reply.status(503).header('Retry-After', '5');
+    return { status: ready ? 'ok' : 'unavailable', checks, workers };
+  }
+}

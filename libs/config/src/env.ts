@@ -1,0 +1,126 @@
+import { Expose } from 'class-transformer';
+import {
+  IsBoolean, IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, registerDecorator, ValidationArguments,
+} from 'class-validator';
+import { parsePlanTable } from './plans';
+import { ToBool, ToInt } from './transforms';
+
+function IsPlanTable() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isPlanTable',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (value: unknown) => value === undefined || typeof parsePlanTable(String(value)) !== 'string',
+        defaultMessage: (args: ValidationArguments) => `PLANS ${parsePlanTable(String(args.value))}`,
+      },
+    });
+}
+
+/** What every process needs: Redis and logging. */
+export class BaseEnv {
+  @Expose() @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Expose() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: string = 'info';
+
+  @Expose() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true }, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL',
+  })
+  REDIS_URL: string = 'redis://127.0.0.1:6379';
+
+  /** Every Redis key and BullMQ queue of this deployment lives under it. */
+  @Expose() @Matches(/^[A-Za-z0-9:_{}-]{1,64}$/, { message: 'REDIS_PREFIX may hold letters, digits, : _ - { } (1-64)' })
+  REDIS_PREFIX: string = 'fs:';
+
+  /** Seconds between a worker's heartbeats; readiness treats a worker silent for 3 beats as gone. */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(60)
+  WORKER_HEARTBEAT_SECONDS: number = 5;
+}
+
+// A mixin constructor must accept any arguments (TypeScript requires `any[]` here).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Constructor<T = object> = new (...args: any[]) => T;
+
+/** Adds Postgres to an env schema, for the processes that use the database. */
+export function WithDatabase<TBase extends Constructor<BaseEnv>>(Base: TBase) {
+  class DatabaseEnv extends Base {
+    @Expose() @IsUrl({ protocols: ['postgres', 'postgresql'], require_tld: false, require_protocol: true }, {
+      message: 'DATABASE_URL must be a postgresql:// URL',
+    })
+    DATABASE_URL!: string;
+
+    @Expose() @ToInt() @IsInt() @Min(1) @Max(200)
+    DATABASE_POOL_SIZE: number = 10;
+
+  }
+  return DatabaseEnv;
+}
+
+export class GatewayEnv extends WithDatabase(BaseEnv) {
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  @Expose() @IsString()
+  HOST: string = '0.0.0.0';
+
+  /** The prefix of newly minted secrets: `fs_live_` in production, `fs_test_` for a test environment. */
+  @Expose() @IsIn(['fs_live_', 'fs_test_'])
+  API_KEY_PREFIX: 'fs_live_' | 'fs_test_' = 'fs_live_';
+
+  /** How many proxies in front of the gateway to trust for X-Forwarded-For. 0 trusts none. */
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(10)
+  TRUST_PROXY_HOPS: number = 0;
+
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(3600)
+  RATE_LIMIT_WINDOW_SECONDS: number = 60;
+
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RATE_LIMIT_PER_KEY: number = 120;
+
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RATE_LIMIT_AI_PER_KEY: number = 30;
+
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RATE_LIMIT_ANONYMOUS: number = 20;
+
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RATE_LIMIT_EMBED: number = 300;
+
+  /** How long a gateway may serve a key from memory; revocation is checked in Redis on every request regardless. */
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(3600)
+  KEY_CACHE_TTL_SECONDS: number = 60;
+
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(720)
+  IDEMPOTENCY_TTL_HOURS: number = 24;
+
+  /** JSON overrides of API.md's plan table. */
+  @Expose() @IsOptional() @IsPlanTable()
+  PLANS?: string;
+
+  @Expose() @IsUrl({ require_tld: false })
+  SIGN_UP_URL: string = 'https://flowsmith.dev/sign-up';
+
+  @Expose() @IsUrl({ require_tld: false })
+  DOCS_URL: string = 'https://flowsmith.dev/docs';
+
+  /** /readyz demands a live worker of each kind; turn off for a gateway deployed before its workers. */
+  @Expose() @ToBool() @IsBoolean()
+  READY_REQUIRES_WORKERS: boolean = true;
+}
+
+export class WorkerEnv extends BaseEnv {
+  /** Jobs one worker process runs at once. */
+  @Expose() @ToInt() @IsOptional() @IsInt() @Min(1) @Max(64)
+  WORKER_CONCURRENCY?: number;
+
+  /** A small HTTP listener for /healthz and /readyz (orchestrator probes). 0 turns it off. */
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(65535)
+  HEALTH_PORT: number = 0;
+}
+
+export class RenderWorkerEnv extends WorkerEnv {}
+
+export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {}

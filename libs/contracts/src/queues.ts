@@ -1,0 +1,34 @@
+/**
+ * Queue names. These strings are Redis key names in production: never rename one without a
+ * migration plan that drains the old queue first.
+ */
+export enum QueueName {
+  Render = 'render',
+  Generation = 'generation',
+}
+
+/** Worker kinds as they announce themselves (heartbeats, readiness). One per queue. */
+export const WORKER_KINDS = [QueueName.Render, QueueName.Generation] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
+
+/**
+ * Typed jobs per queue, keyed by job name. Processors arrive with the rendering and generation
+ * issues; a worker refuses to start when a job name declared here has no handler.
+ */
+export interface RenderJobs {}
+export interface GenerationJobs {}
+
+export interface QueueJobs {
+  [QueueName.Render]: RenderJobs;
+  [QueueName.Generation]: GenerationJobs;
+}
+
+export type JobName<Q extends QueueName> = Extract<keyof QueueJobs[Q], string>;
+export type JobData<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][N] extends { data: infer D } ? D : never;
+export type JobResult<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][N] extends { result: infer R } ? R : never;
+
+/** The job names each queue's worker must handle, checked at worker start-up. */
+export const DECLARED_JOB_NAMES: { [Q in QueueName]: readonly JobName<Q>[] } = {
+  [QueueName.Render]: [],
+  [QueueName.Generation]: [],
+};

@@ -1,0 +1,41 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { PrismaService } from './prisma.service';
+import { AccountsRepository } from './repositories/accounts.repository';
+import { ApiKeysRepository } from './repositories/api-keys.repository';
+import { DiagramsRepository } from './repositories/diagrams.repository';
+import { FoldersRepository } from './repositories/folders.repository';
+import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { UsageRepository } from './repositories/usage.repository';
+
+const REPOSITORIES = [
+  AccountsRepository,
+  ApiKeysRepository,
+  DiagramsRepository,
+  FoldersRepository,
+  IdempotencyRepository,
+  UsageRepository,
+];
+
+export interface DatabaseOptions {
+  databaseUrl: string;
+  poolSize?: number;
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: PrismaService, useFactory: () => new PrismaService(options.databaseUrl, options.poolSize) },
+        ...REPOSITORIES.map((repository) => ({
+          provide: repository,
+          useFactory: (prisma: PrismaService) => new repository(prisma),
+          inject: [PrismaService],
+        })),
+      ],
+      exports: [PrismaService, ...REPOSITORIES],
+    };
+  }
+}

@@ -1,0 +1,11 @@
+export * from './database.module';
+export * from './database-url';
+export * from './keyset';
+export * from './prisma.service';
+export * from './repositories/accounts.repository';
+export * from './repositories/api-keys.repository';
+export * from './repositories/diagrams.repository';
+export * from './repositories/folders.repository';
+export * from './repositories/idempotency.repository';
+export * from './repositories/usage.repository';
+export type { ApiKey, Diagram, Folder, Organization, User } from './generated/prisma/client';

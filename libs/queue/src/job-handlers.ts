@@ -1,0 +1,20 @@
+import { Job, UnrecoverableError } from 'bullmq';
+import { DECLARED_JOB_NAMES, JobData, JobName, JobResult, QueueName } from '@flowsmith/contracts';
+
+/** One handler per job name of a queue, typed by the contracts. */
+export type JobHandlers<Q extends QueueName> = {
+  [N in JobName<Q>]: (job: Job<JobData<Q, N>, JobResult<Q, N>, N>) => Promise<JobResult<Q, N>>;
+};
+
+/** Refuses to start a worker that would leave a declared job name without a handler. */
+export function assertHandlersComplete<Q extends QueueName>(queue: Q, handlers: Partial<JobHandlers<Q>>): void {
+  const missing = DECLARED_JOB_NAMES[queue].filter((name) => typeof (handlers as Record<string, unknown>)[name] !== 'function');
+  if (missing.length) throw new Error(`The ${queue} worker has no handler for job(s): ${missing.join(', ')}`);
+}
+
+/** Routes a job to its handler. A job nobody handles can never succeed: it fails without retries. */
+export async function dispatchJob<Q extends QueueName>(queue: Q, handlers: Partial<JobHandlers<Q>>, job: Job): Promise<unknown> {
+  const handler = (handlers as Record<string, ((job: Job) => Promise<unknown>) | undefined>)[job.name];
+  if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
+  return handler(job);
+}

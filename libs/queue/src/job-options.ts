@@ -1,0 +1,27 @@
+import type { DefaultJobOptions } from 'bullmq';
+import { QueueName } from '@flowsmith/contracts';
+
+/**
+ * Every queue's job defaults in one place. Failed and completed jobs are kept by count so Redis
+ * memory stays bounded; attempts and backoff are what a job gets unless its producer says otherwise.
+ */
+export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
+  [QueueName.Render]: {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 200 },
+    removeOnComplete: { count: 1000, age: 3600 },
+    removeOnFail: { count: 5000, age: 24 * 3600 },
+  },
+  [QueueName.Generation]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+    removeOnComplete: { count: 1000, age: 24 * 3600 },
+    removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+  },
+};
+
+/** Worker settings per queue: how long a job may run before its lock lapses and it counts as stalled. */
+export const WORKER_LOCK_DURATION_MS: Record<QueueName, number> = {
+  [QueueName.Render]: 30_000,
+  [QueueName.Generation]: 120_000,
+};

@@ -1,0 +1,48 @@
+import type { Redis } from 'ioredis';
+import type { WorkerKind } from '@flowsmith/contracts';
+
+/**
+ * Workers announce themselves in a sorted set per kind, scored by their last heartbeat, so any
+ * gateway can tell how many of each kind are alive without asking them.
+ */
+export function workerRegistryKey(redisPrefix: string, kind: WorkerKind): string {
+  return `${redisPrefix}workers:${kind}`;
+}
+
+export class WorkerHeartbeat {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly redisPrefix: string,
+    private readonly kind: WorkerKind,
+    readonly workerId: string,
+    private readonly intervalSeconds: number,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat().catch(() => undefined), this.intervalSeconds * 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.redis.zrem(workerRegistryKey(this.redisPrefix, this.kind), this.workerId).catch(() => undefined);
+  }
+
+  private async beat(): Promise<void> {
+    const key = workerRegistryKey(this.redisPrefix, this.kind);
+    const now = Date.now();
+    await this.redis
+      .multi()
+      .zadd(key, now, this.workerId)
+      .zremrangebyscore(key, 0, now - 3 * this.intervalSeconds * 1000)
+      .exec();
+  }
+}
+
+/** How many workers of a kind beat within the last three intervals. */
+export async function liveWorkers(redis: Redis, redisPrefix: string, kind: WorkerKind, intervalSeconds: number): Promise<number> {
+  return redis.zcount(workerRegistryKey(redisPrefix, kind), Date.now() - 3 * intervalSeconds * 1000, '+inf');
+}

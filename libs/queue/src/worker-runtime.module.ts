@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { WorkerEnv } from '@flowsmith/config';
+import { QueueName, WorkerKind } from '@flowsmith/contracts';
+import { DEFAULT_JOB_OPTIONS } from './job-options';
+import { bullPrefix, createRedis } from './redis';
+import { WorkerHeartbeat } from './worker-registry';
+
+export const WORKER_ENV = Symbol('WORKER_ENV');
+export const WORKER_KIND = Symbol('WORKER_KIND');
+export const WORKER_REDIS = Symbol('WORKER_REDIS');
+
+/** Announces the worker in Redis while it runs, and withdraws it on shutdown. */
+@Injectable()
+export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(WorkerPresence.name);
+  readonly heartbeat: WorkerHeartbeat;
+
+  constructor(
+    @Inject(WORKER_REDIS) readonly redis: Redis,
+    @Inject(WORKER_ENV) env: WorkerEnv,
+    @Inject(WORKER_KIND) readonly kind: WorkerKind,
+  ) {
+    const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.heartbeat = new WorkerHeartbeat(redis, env.REDIS_PREFIX, kind, id, env.WORKER_HEARTBEAT_SECONDS);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.heartbeat.start();
+    this.logger.log(`${this.kind} worker ${this.heartbeat.workerId} is up`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.heartbeat.stop();
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * What every worker process shares: the BullMQ connection and prefix, its own queue registered
+ * with the defaults of job-options.ts, and its presence in the worker registry.
+ */
+@Module({})
+export class WorkerRuntimeModule {
+  static forRoot(kind: WorkerKind & QueueName, env: WorkerEnv): DynamicModule {
+    return {
+      module: WorkerRuntimeModule,
+      global: true,
+      imports: [
+        BullModule.forRoot({
+          connection: { url: env.REDIS_URL, maxRetriesPerRequest: null } as never,
+          prefix: bullPrefix(env.REDIS_PREFIX),
+        }),
+        BullModule.registerQueue({ name: kind, defaultJobOptions: DEFAULT_JOB_OPTIONS[kind] }),
+      ],
+      providers: [
+        { provide: WORKER_ENV, useValue: env },
+        { provide: WORKER_KIND, useValue: kind },
+        { provide: WORKER_REDIS, useFactory: () => createRedis(env.REDIS_URL, 'queue') },
+        WorkerPresence,
+      ],
+      exports: [BullModule, WORKER_ENV, WORKER_KIND, WORKER_REDIS, WorkerPresence],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './envelope';
+export * from './factories';
+export * from './gateway-harness';
+export * from './http-client';
+export * from './test-run';

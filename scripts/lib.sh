@@ -1,0 +1,56 @@
+# Shared by up.sh, test.sh and key.sh. Idempotent steps that bring a fresh Debian/Ubuntu machine
+# to what Flowsmith needs, and say what they did.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PUPPETEER_SKIP_DOWNLOAD=1 NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
+log() { printf '\033[1;34m›\033[0m %s\n' "$*" >&2; }
+
+# System packages that are missing, from apt. Quiet when everything is there.
+ensure_apt() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || { log "missing system packages: ${missing[*]} (install them; no apt-get here)"; return 1; }
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing system packages: ${missing[*]}"
+  $sudo apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# npm packages, when node_modules is missing or older than the lockfile.
+ensure_npm() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing npm packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+}
+
+load_env() {
+  [ -f .env ] || { cp .env.example .env; log "created .env from .env.example"; }
+  set -a; # shellcheck disable=SC1091
+  . ./.env; set +a
+}
+
+# Postgres and Redis: reach them, or start the local ones.
+ensure_services() {
+  if ! node scripts/check-services.mjs postgres >/dev/null 2>&1; then
+    if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+      log "starting PostgreSQL"
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >&2 || true
+    fi
+  fi
+  if ! node scripts/check-services.mjs redis >/dev/null 2>&1; then
+    if command -v redis-server >/dev/null; then
+      log "starting Redis"
+      redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
+    fi
+  fi
+  node scripts/check-services.mjs postgres redis --wait 20 >&2
+}
+
+build() {
+  log "building"
+  npx prisma generate >/dev/null
+  npx swc apps libs -d dist --config-file .swcrc --ignore '**/*.spec.ts' --ignore '**/*.e2e-spec.ts' --quiet >&2
+}
