@@ -20,6 +20,7 @@ import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { REDIS_COMMANDS, redisProviders } from './redis.providers';
 import { UsageController } from './usage/usage.controller';
+import { MeController } from './me/me.controller';
 
 /** Deletes idempotency records past their 24 h, hourly. Any instance may do it; it is idempotent. */
 @Injectable()
@@ -49,7 +50,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [DiscoveryModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
-      controllers: [HealthController, DiagramsController, FoldersController, KeysController, UsageController],
+      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,

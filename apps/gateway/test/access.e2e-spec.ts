@@ -27,7 +27,7 @@ describe('authentication and scopes', () => {
       expect({ route: `${route.method} ${route.path}`, access: route.access }).toEqual({ route: `${route.method} ${route.path}`, access: expect.any(Object) });
       if (route.path.startsWith('/api/')) {
         const access = route.access as Record<string, unknown>;
-        expect(typeof access.scope === 'string' || access.public === true).toBe(true);
+        expect(typeof access.scope === 'string' || access.public === true || access.anyKey === true).toBe(true);
       }
     }
   });
@@ -49,12 +49,20 @@ describe('authentication and scopes', () => {
   });
 
   it('answers 401 not_authenticated with WWW-Authenticate on every keyed route called without a key', async () => {
-    for (const route of routes().filter((r) => r.access && 'scope' in r.access && !('anonymous' in r.access && r.access.anonymous))) {
+    const keyed = routes().filter((r) => r.access && ('scope' in r.access || 'anyKey' in r.access) && !('anonymous' in r.access && r.access.anonymous));
+    expect(keyed.map((r) => r.path)).toContain('/api/v1/me');
+    for (const route of keyed) {
       const response = await client.request(route.method, concrete(route.path));
       expectError(response, { status: 401, type: 'authentication_error', code: 'not_authenticated' });
       expect(response.headers.get('www-authenticate')).toBe('Bearer');
       expect(response.body.error.hints).toEqual({ sign_up_url: expect.any(String), docs_url: expect.any(String) });
     }
+  });
+
+  it('tells a key about itself on GET /v1/me, whatever its scopes', async () => {
+    const key = await createTestKey({ scopes: ['usage:read'], plan: 'pro' });
+    const response = await client.get('/api/v1/me', { key: key.secret });
+    expect(response.body).toEqual({ object: 'api_key_identity', key_id: key.id, user_id: key.userId, organization_id: null, plan: 'pro', scopes: ['usage:read'] });
   });
 
   it.each([

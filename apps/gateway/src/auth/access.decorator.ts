@@ -10,10 +10,12 @@ export const ACCESS_METADATA = 'flowsmith:access';
  * - `anonymous`: callers without a key are let in and limited per IP in this bucket.
  * - `ai`: the route also spends the per-key AI bucket.
  * - `ignoreKey`: the route treats every caller as anonymous (public embeds).
+ * - `anyKey`: any valid key, whatever its scopes (a key may always learn about itself).
  * - `operations`: health and metrics: no auth, no rate limit.
  */
 export type AccessPolicy =
   | { scope: Scope; anonymous?: 'anonymous' | 'embed'; ai?: boolean }
+  | { anyKey: true }
   | { public: true; anonymous: 'anonymous' | 'embed'; ignoreKey?: boolean }
   | { operations: true };
 

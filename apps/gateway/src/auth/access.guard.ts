@@ -55,7 +55,7 @@ export class AccessGuard implements CanActivate {
         ip: request.ip,
       };
     }
-    if (!policy.anonymous) {
+    if (!('anonymous' in policy) || !policy.anonymous) {
       throw new ApiError('not_authenticated', "No API key provided. Send 'Authorization: Bearer <api key>'.", { anonymousHint: true });
     }
     return { kind: 'anonymous', ip: request.ip };
@@ -68,7 +68,7 @@ export class AccessGuard implements CanActivate {
     if (actor.kind === 'api_key') {
       buckets.push({ key: `rl:{${actor.keyId}}:all`, limit: env.RATE_LIMIT_PER_KEY });
       if ('ai' in policy && policy.ai) buckets.push({ key: `rl:{${actor.keyId}}:ai`, limit: env.RATE_LIMIT_AI_PER_KEY });
-    } else if (policy.anonymous === 'embed') {
+    } else if ('anonymous' in policy && policy.anonymous === 'embed') {
       buckets.push({ key: `rl:{ip:${actor.ip}}:embed`, limit: env.RATE_LIMIT_EMBED });
     } else {
       buckets.push({ key: `rl:{ip:${actor.ip}}:anon`, limit: env.RATE_LIMIT_ANONYMOUS });

@@ -26,8 +26,13 @@ export class ApiKeysRepository {
     });
   }
 
-  findVisible(id: string, ownerId: string) {
-    return this.prisma.apiKey.findFirst({ where: { id, ownerId } });
+  /**
+   * The row if `ownerId` may see it. By primary key alone, then the owner checked here: Prisma
+   * batches concurrent findUnique calls into one query, several times faster than findFirst.
+   */
+  async findVisible(id: string, ownerId: string) {
+    const row = await this.prisma.apiKey.findUnique({ where: { id } });
+    return row && row.ownerId === ownerId ? row : null;
   }
 
   list(ownerId: string, page: PageQuery) {

@@ -22,8 +22,13 @@ export class DiagramsRepository {
     return this.prisma.diagram.create({ data: diagram });
   }
 
-  findVisible(id: string, ownerId: string) {
-    return this.prisma.diagram.findFirst({ where: { id, ownerId } });
+  /**
+   * The row if `ownerId` may see it. By primary key alone, then the owner checked here: Prisma
+   * batches concurrent findUnique calls into one query, several times faster than findFirst.
+   */
+  async findVisible(id: string, ownerId: string) {
+    const row = await this.prisma.diagram.findUnique({ where: { id } });
+    return row && row.ownerId === ownerId ? row : null;
   }
 
   list(ownerId: string, filter: { folderId?: string | null }, page: PageQuery) {

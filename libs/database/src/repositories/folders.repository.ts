@@ -19,8 +19,13 @@ export class FoldersRepository {
     return this.prisma.folder.create({ data: folder });
   }
 
-  findVisible(id: string, ownerId: string) {
-    return this.prisma.folder.findFirst({ where: { id, ownerId } });
+  /**
+   * The row if `ownerId` may see it. By primary key alone, then the owner checked here: Prisma
+   * batches concurrent findUnique calls into one query, several times faster than findFirst.
+   */
+  async findVisible(id: string, ownerId: string) {
+    const row = await this.prisma.folder.findUnique({ where: { id } });
+    return row && row.ownerId === ownerId ? row : null;
   }
 
   list(ownerId: string, filter: { parentId?: string | null }, page: PageQuery) {

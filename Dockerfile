@@ -1,0 +1,21 @@
+# One image for every Flowsmith app; docker-compose.yml picks the command per service.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV PUPPETEER_SKIP_DOWNLOAD=1 NX_DAEMON=false NX_NO_CLOUD=true
+COPY package.json package-lock.json ./
+# Install scripts stay off: none of our dependencies needs one, and some would download binaries.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production PUPPETEER_SKIP_DOWNLOAD=1
+RUN groupadd --system flowsmith && useradd --system --gid flowsmith --home /app flowsmith
+COPY --from=build /app/package.json /app/package-lock.json /app/prisma.config.ts ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/prisma ./prisma
+COPY --from=build /app/dist ./dist
+USER flowsmith
+EXPOSE 3000
+CMD ["node", "dist/apps/gateway/src/main.js"]
