@@ -32,21 +32,22 @@ load_env() {
   . ./.env; set +a
 }
 
-# Postgres and Redis: reach them, or start the local ones.
+# Postgres and Redis: reach them as DATABASE_URL and REDIS_URL say; if they do not answer, install
+# (when missing) and start the local ones. A remote database is used as it is.
 ensure_services() {
   if ! node scripts/check-services.mjs postgres >/dev/null 2>&1; then
-    if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    command -v pg_ctlcluster >/dev/null || ensure_apt postgresql
+    if [ -d /etc/postgresql ]; then
       log "starting PostgreSQL"
       pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >&2 || true
     fi
   fi
   if ! node scripts/check-services.mjs redis >/dev/null 2>&1; then
-    if command -v redis-server >/dev/null; then
-      log "starting Redis"
-      redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
-    fi
+    command -v redis-server >/dev/null || ensure_apt redis-server
+    log "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
   fi
-  node scripts/check-services.mjs postgres redis --wait 20 >&2
+  node scripts/check-services.mjs postgres redis --wait 30 >&2
 }
 
 build() {

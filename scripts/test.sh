@@ -2,7 +2,6 @@
 # npm test: install what is missing, then run every check and test suite against the machine's real
 # Postgres and Redis (each run in its own schema and Redis prefix).
 source "$(dirname "$0")/lib.sh"
-ensure_apt postgresql redis-server
 ensure_npm
 [ -f .env ] || cp .env.example .env
 load_env

@@ -16,7 +16,6 @@ if $all_alive; then
   exit 0
 fi
 
-ensure_apt postgresql redis-server
 ensure_npm
 load_env
 ensure_services
@@ -32,11 +31,16 @@ for app in "${APPS[@]}"; do
 done
 
 PORT=${PORT:-3000}
-for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-  sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$PORT/readyz" >&2 && echo >&2 || { log "the gateway is not ready; see $RUN/logs/"; exit 1; }
+node -e '
+  const url = `http://127.0.0.1:${process.argv[1]}/readyz`;
+  const deadline = Date.now() + 30000;
+  (async () => {
+    for (;;) {
+      try { const r = await fetch(url); if (r.ok) { console.error(await r.text()); return; } } catch {}
+      if (Date.now() > deadline) { console.error("the gateway is not ready; see .run/logs/"); process.exit(1); }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();' "$PORT"
 
 if [ "$(node scripts/count-keys.mjs)" = "0" ]; then
   secret=$(node dist/apps/gateway/src/key-command.js create --name "first key" | tail -1)

@@ -6,6 +6,7 @@
 //   1. GET /api/v1/diagrams/{id}  auth + scope + rate limit + a Postgres read
 //   2. GET /api/v1/me             auth + rate limit only: the gateway's own overhead
 // The per-key limit is raised so that every request takes the full rate-limit path and passes.
+// BENCH_DURATION, BENCH_CONNECTIONS, BENCH_ROUTES and BENCH_PROFILE adjust a run.
 // Writes bench/gateway/results.json and prints a Markdown table for bench/RESULTS.md.
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -48,7 +49,9 @@ execFileSync(resolve(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], {
 const secret = execFileSync('node', [resolve(ROOT, 'dist/apps/gateway/src/key-command.js'), 'create', '--name', 'bench'], { cwd: ROOT, env })
   .toString().trim().split('\n').pop();
 
-const gateway = spawn('node', [resolve(ROOT, 'dist/apps/gateway/src/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
+// BENCH_PROFILE=DIR writes the gateway's V8 CPU profile there (summarise it with profile-summary.mjs).
+const nodeFlags = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const gateway = spawn('node', [...nodeFlags, resolve(ROOT, 'dist/apps/gateway/src/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${PORT}`;
 for (let i = 0; ; i++) {
   try { if ((await fetch(`${url}/healthz`)).ok) break; } catch { /* not yet */ }
@@ -74,11 +77,14 @@ function run(title, path) {
 
 // Warm up (JIT, key cache, connection pools), then measure.
 await run('warm-up', '/api/v1/me');
-const results = [
-  await run('GET /api/v1/diagrams/{id} (auth, scope, rate limit, Postgres)', `/api/v1/diagrams/${created.id}`),
-  await run('GET /api/v1/me (auth and rate limit only)', '/api/v1/me'),
-];
+// BENCH_ROUTES=diagram or =me measures one route only (e.g. for a profile of one).
+const only = process.env.BENCH_ROUTES;
+const results = [];
+if (!only || only === 'diagram') results.push(await run('GET /api/v1/diagrams/{id} (auth, scope, rate limit, Postgres)', `/api/v1/diagrams/${created.id}`));
+if (!only || only === 'me') results.push(await run('GET /api/v1/me (auth and rate limit only)', '/api/v1/me'));
+const exited = new Promise((r) => gateway.once('exit', r));
 gateway.kill('SIGTERM');
+await exited;
 await admin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`, dbName);
 
 const meta = { date: new Date().toISOString(), cpus: (await import('node:os')).cpus().length, node: process.version, connections: CONNECTIONS, duration_s: DURATION };

@@ -10,10 +10,12 @@ export function newRequestId(): string {
 }
 
 /**
- * Builds the gateway: Fastify underneath (for throughput), a request id on every response, the
- * error envelope even for failures that happen before Nest sees the request (bad JSON, big bodies).
+ * Fastify underneath (for throughput), a request id on every response, JSON-only bodies of at most
+ * 1 MB, and the client's address taken through TRUST_PROXY_HOPS proxies and no more.
+ * Failures before Nest sees a request (bad JSON, big bodies) still reach the envelope filter
+ * through Nest's Fastify error handler.
  */
-export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
+export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
     trustProxy: env.TRUST_PROXY_HOPS > 0 ? env.TRUST_PROXY_HOPS : false,
@@ -29,14 +31,21 @@ export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplica
     reply.header('X-Request-Id', request.id);
     done();
   });
+  return adapter;
+}
 
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env), adapter, {
-    logger: env.LOG_LEVEL === 'silent' ? false : ['log', 'warn', 'error'],
-    bufferLogs: false,
-  });
+/** Everything but /healthz, /readyz and /metrics lives under /api (API.md). */
+export function configureGateway(app: NestFastifyApplication): NestFastifyApplication {
   app.setGlobalPrefix('api', { exclude: ['healthz', 'readyz', 'metrics'] });
   app.enableShutdownHooks();
+  return app;
+}
 
+export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env), createGatewayAdapter(env), {
+    logger: env.LOG_LEVEL === 'silent' ? false : ['log', 'warn', 'error'],
+  });
+  configureGateway(app);
   await app.init();
   return app;
 }

@@ -75,6 +75,18 @@ describe('Idempotency-Key', () => {
     expect(response.body.name).toBe('Theirs');
   });
 
+  it('never stores a new key\'s secret: a replay returns the same key with secret null', async () => {
+    const headers = { 'idempotency-key': 'new-key-1' };
+    const first = await client.post('/api/v1/keys', { name: 'ci', scopes: ['diagrams:read'] }, { headers });
+    expect(first.body.secret).toMatch(/^fs_test_/);
+    const replay = await client.post('/api/v1/keys', { name: 'ci', scopes: ['diagrams:read'] }, { headers });
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual({ ...first.body, secret: null });
+    const record = await testPrisma().idempotencyRecord.findFirst({ where: { key: 'new-key-1' } });
+    expect(Buffer.from(record!.responseBody!).toString()).not.toContain(first.body.secret);
+    expect(await testPrisma().apiKey.count({ where: { ownerId, name: 'ci' } })).toBe(1);
+  });
+
   it('stores the record in Postgres with a 24 h expiry', async () => {
     const record = await testPrisma().idempotencyRecord.findFirst({ where: { scope: `owner:${ownerId}`, key: 'create-onboarding-1' } });
     expect(record?.statusCode).toBe(201);

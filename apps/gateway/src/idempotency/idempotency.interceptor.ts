@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { IdempotencyRepository } from '@flowsmith/database';
@@ -29,11 +30,14 @@ function canonical(value: unknown): string {
  * that fails is forgotten, so the client can retry it with the same key. Keys are scoped to the
  * owner (all of its API keys) or, for anonymous callers, to the IP.
  */
+export const IDEMPOTENCY_REDACT = 'flowsmith:idempotency-redact';
+
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly records: IdempotencyRepository,
     private readonly config: GatewayConfig,
+    private readonly reflector: Reflector,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -77,7 +81,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
                 for (const [name, v] of Object.entries(reply.getHeaders())) {
                   if (REPLAYED_HEADERS.test(name) && v !== undefined) headers[name] = String(v);
                 }
-                const body = Buffer.from(JSON.stringify(value ?? null), 'utf8');
+                const redact = this.reflector.get<string[] | undefined>(IDEMPOTENCY_REDACT, context.getHandler()) ?? [];
+                const stored = redact.length && value && typeof value === 'object' ? { ...value, ...Object.fromEntries(redact.map((field) => [field, null])) } : value;
+                const body = Buffer.from(JSON.stringify(stored ?? null), 'utf8');
                 await this.records.complete(claim.id, { statusCode: reply.statusCode, headers, body });
                 return value;
               }),
@@ -92,5 +98,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** Marks a POST whose effect must happen once per Idempotency-Key. */
-export const Idempotent = () => UseInterceptors(IdempotencyInterceptor);
+/**
+ * Marks a POST whose effect must happen once per Idempotency-Key. `redact` names response fields
+ * that must never be stored (a new key's secret): a replay carries them as null.
+ */
+export const Idempotent = (options: { redact?: string[] } = {}) =>
+  applyDecorators(SetMetadata(IDEMPOTENCY_REDACT, options.redact ?? []), UseInterceptors(IdempotencyInterceptor));

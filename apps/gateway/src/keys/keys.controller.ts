@@ -14,7 +14,8 @@ export class KeysController {
 
   @Post()
   @RequireScope('keys:write')
-  @Idempotent()
+  // The secret is shown once: it is never stored, so a replay returns the key with `secret: null`.
+  @Idempotent({ redact: ['secret'] })
   create(@CurrentKey() actor: KeyActor, @Body() body: CreateKeyDto) {
     return this.keys.create(actor, body);
   }
