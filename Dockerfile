@@ -4,7 +4,8 @@ WORKDIR /app
 ENV PUPPETEER_SKIP_DOWNLOAD=1 NX_DAEMON=false NX_NO_CLOUD=true
 COPY package.json package-lock.json ./
 # Install scripts stay off: none of our dependencies needs one, and some would download binaries.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# `npm install` rather than `npm ci`: see ensure_npm in scripts/lib.sh (platform packages).
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 

@@ -18,11 +18,16 @@ ensure_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# npm packages, when node_modules is missing or older than the lockfile.
+# npm packages, when node_modules is missing or was installed from another lockfile.
+# `npm install`, not `npm ci`: the lockfile can only list the platform packages (SWC, Nx, ...) that
+# the registry here serves, and `npm ci` refuses a lockfile without every platform's; `npm install`
+# installs exactly the locked versions and skips the optional ones it cannot fetch.
 ensure_npm() {
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing npm packages (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error >&2
+  local stamp; stamp=$(cat package.json package-lock.json | sha256sum | cut -c1-16)
+  if [ ! -d node_modules ] || [ "$(cat node_modules/.flowsmith-install 2>/dev/null)" != "$stamp" ]; then
+    log "installing npm packages"
+    npm install --no-audit --no-fund --loglevel=error >&2
+    echo "$stamp" > node_modules/.flowsmith-install
   fi
 }
 
