@@ -21,6 +21,12 @@ import { KeysService } from './keys/keys.service';
 import { REDIS_COMMANDS, redisProviders } from './redis.providers';
 import { UsageController } from './usage/usage.controller';
 import { MeController } from './me/me.controller';
+import { RenderClient } from './rendering/render-client.service';
+import { renderQueueProviders, RenderQueueLifecycle } from './rendering/render-queue.providers';
+import { RenderingController } from './rendering/rendering.controller';
+import { SharesController } from './shares/shares.controller';
+import { SharesService } from './shares/shares.service';
+import { ExportQuota } from './usage/export-quota.service';
 
 /** Deletes idempotency records past their 24 h, hourly. Any instance may do it; it is idempotent. */
 @Injectable()
@@ -50,7 +56,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [DiscoveryModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
-      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController],
+      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,
@@ -63,6 +69,11 @@ export class GatewayModule {
         DiagramsService,
         FoldersService,
         KeysService,
+        ...renderQueueProviders,
+        RenderQueueLifecycle,
+        RenderClient,
+        ExportQuota,
+        SharesService,
         ErrorEnvelopeFilter,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useExisting: ErrorEnvelopeFilter },

@@ -1,16 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { WorkerEnv } from '@flowsmith/config';
+import type { RenderWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
 import { WorkerRuntimeModule } from '@flowsmith/queue';
+import { RenderJobsService } from './render-jobs.service';
 import { RenderProcessor } from './render.processor';
 
 @Module({})
 export class RenderWorkerModule {
-  static forRoot(env: WorkerEnv): DynamicModule {
+  static forRoot(env: RenderWorkerEnv): DynamicModule {
     return {
       module: RenderWorkerModule,
       imports: [WorkerRuntimeModule.forRoot(QueueName.Render, env)],
-      providers: [RenderProcessor],
+      providers: [RenderJobsService, RenderProcessor],
     };
   }
 }

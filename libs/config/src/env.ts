@@ -20,6 +20,10 @@ function IsPlanTable() {
 
 /** What every process needs: Redis and logging. */
 export class BaseEnv {
+  /** The shared render cache's bound, in MB (gateways read it, render workers fill it). */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(1_000_000)
+  RENDER_CACHE_MAX_MB: number = 256;
+
   @Expose() @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
@@ -121,6 +125,25 @@ export class WorkerEnv extends BaseEnv {
   HEALTH_PORT: number = 0;
 }
 
-export class RenderWorkerEnv extends WorkerEnv {}
+export class RenderWorkerEnv extends WorkerEnv {
+  /** Debian's Chromium; puppeteer never downloads one. */
+  @Expose() @IsString()
+  CHROMIUM_PATH: string = '/usr/bin/chromium';
+
+  /** Warm browser pages, i.e. renders at once per worker; default one per core. */
+  @Expose() @ToInt() @IsOptional() @IsInt() @Min(1) @Max(64)
+  RENDER_PAGES?: number;
+
+  /** A page is replaced after this many renders, the browser after RENDER_MAX_PER_BROWSER. */
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RENDER_MAX_PER_PAGE: number = 500;
+
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RENDER_MAX_PER_BROWSER: number = 5000;
+
+  /** One render's time limit inside the worker; the gateway's budget is 10 s in all. */
+  @Expose() @ToInt() @IsInt() @Min(100) @Max(60_000)
+  RENDER_TIMEOUT_MS: number = 8000;
+}
 
 export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {}

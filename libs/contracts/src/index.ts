@@ -1,5 +1,7 @@
 export * from './errors';
 export * from './plans';
 export * from './queues';
+export * from './rendering';
 export * from './scopes';
 export * from './sources';
+export * from './themes';

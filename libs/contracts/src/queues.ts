@@ -1,3 +1,5 @@
+import type { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } from './rendering';
+
 /**
  * Queue names. These strings are Redis key names in production: never rename one without a
  * migration plan that drains the old queue first.
@@ -12,10 +14,15 @@ export const WORKER_KINDS = [QueueName.Render, QueueName.Generation] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 /**
- * Typed jobs per queue, keyed by job name. Processors arrive with the rendering and generation
- * issues; a worker refuses to start when a job name declared here has no handler.
+ * Typed jobs per queue, keyed by job name. A worker refuses to start when a job name declared
+ * here has no handler.
  */
-export interface RenderJobs {}
+export interface RenderJobs {
+  /** Render a source to SVG or PNG into the render cache. */
+  render: { data: RenderJobData; result: RenderJobResult };
+  /** Parse a source and detect its diagram type. */
+  parse: { data: ParseJobData; result: ParseJobResult };
+}
 export interface GenerationJobs {}
 
 export interface QueueJobs {
@@ -29,6 +36,6 @@ export type JobResult<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][
 
 /** The job names each queue's worker must handle, checked at worker start-up. */
 export const DECLARED_JOB_NAMES: { [Q in QueueName]: readonly JobName<Q>[] } = {
-  [QueueName.Render]: [],
+  [QueueName.Render]: ['render', 'parse'],
   [QueueName.Generation]: [],
 };

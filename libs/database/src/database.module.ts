@@ -5,6 +5,7 @@ import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { DiagramsRepository } from './repositories/diagrams.repository';
 import { FoldersRepository } from './repositories/folders.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
+import { SharesRepository } from './repositories/shares.repository';
 import { UsageRepository } from './repositories/usage.repository';
 
 const REPOSITORIES = [
@@ -13,6 +14,7 @@ const REPOSITORIES = [
   DiagramsRepository,
   FoldersRepository,
   IdempotencyRepository,
+  SharesRepository,
   UsageRepository,
 ];
 

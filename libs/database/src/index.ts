@@ -7,5 +7,6 @@ export * from './repositories/api-keys.repository';
 export * from './repositories/diagrams.repository';
 export * from './repositories/folders.repository';
 export * from './repositories/idempotency.repository';
+export * from './repositories/shares.repository';
 export * from './repositories/usage.repository';
-export type { ApiKey, Diagram, Folder, Organization, User } from './generated/prisma/client';
+export type { ApiKey, Diagram, Folder, Organization, Share, User } from './generated/prisma/client';

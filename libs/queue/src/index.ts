@@ -5,3 +5,4 @@ export * from './redis';
 export * from './worker-registry';
 export * from './worker-bootstrap';
 export * from './worker-runtime.module';
+export * from './render-cache';

@@ -6,11 +6,14 @@ import { QueueName } from '@flowsmith/contracts';
  * memory stays bounded; attempts and backoff are what a job gets unless its producer says otherwise.
  */
 export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
+  // Render output lives in the render cache; a job's result is a few fields, kept a minute so a
+  // waiter that arrives late still reads it. Job ids are content addresses, which dedupes renders
+  // in flight; a failed job is dropped at once so it cannot answer a later request.
   [QueueName.Render]: {
     attempts: 3,
     backoff: { type: 'exponential', delay: 200 },
-    removeOnComplete: { count: 1000, age: 3600 },
-    removeOnFail: { count: 5000, age: 24 * 3600 },
+    removeOnComplete: { age: 60, count: 10_000 },
+    removeOnFail: true,
   },
   [QueueName.Generation]: {
     attempts: 5,
@@ -22,6 +25,6 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
 
 /** Worker settings per queue: how long a job may run before its lock lapses and it counts as stalled. */
 export const WORKER_LOCK_DURATION_MS: Record<QueueName, number> = {
-  [QueueName.Render]: 30_000,
+  [QueueName.Render]: 15_000,
   [QueueName.Generation]: 120_000,
 };

@@ -1,8 +1,13 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { RequireScope } from '../auth/access.decorator';
 import type { KeyActor } from '../auth/actor';
 import { CurrentKey } from '../auth/current-actor.decorator';
+import { GatewayConfig } from '../common/gateway-config';
 import { ResourceIdPipe } from '../common/resource-id.pipe';
+import { etagOf, matchesEtag, RenderClient } from '../rendering/render-client.service';
+import { clampScale } from '../rendering/render-options';
+import { ImageQueryDto } from '../rendering/rendering.dto';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { CreateDiagramDto, ListDiagramsQueryDto, UpdateDiagramDto } from './diagram.dto';
 import { DiagramsService } from './diagrams.service';
@@ -11,7 +16,11 @@ const DiagramId = () => Param('id', new ResourceIdPipe('Diagram'));
 
 @Controller('v1/diagrams')
 export class DiagramsController {
-  constructor(private readonly diagrams: DiagramsService) {}
+  constructor(
+    private readonly diagrams: DiagramsService,
+    private readonly renders: RenderClient,
+    private readonly config: GatewayConfig,
+  ) {}
 
   @Post()
   @RequireScope('diagrams:write')
@@ -30,6 +39,30 @@ export class DiagramsController {
   @RequireScope('diagrams:read')
   get(@CurrentKey() actor: KeyActor, @DiagramId() id: string) {
     return this.diagrams.get(actor, id);
+  }
+
+  /** The rendered image: bytes, ETag, and 304 on If-None-Match; the scale is clamped to the plan. */
+  @Get(':id/image')
+  @RequireScope('diagrams:read')
+  async image(
+    @CurrentKey() actor: KeyActor,
+    @DiagramId() id: string,
+    @Query() query: ImageQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const format = query.format ?? 'png';
+    const { scale, clamped } = format === 'png' ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const input = await this.diagrams.image(actor, id, { theme: query.theme ?? 'light', format, scale });
+    const etag = etagOf(this.renders.cacheKey(input));
+    reply.header('ETag', etag).header('Cache-Control', 'private, no-cache').header('X-Scale', String(scale)).header('X-Scale-Clamped', String(clamped));
+    if (matchesEtag(ifNoneMatch, etag)) {
+      reply.status(304);
+      return '';
+    }
+    const image = await this.renders.render(input);
+    reply.header('Content-Type', image.contentType).header('X-Diagram-Type', image.diagramType).header('X-Content-Type-Options', 'nosniff');
+    return image.data;
   }
 
   @Patch(':id')

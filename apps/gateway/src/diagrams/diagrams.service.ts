@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { detectDiagramType } from '@flowsmith/contracts';
+import { ENGINE_VERSIONS, OutputFormat, Scale, SourceFormat, ThemeId } from '@flowsmith/contracts';
 import { DiagramChanges, DiagramsRepository, FoldersRepository } from '@flowsmith/database';
 import { notFound } from '../common/api-error';
 import { listResponse, pageQuery } from '../common/pagination';
 import type { KeyActor } from '../auth/actor';
+import { RenderClient } from '../rendering/render-client.service';
 import { CreateDiagramDto, ListDiagramsQueryDto, UpdateDiagramDto } from './diagram.dto';
 import { presentDiagram } from './diagram.presenter';
 
@@ -12,12 +13,23 @@ export class DiagramsService {
   constructor(
     private readonly diagrams: DiagramsRepository,
     private readonly folders: FoldersRepository,
+    private readonly renders: RenderClient,
   ) {}
+
+  /**
+   * A source is parsed on write by the render worker (400 parse_failed if it does not parse),
+   * which also names its diagram type. Formats without an engine yet are stored as given.
+   */
+  private async diagramType(source: string, format: SourceFormat): Promise<string | null> {
+    if (ENGINE_VERSIONS[format] === 'unavailable') return null;
+    return this.renders.parse(source, format);
+  }
 
   async create(actor: KeyActor, body: CreateDiagramDto) {
     const folderId = body.folder_id ?? null;
     if (folderId) await this.visibleFolder(actor, folderId);
     const format = body.source_format ?? 'mermaid';
+    const diagramType = await this.diagramType(body.source, format);
     const diagram = await this.diagrams.create({
       ownerId: actor.ownerId,
       organizationId: actor.organizationId,
@@ -26,7 +38,7 @@ export class DiagramsService {
       name: body.name,
       source: body.source,
       sourceFormat: format,
-      diagramType: detectDiagramType(body.source, format),
+      diagramType,
     });
     return presentDiagram(diagram);
   }
@@ -54,7 +66,7 @@ export class DiagramsService {
     if (body.source !== undefined || body.source_format !== undefined) {
       changes.source = body.source ?? current.source;
       changes.sourceFormat = body.source_format ?? current.sourceFormat;
-      changes.diagramType = detectDiagramType(changes.source, changes.sourceFormat);
+      changes.diagramType = await this.diagramType(changes.source, changes.sourceFormat);
     }
     const updated = await this.diagrams.update(id, actor.ownerId, changes);
     if (!updated) throw notFound('Diagram');
@@ -64,6 +76,13 @@ export class DiagramsService {
   async delete(actor: KeyActor, id: string) {
     if (!(await this.diagrams.delete(id, actor.ownerId))) throw notFound('Diagram');
     return { object: 'diagram' as const, id, deleted: true };
+  }
+
+  /** The stored diagram rendered; never spends quota (API.md). */
+  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale }) {
+    const diagram = await this.diagrams.findVisible(id, actor.ownerId);
+    if (!diagram) throw notFound('Diagram');
+    return { source: diagram.source, sourceFormat: diagram.sourceFormat, ...input, watermark: false };
   }
 
   private async visibleFolder(actor: KeyActor, folderId: string) {

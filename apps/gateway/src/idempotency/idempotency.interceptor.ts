@@ -8,7 +8,7 @@ import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 
 /** Response headers worth replaying: what tells the client where and when, not per-request ones. */
-const REPLAYED_HEADERS = /^(location|retry-after|content-disposition|x-(?!request-id).*)$/i;
+const REPLAYED_HEADERS = /^(location|retry-after|content-type|content-disposition|x-(?!request-id).*)$/i;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same request. */
@@ -72,7 +72,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
             const stored = claim.response;
             for (const [name, value] of Object.entries(stored.headers)) reply.header(name, value);
             reply.header('Idempotent-Replayed', 'true').status(stored.statusCode);
-            return of(JSON.parse(stored.body.toString('utf8')) as unknown);
+            // A handler that set its own content type answered with bytes (an exported file).
+            const binary = stored.headers['content-type'] && !stored.headers['content-type'].startsWith('application/json');
+            return of(binary ? stored.body : (JSON.parse(stored.body.toString('utf8')) as unknown));
           }
           case 'started':
             return next.handle().pipe(
@@ -83,7 +85,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
                 }
                 const redact = this.reflector.get<string[] | undefined>(IDEMPOTENCY_REDACT, context.getHandler()) ?? [];
                 const stored = redact.length && value && typeof value === 'object' ? { ...value, ...Object.fromEntries(redact.map((field) => [field, null])) } : value;
-                const body = Buffer.from(JSON.stringify(stored ?? null), 'utf8');
+                const body = Buffer.isBuffer(value) ? value : Buffer.from(JSON.stringify(stored ?? null), 'utf8');
                 await this.records.complete(claim.id, { statusCode: reply.statusCode, headers, body });
                 return value;
               }),

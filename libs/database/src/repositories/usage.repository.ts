@@ -18,6 +18,27 @@ export class UsageRepository {
     return { exportsUsed: row?.exportsUsed ?? 0, aiUsed: row?.aiUsed ?? 0, aiReserved: row?.aiReserved ?? 0 };
   }
 
+  /**
+   * Spends one export if the month's bucket allows (`limit` null: unlimited), atomically: the
+   * conditional upsert is one statement, so concurrent spends never pass the limit.
+   * Returns the new count, or null when the bucket is spent.
+   */
+  async spendExport(ownerId: string, period: string, limit: number | null): Promise<number | null> {
+    if (limit !== null && limit <= 0) return null;
+    const rows = await this.prisma.$queryRaw<Array<{ exports_used: number }>>`
+      INSERT INTO usage_counters (owner_id, period, exports_used, updated_at)
+      VALUES (${ownerId}::uuid, ${period}, 1, now())
+      ON CONFLICT (owner_id, period) DO UPDATE
+        SET exports_used = usage_counters.exports_used + 1, updated_at = now()
+        WHERE ${limit}::int IS NULL OR usage_counters.exports_used < ${limit}::int
+      RETURNING exports_used`;
+    return rows[0]?.exports_used ?? null;
+  }
+
+  async refundExport(ownerId: string, period: string): Promise<void> {
+    await this.prisma.usageCounter.updateMany({ where: { ownerId, period, exportsUsed: { gt: 0 } }, data: { exportsUsed: { decrement: 1 } } });
+  }
+
   activeShares(ownerId: string): Promise<number> {
     return this.prisma.share.count({ where: { ownerId, revokedAt: null } });
   }

@@ -1,0 +1,139 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
+import { Access } from '../auth/access.decorator';
+import type { Actor } from '../auth/actor';
+import { CurrentActor } from '../auth/current-actor.decorator';
+import { ApiError } from '../common/api-error';
+import { GatewayConfig } from '../common/gateway-config';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
+import { ExportQuota } from '../usage/export-quota.service';
+import { matchesEtag, RenderClient } from './render-client.service';
+import { clampScale, exportFilename } from './render-options';
+import { BeautifyDto, EmbedQueryDto, ExportDto, ExportQueryDto } from './rendering.dto';
+
+/** The public routes send CORS headers; nothing else does (API.md). */
+function publicHeaders(reply: FastifyReply): void {
+  reply.header('Access-Control-Allow-Origin', '*');
+}
+
+@Controller('v1')
+export class RenderingController {
+  constructor(
+    private readonly renders: RenderClient,
+    private readonly quota: ExportQuota,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  @Get('themes')
+  @Access({ public: true, anonymous: 'anonymous' })
+  themes(@Res({ passthrough: true }) reply: FastifyReply) {
+    publicHeaders(reply);
+    reply.header('Cache-Control', 'public, max-age=300');
+    return { object: 'list', data: THEMES.map((theme) => ({ object: 'theme', ...theme })), has_more: false, next_cursor: null };
+  }
+
+  /** Renders to SVG and returns it in JSON. Not metered; anonymous output is watermarked. */
+  @Post('beautify')
+  @HttpCode(200)
+  @Access({ scope: 'render:write', anonymous: 'anonymous' })
+  async beautify(@CurrentActor() actor: Actor, @Body() body: BeautifyDto) {
+    const theme = body.theme ?? 'modern';
+    const watermarked = actor.kind === 'anonymous';
+    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked }, 'source');
+    return {
+      object: 'render' as const,
+      diagram_type: image.diagramType,
+      svg: image.data.toString('utf8'),
+      meta: { theme, width: image.width, height: image.height, watermarked },
+      usage: await this.quota.peek(actor),
+    };
+  }
+
+  /** The file itself (or JSON with it in base64); spends one export. */
+  @Post('export')
+  @HttpCode(200)
+  @Access({ scope: 'export:write', anonymous: 'anonymous' })
+  @Idempotent()
+  async export(
+    @CurrentActor() actor: Actor,
+    @Body() body: ExportDto,
+    @Query() query: ExportQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const format = body.format ?? 'svg';
+    const theme = body.theme ?? 'modern';
+    const { scale, clamped } = format === 'png' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const watermark = actor.kind === 'anonymous';
+    const allowance = await this.quota.spend(actor);
+    let image;
+    try {
+      image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark }, 'source');
+    } catch (error) {
+      await allowance.refund();
+      throw error;
+    }
+    const filename = exportFilename(body.source, image.diagramType, format, query.filename ?? body.filename);
+    const headers: Record<string, string> = {
+      'X-Diagram-Type': image.diagramType,
+      'X-Theme': theme,
+      'X-Watermark': String(watermark),
+      'X-Scale': String(scale),
+      'X-Scale-Clamped': String(clamped),
+      'X-Quota-Plan': allowance.plan,
+      'X-Quota-Used': String(allowance.used),
+      'X-Quota-Limit': allowance.limit === null ? 'unlimited' : String(allowance.limit),
+      'X-Quota-Resets-At': allowance.resetsAt ?? '',
+    };
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    if (query.response === 'json' || (accept ?? '').split(',').some((type) => type.trim().startsWith('application/json'))) {
+      return {
+        object: 'export' as const,
+        filename,
+        content_type: image.contentType,
+        diagram_type: image.diagramType,
+        theme,
+        format,
+        scale,
+        scale_clamped: clamped,
+        watermarked: watermark,
+        width: image.width,
+        height: image.height,
+        data: image.data.toString('base64'),
+        quota: { plan: allowance.plan, used: allowance.used, limit: allowance.limit, resets_at: allowance.resetsAt },
+      };
+    }
+    reply.header('Content-Type', image.contentType).header('Content-Disposition', `attachment; filename="${filename}"`).header('X-Content-Type-Options', 'nosniff');
+    return image.data;
+  }
+
+  /**
+   * The embed: `<img src=".../beautify.svg?source=...">`. Mermaid only, always watermarked, keys
+   * ignored; a source that fails still answers 200 with an SVG that shows the error.
+   */
+  @Get('beautify.svg')
+  @Access({ public: true, anonymous: 'embed', ignoreKey: true })
+  async embed(@Query() query: EmbedQueryDto, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+    publicHeaders(reply);
+    const decoded = Buffer.from(query.source.replace(/\s/g, ''), 'base64');
+    if (decoded.length > MAX_EMBED_SOURCE_BYTES) {
+      throw new ApiError('source_too_large', `The embedded source is ${decoded.length} bytes decoded; at most ${MAX_EMBED_SOURCE_BYTES}.`, { param: 'source' });
+    }
+    const source = decoded.toString('utf8');
+    if (!source.trim() || source.includes('\uFFFD')) {
+      throw new ApiError('invalid_parameter', 'source must be base64url (or base64) of UTF-8 Mermaid source.', { param: 'source' });
+    }
+    const input = { source, sourceFormat: 'mermaid' as const, theme: query.theme ?? 'modern', format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true };
+    reply.header('Cache-Control', 'public, max-age=3600, s-maxage=86400');
+    const etag = `"${this.renders.cacheKey(input).slice(0, 40)}"`;
+    reply.header('ETag', etag);
+    if (matchesEtag(ifNoneMatch, etag)) {
+      reply.status(304);
+      return '';
+    }
+    const image = await this.renders.render(input, 'source');
+    reply.header('Content-Type', 'image/svg+xml; charset=utf-8').header('X-Content-Type-Options', 'nosniff');
+    return image.data;
+  }
+}

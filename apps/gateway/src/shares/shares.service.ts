@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ENGINE_VERSIONS, OutputFormat, RenderInput, ThemeId } from '@flowsmith/contracts';
+import { DiagramsRepository, Share, SharesRepository } from '@flowsmith/database';
+import type { KeyActor } from '../auth/actor';
+import { ApiError, notFound } from '../common/api-error';
+import { GatewayConfig } from '../common/gateway-config';
+import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagination';
+import { RenderClient } from '../rendering/render-client.service';
+import { CreateShareDto } from './share.dto';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+/** 22 base62 characters: about 131 bits, so share links cannot be guessed. */
+export const SHARE_ID_PATTERN = /^[0-9A-Za-z]{22}$/;
+
+function newShareId(): string {
+  let id = '';
+  while (id.length < 22) for (const byte of randomBytes(32)) if (byte < 248 && id.length < 22) id += BASE62[byte % 62];
+  return id;
+}
+
+export function presentShare(share: Share) {
+  return {
+    object: 'share' as const,
+    id: share.id,
+    url: `/api/v1/share/${share.id}.svg`,
+    png_url: `/api/v1/share/${share.id}.png`,
+    theme: share.theme,
+    diagram_id: share.diagramId,
+    created_at: timestamp(share.createdAt),
+  };
+}
+
+@Injectable()
+export class SharesService {
+  constructor(
+    private readonly shares: SharesRepository,
+    private readonly diagrams: DiagramsRepository,
+    private readonly renders: RenderClient,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  async create(actor: KeyActor, body: CreateShareDto) {
+    const hasDiagram = body.diagram_id !== undefined;
+    const hasSource = body.source !== undefined;
+    if (hasDiagram === hasSource) {
+      throw new ApiError(hasDiagram ? 'invalid_parameter' : 'missing_parameter', 'Send either diagram_id or source with source_format, not both.', {
+        param: hasDiagram ? 'source' : 'diagram_id',
+      });
+    }
+    if (hasDiagram && !(await this.diagrams.findVisible(body.diagram_id!, actor.ownerId))) throw notFound('Diagram', 'diagram_id');
+    if (hasSource) {
+      if (!body.source_format) throw new ApiError('missing_parameter', 'Missing required parameter: source_format.', { param: 'source_format' });
+      if (ENGINE_VERSIONS[body.source_format] !== 'unavailable') await this.renders.parse(body.source!, body.source_format);
+    }
+    const cap = this.config.plans[actor.plan].shares;
+    const share = await this.shares.createWithinCap(
+      {
+        id: newShareId(),
+        ownerId: actor.ownerId,
+        organizationId: actor.organizationId,
+        createdBy: actor.userId,
+        diagramId: body.diagram_id ?? null,
+        source: body.source ?? null,
+        sourceFormat: body.source_format ?? null,
+        theme: body.theme ?? 'light',
+      },
+      cap,
+    );
+    if (!share) throw new ApiError('quota_exhausted', `The ${actor.plan} plan allows ${cap} active shares. Revoke one (DELETE /v1/share/{id}) or upgrade.`);
+    return presentShare(share);
+  }
+
+  async list(actor: KeyActor, query: ListQueryDto) {
+    const page = pageQuery('shares', query);
+    return listResponse('shares', await this.shares.list(actor.ownerId, page), page.limit, presentShare);
+  }
+
+  async revoke(actor: KeyActor, id: string) {
+    if (!SHARE_ID_PATTERN.test(id) || !(await this.shares.revoke(id, actor.ownerId))) throw notFound('Share');
+    return { object: 'share' as const, id, deleted: true };
+  }
+
+  /** What a public share renders: the diagram as it is now, or the published source. Never watermarked. */
+  async renderInput(id: string, format: OutputFormat): Promise<RenderInput> {
+    const share = SHARE_ID_PATTERN.test(id) ? await this.shares.findActive(id) : null;
+    if (!share) throw notFound('Share');
+    let source = share.source;
+    let sourceFormat = share.sourceFormat;
+    if (share.diagramId) {
+      const diagram = await this.diagrams.findVisible(share.diagramId, share.ownerId);
+      if (!diagram) throw notFound('Share');
+      source = diagram.source;
+      sourceFormat = diagram.sourceFormat;
+    }
+    return { source: source!, sourceFormat: sourceFormat!, theme: share.theme as ThemeId, format, scale: 1, watermark: false };
+  }
+}

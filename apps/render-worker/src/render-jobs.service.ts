@@ -1,0 +1,52 @@
+import { availableParallelism } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { RenderWorkerEnv } from '@flowsmith/config';
+import { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } from '@flowsmith/contracts';
+import { RenderCache, WORKER_ENV, WORKER_REDIS } from '@flowsmith/queue';
+import { Renderer } from '@flowsmith/rendering';
+
+/** What the render queue's jobs do: render into the shared cache, or parse. */
+@Injectable()
+export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RenderJobsService.name);
+  readonly renderer: Renderer;
+  private readonly cache: RenderCache;
+
+  constructor(@Inject(WORKER_ENV) private readonly env: RenderWorkerEnv, @Inject(WORKER_REDIS) redis: Redis) {
+    this.renderer = new Renderer({
+      chromiumPath: env.CHROMIUM_PATH,
+      pages: this.concurrency,
+      maxRendersPerPage: env.RENDER_MAX_PER_PAGE,
+      maxRendersPerBrowser: env.RENDER_MAX_PER_BROWSER,
+      renderTimeoutMs: env.RENDER_TIMEOUT_MS,
+    });
+    this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
+  }
+
+  /** One page per core unless configured: that many jobs at once. */
+  get concurrency(): number {
+    return this.env.RENDER_PAGES ?? this.env.WORKER_CONCURRENCY ?? availableParallelism();
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.renderer.start();
+    this.logger.log(`Chromium up with ${this.concurrency} warm page(s)`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.renderer.close();
+  }
+
+  async render(data: RenderJobData): Promise<RenderJobResult> {
+    const outcome = await this.renderer.render(data, { fallback: data.fallback });
+    if (!outcome.ok) return outcome;
+    const { output } = outcome;
+    await this.cache.set(data.cacheKey, output);
+    return { ok: true, cacheKey: data.cacheKey, contentType: output.contentType, width: output.width, height: output.height, diagramType: output.diagramType, bytes: output.data.length };
+  }
+
+  parse(data: ParseJobData): Promise<ParseJobResult> {
+    return this.renderer.parse(data.source, data.sourceFormat);
+  }
+}

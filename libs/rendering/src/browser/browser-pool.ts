@@ -1,0 +1,256 @@
+import { Logger } from '@nestjs/common';
+import puppeteer, { Browser, Page } from 'puppeteer';
+
+/**
+ * Flags for Debian's Chromium in a container: headless, no sandbox (the worker is the sandbox, and
+ * the page can reach nothing), and none of Chromium's background networking, which floods a closed
+ * network with connections (RECIPES.md).
+ */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-default-apps',
+  '--disable-extensions',
+  '--no-first-run',
+  '--disable-quic',
+  '--mute-audio',
+  '--font-render-hinting=none',
+];
+
+export interface BrowserPoolOptions {
+  executablePath: string;
+  /** Warm pages, and so renders that can run at once. */
+  size: number;
+  /** A page is replaced after this many renders, to bound its memory. */
+  maxRendersPerPage: number;
+  /** The browser is relaunched after this many renders. */
+  maxRendersPerBrowser: number;
+  /** Prepares a fresh page (loads the engines' scripts). */
+  setup: (page: Page) => Promise<void>;
+}
+
+export class RenderTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`The render did not finish within ${ms} ms.`);
+    this.name = 'RenderTimeoutError';
+  }
+}
+
+interface Slot {
+  page: Page | null;
+  warming: Promise<Page> | null;
+  renders: number;
+  busy: boolean;
+}
+
+const CLOSE_TIMEOUT_MS = 3000;
+
+function within<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(onTimeout()), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One Chromium per worker process with a pool of warm pages. A page that throws or hangs is
+ * replaced; a browser that crashes or disconnects is relaunched, and the renders it held fail so
+ * that their jobs are retried. Pages and the browser are recycled after a number of renders.
+ */
+export class BrowserPool {
+  private readonly logger = new Logger(BrowserPool.name);
+  private browser: Browser | null = null;
+  private launching: Promise<void> | null = null;
+  private readonly slots: Slot[];
+  private readonly waiters: Array<() => void> = [];
+  private rendersSinceLaunch = 0;
+  private draining = false;
+  private closed = false;
+  /** Browser launches after the first: crashes, disconnects and recycling. */
+  restarts = 0;
+  renders = 0;
+
+  constructor(private readonly options: BrowserPoolOptions) {
+    this.slots = Array.from({ length: options.size }, () => ({ page: null, warming: null, renders: 0, busy: false }));
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  async start(): Promise<void> {
+    await this.launch();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const browser = this.browser;
+    this.browser = null;
+    await browser?.close().catch(() => undefined);
+  }
+
+  /** The browser's process id, for health checks and fault tests. */
+  browserPid(): number | undefined {
+    return this.browser?.process()?.pid;
+  }
+
+  /** Runs `work` on a warm page, within `timeoutMs`. A failure or timeout retires the page. */
+  async withPage<T>(work: (page: Page) => Promise<T>, timeoutMs: number): Promise<T> {
+    const slot = await this.acquire();
+    let broken = false;
+    try {
+      const page = await this.pageFor(slot);
+      return await within(work(page), timeoutMs, () => new RenderTimeoutError(timeoutMs));
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      this.release(slot, broken);
+    }
+  }
+
+  private async launch(): Promise<void> {
+    if (this.launching) return this.launching;
+    this.launching = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const browser = await puppeteer.launch({
+            executablePath: this.options.executablePath,
+            headless: true,
+            args: CHROMIUM_ARGS,
+            protocolTimeout: 30_000,
+            userDataDir: undefined,
+          });
+          browser.once('disconnected', () => this.onDisconnected(browser));
+          this.browser = browser;
+          this.rendersSinceLaunch = 0;
+          for (const slot of this.slots) this.warm(slot);
+          return;
+        } catch (error) {
+          if (this.closed || attempt >= 5) throw error;
+          this.logger.warn(`Chromium did not start (attempt ${attempt}): ${(error as Error).message}`);
+          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+        }
+      }
+    })().finally(() => {
+      this.launching = null;
+    });
+    return this.launching;
+  }
+
+  private onDisconnected(browser: Browser): void {
+    if (this.browser !== browser) return; // an old browser we closed on purpose
+    this.browser = null;
+    for (const slot of this.slots) {
+      slot.page = null;
+      slot.warming = null;
+      slot.renders = 0;
+    }
+    if (this.closed) return;
+    this.restarts++;
+    this.logger.warn('Chromium disconnected; relaunching');
+    void this.launch().catch((error: Error) => this.logger.error(`Chromium relaunch failed: ${error.message}`));
+  }
+
+  /** Starts preparing a page for a slot in the background, so the next render finds it warm. */
+  private warm(slot: Slot): void {
+    if (slot.page || slot.warming || !this.browser) return;
+    const browser = this.browser;
+    slot.warming = (async () => {
+      const page = await browser.newPage();
+      await page.setRequestInterception(true);
+      // The page may load nothing from anywhere: its scripts are injected inline.
+      page.on('request', (request) => void (request.url() === 'about:blank' ? request.continue() : request.abort('blockedbyclient')).catch(() => undefined));
+      await this.options.setup(page);
+      return page;
+    })();
+    slot.warming
+      .then((page) => {
+        if (this.browser === browser) slot.page = page;
+        else void page.close().catch(() => undefined);
+      })
+      .catch((error: Error) => this.logger.warn(`page setup failed: ${error.message}`))
+      .finally(() => {
+        slot.warming = null;
+      });
+  }
+
+  private async pageFor(slot: Slot): Promise<Page> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (this.launching) await this.launching;
+      if (!this.browser) await this.launch();
+      if (slot.page) return slot.page;
+      this.warm(slot);
+      if (slot.warming) await slot.warming.catch(() => undefined);
+      if (slot.page) return slot.page;
+    }
+    throw new Error('No browser page could be prepared');
+  }
+
+  private async acquire(): Promise<Slot> {
+    for (;;) {
+      if (this.closed) throw new Error('The browser pool is closed');
+      const slot = this.draining ? undefined : this.slots.find((s) => !s.busy);
+      if (slot) {
+        slot.busy = true;
+        return slot;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private release(slot: Slot, broken: boolean): void {
+    slot.renders++;
+    this.renders++;
+    this.rendersSinceLaunch++;
+    if (broken || slot.renders >= this.options.maxRendersPerPage) this.retire(slot);
+    slot.busy = false;
+    if (this.rendersSinceLaunch >= this.options.maxRendersPerBrowser && !this.draining) this.draining = true;
+    if (this.draining && this.slots.every((s) => !s.busy)) void this.recycleBrowser();
+    else this.waiters.shift()?.();
+  }
+
+  /** Closes a slot's page (killing its renderer if it hangs) and warms a new one. */
+  private retire(slot: Slot): void {
+    const page = slot.page;
+    slot.page = null;
+    slot.renders = 0;
+    if (page) {
+      within(page.close(), CLOSE_TIMEOUT_MS, () => new Error('page.close timed out'))
+        .catch(() => {
+          // A renderer stuck in a loop may not close: start the browser afresh.
+          this.logger.warn('a page would not close; relaunching Chromium');
+          if (this.browser) void this.browser.close().catch(() => undefined);
+        })
+        .finally(() => this.warm(slot));
+    } else {
+      this.warm(slot);
+    }
+  }
+
+  private async recycleBrowser(): Promise<void> {
+    const old = this.browser;
+    this.browser = null;
+    for (const slot of this.slots) {
+      slot.page = null;
+      slot.warming = null;
+      slot.renders = 0;
+    }
+    this.restarts++;
+    await old?.close().catch(() => undefined);
+    try {
+      await this.launch();
+    } finally {
+      this.draining = false;
+      for (let i = 0; i < this.slots.length; i++) this.waiters.shift()?.();
+    }
+  }
+}

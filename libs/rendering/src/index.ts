@@ -1,0 +1,6 @@
+export * from './browser/browser-pool';
+export * from './engine';
+export * from './raster';
+export * from './renderer';
+export * from './svg/finish-svg';
+export * from './themes';

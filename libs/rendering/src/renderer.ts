@@ -1,0 +1,104 @@
+import { availableParallelism } from 'node:os';
+import { ParseJobResult, RenderFailure, RenderInput, SourceFormat } from '@flowsmith/contracts';
+import { BrowserPool, RenderTimeoutError } from './browser/browser-pool';
+import type { RenderEngine } from './engine';
+import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
+import { rasterize } from './raster';
+import { errorCardSvg } from './svg/error-card';
+import { assertSafeSvg, finishSvg } from './svg/finish-svg';
+import { assertThemesComplete, THEME_DEFINITIONS } from './themes';
+
+export interface RendererOptions {
+  chromiumPath: string;
+  /** Warm pages (renders at once); defaults to one per core. */
+  pages?: number;
+  maxRendersPerPage: number;
+  maxRendersPerBrowser: number;
+  /** Per render, inside the API's 10 s budget. */
+  renderTimeoutMs: number;
+}
+
+export interface RenderedOutput {
+  data: Buffer;
+  contentType: 'image/svg+xml' | 'image/png';
+  width: number;
+  height: number;
+  diagramType: string;
+}
+
+export type RenderOutcome = { ok: true; output: RenderedOutput } | { ok: false; error: RenderFailure };
+
+/**
+ * The render worker's engine room: picks the engine of a source format, runs it in the browser
+ * pool, finishes the SVG (size, background, watermark), checks it is safe, and rasterizes PNGs.
+ * Infrastructure failures (a crashed browser) throw, so the job is retried; failures of the source
+ * itself (it does not parse, it is too large, it hangs) are returned as values.
+ */
+export class Renderer {
+  readonly pool: BrowserPool;
+  private readonly engines = new Map<SourceFormat, RenderEngine>();
+
+  constructor(private readonly options: RendererOptions) {
+    this.pool = new BrowserPool({
+      executablePath: options.chromiumPath,
+      size: options.pages ?? availableParallelism(),
+      maxRendersPerPage: options.maxRendersPerPage,
+      maxRendersPerBrowser: options.maxRendersPerBrowser,
+      setup: setupMermaidPage,
+    });
+    const mermaid = new MermaidEngine(this.pool, options.renderTimeoutMs);
+    this.engines.set(mermaid.format, mermaid);
+  }
+
+  async start(): Promise<void> {
+    assertThemesComplete();
+    await this.pool.start();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  supports(format: SourceFormat): boolean {
+    return this.engines.has(format);
+  }
+
+  async parse(source: string, format: SourceFormat): Promise<ParseJobResult> {
+    const engine = this.engines.get(format);
+    if (!engine) return { ok: false, error: unsupported(format) };
+    const result = await this.guard(() => engine.parse(source));
+    return result.ok ? { ok: true, diagramType: result.value.diagramType } : result;
+  }
+
+  /** With `fallback`, a source that fails becomes an SVG card that shows why (public embeds). */
+  async render(input: RenderInput, options: { fallback?: boolean } = {}): Promise<RenderOutcome> {
+    const engine = this.engines.get(input.sourceFormat);
+    const theme = THEME_DEFINITIONS[input.theme];
+    const drawn = engine ? await this.guard(() => engine.render(input.source, theme)) : { ok: false as const, error: unsupported(input.sourceFormat) };
+    const engineSvg = drawn.ok ? drawn.value : options.fallback ? errorCardSvg(drawn.error, theme) : null;
+    if (!engineSvg) return drawn as { ok: false; error: RenderFailure };
+
+    const finished = finishSvg(engineSvg, theme, { watermark: input.watermark });
+    assertSafeSvg(finished.svg);
+    if (input.format === 'svg') {
+      return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
+    }
+    const png = await rasterize(finished.svg, finished.width, finished.height, input.scale, theme.background);
+    if (!png.ok) return png;
+    return { ok: true, output: { data: png.png, contentType: 'image/png', width: png.width, height: png.height, diagramType: engineSvg.diagramType } };
+  }
+
+  /** A source that hangs the page fails as render_timeout; it would hang again, so it is not retried. */
+  private async guard<T>(work: () => Promise<{ ok: true; value: T } | { ok: false; error: RenderFailure }>) {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof RenderTimeoutError) return { ok: false as const, error: { code: 'render_timeout' as const, message: error.message } };
+      throw error;
+    }
+  }
+}
+
+function unsupported(format: SourceFormat): RenderFailure {
+  return { code: 'unsupported_format', message: `Rendering ${format} sources is not available in this version.` };
+}

@@ -1,0 +1,96 @@
+import type { EngineSvg } from '../engine';
+import { FONT_STACK, ThemeDefinition } from '../themes';
+
+export interface FinishOptions {
+  watermark: boolean;
+}
+
+export interface FinishedSvg {
+  svg: string;
+  width: number;
+  height: number;
+}
+
+const WATERMARK_BAND = 18;
+const KEPT_ROOT_ATTRIBUTES = /^(id|class|role|aria-roledescription|aria-labelledby|aria-describedby|preserveAspectRatio)$/;
+
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * The last step of every engine: one root element with a fixed size (so rasterizers and <img>
+ * agree on it), the theme's background painted in for dark themes, and for anonymous output a
+ * small watermark in a band below the drawing, so it never covers the diagram.
+ */
+export function finishSvg(engine: EngineSvg, theme: ThemeDefinition, options: FinishOptions): FinishedSvg {
+  const open = /<svg\b[^>]*>/i.exec(engine.svg);
+  const close = engine.svg.lastIndexOf('</svg>');
+  if (!open || close < open.index) throw new Error('The engine produced no <svg> root element');
+  const body = engine.svg.slice(open.index + open[0].length, close);
+
+  const [x, y, w, h] = engine.viewBox;
+  const height = h + (options.watermark ? WATERMARK_BAND : 0);
+  const kept: string[] = [];
+  for (const match of open[0].matchAll(/([\w:-]+)\s*=\s*"([^"]*)"/g)) {
+    if (KEPT_ROOT_ATTRIBUTES.test(match[1])) kept.push(`${match[1]}="${match[2]}"`);
+  }
+  const pixelWidth = Math.max(1, Math.ceil(w));
+  const pixelHeight = Math.max(1, Math.ceil(height));
+  const root =
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ${kept.join(' ')} ` +
+    `viewBox="${x} ${y} ${w} ${height}" width="${pixelWidth}" height="${pixelHeight}" xml:space="preserve">`;
+
+  const background = theme.tone === 'dark' ? `<rect x="${x}" y="${y}" width="${w}" height="${height}" fill="${theme.background}"/>` : '';
+  const watermark = options.watermark
+    ? `<text x="${x + w - 6}" y="${y + height - 5}" text-anchor="end" font-family="${escapeAttribute(FONT_STACK)}" font-size="10" ` +
+      `fill="${theme.watermark}" fill-opacity="0.75" class="flowsmith-watermark">Made with Flowsmith</text>`
+    : '';
+  return { svg: `${root}${background}${body}${watermark}</svg>`, width: pixelWidth, height: pixelHeight };
+}
+
+export class UnsafeSvgError extends Error {
+  constructor(readonly finding: string) {
+    super(`The rendered SVG failed the safety check: ${finding}`);
+    this.name = 'UnsafeSvgError';
+  }
+}
+
+const UNSAFE_ELEMENTS = /^<\s*(script|foreignObject|iframe|object|embed|image|animate|set|handler|listener)\b/i;
+const UNSAFE_IN_TAG: Array<[RegExp, string]> = [
+  [/\son[a-z]+\s*=/i, 'an event handler attribute'],
+  [/javascript\s*:/i, 'a javascript: URL'],
+  [/\s(?:xlink:)?href\s*=\s*["'](?!#)/i, 'a reference outside the document'],
+  [/url\(\s*["']?(?!#)/i, 'a CSS url() outside the document'],
+];
+const UNSAFE_IN_STYLE: Array<[RegExp, string]> = [
+  [/@import/i, 'a CSS @import'],
+  [/url\(\s*["']?(?!#)/i, 'a CSS url() outside the document'],
+  [/javascript\s*:/i, 'a javascript: URL in CSS'],
+  [/expression\s*\(|-moz-binding|behavior\s*:/i, 'scriptable CSS'],
+];
+
+/** What in an SVG could run or fetch: elements, attributes and style sheets; text is only text. */
+function findUnsafe(svg: string): string | null {
+  for (const tag of svg.match(/<[^>]*>/g) ?? []) {
+    const element = UNSAFE_ELEMENTS.exec(tag);
+    if (element) return `a <${element[1]}> element`;
+    for (const [pattern, finding] of UNSAFE_IN_TAG) if (pattern.test(tag)) return finding;
+  }
+  for (const match of svg.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)) {
+    for (const [pattern, finding] of UNSAFE_IN_STYLE) if (pattern.test(match[1])) return finding;
+  }
+  return null;
+}
+
+/**
+ * Defence in depth after the in-page sanitizer: an SVG that still holds anything able to run or
+ * fetch is never served; the render fails instead.
+ */
+export function assertSafeSvg(svg: string): void {
+  const finding = findUnsafe(svg);
+  if (finding) throw new UnsafeSvgError(finding);
+}
+
+/** The same check as a predicate, for tests and audits of any SVG that leaves the API. */
+export function isSafeSvg(svg: string): boolean {
+  return findUnsafe(svg) === null;
+}
