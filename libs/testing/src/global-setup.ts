@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { BASE_DATABASE_URL, newTestRun } from './test-run';
+import { spawnWorker, waitForWorkers } from './worker-process';
 
 /** Creates the run's schema, migrates it with the real migrations, and hands both names down. */
 export default async function globalSetup(): Promise<void> {
@@ -28,4 +29,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_SCHEMA = run.schema;
   process.env.NODE_ENV = 'test';
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
+
+  // One render worker (real Chromium) serves every gateway the specs start under the run's prefix.
+  const worker = spawnWorker('render-worker', { RENDER_PAGES: '2' });
+  worker.unref();
+  process.env.TEST_RENDER_WORKER_PID = String(worker.pid);
+  await waitForWorkers('render', run.redisPrefix);
 }

@@ -4,6 +4,14 @@ import { BASE_DATABASE_URL } from './test-run';
 
 /** Drops the run's schema and deletes its Redis keys, unless KEEP_TEST_DATA is set. */
 export default async function globalTeardown(): Promise<void> {
+  const pid = Number(process.env.TEST_RENDER_WORKER_PID);
+  if (pid) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
   if (process.env.KEEP_TEST_DATA) return;
   const schema = process.env.TEST_SCHEMA;
   const prefix = process.env.REDIS_PREFIX;

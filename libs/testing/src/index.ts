@@ -3,3 +3,4 @@ export * from './factories';
 export * from './gateway-harness';
 export * from './http-client';
 export * from './test-run';
+export * from './worker-process';

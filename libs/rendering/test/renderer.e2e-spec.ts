@@ -1,0 +1,208 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import sharp from 'sharp';
+import { RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
+import { isSafeSvg, Renderer, THEME_DEFINITIONS } from '../src';
+import { CORPUS, HOSTILE } from './corpus';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Pixels that differ between two same-size RGB images by more than a little. */
+async function differingPixels(a: Buffer, b: Buffer): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+  expect([x.info.width, x.info.height]).toEqual([y.info.width, y.info.height]);
+  let count = 0;
+  for (let i = 0; i < x.data.length; i += 3) {
+    if (Math.abs(x.data[i] - y.data[i]) + Math.abs(x.data[i + 1] - y.data[i + 1]) + Math.abs(x.data[i + 2] - y.data[i + 2]) > 60) count++;
+  }
+  return count;
+}
+
+/**
+ * Walks the parsed SVG: no element that can run or embed, no event handler attribute, no reference
+ * or CSS that leaves the document. Text is only text: an escaped "<img onerror>" label is harmless.
+ */
+function structuralFindings(svg: string): string[] {
+  const tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', preserveOrder: true, trimValues: false }).parse(svg);
+  const findings: string[] = [];
+  const visit = (nodes: any[]) => {
+    for (const node of nodes) {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === ':@') {
+          for (const [attribute, v] of Object.entries(value as Record<string, string>)) {
+            const name = attribute.slice(1);
+            if (/^on/i.test(name)) findings.push(`handler ${name}`);
+            if (/href$/i.test(name) && !String(v).startsWith('#')) findings.push(`href ${v}`);
+            if (/javascript:|url\(\s*['"]?(?!#)/i.test(String(v))) findings.push(`${name}=${v}`);
+          }
+        } else if (key === '#text') {
+          continue;
+        } else {
+          if (/^(script|foreignObject|iframe|object|embed|image|animate|set)$/i.test(key)) findings.push(`element ${key}`);
+          if (key === 'style') {
+            const css = JSON.stringify(value);
+            if (/@import|url\(\s*['"]?(?!#)|attacker/i.test(css)) findings.push('style sheet reaches out');
+          }
+          if (Array.isArray(value)) visit(value);
+        }
+      }
+    }
+  };
+  visit(tree);
+  return findings;
+}
+
+/** The SVG with every text element removed: what a PNG without labels would look like. */
+const withoutText = (svg: string) => svg.replace(/<text\b[\s\S]*?<\/text>/g, '');
+
+describe('Renderer (real Chromium, mermaid, sharp)', () => {
+  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 5000 });
+  const input = (source: string, theme: ThemeId, format: 'svg' | 'png', extra: Partial<RenderInput> = {}): RenderInput => ({
+    source, sourceFormat: 'mermaid', theme, format, scale: 1, watermark: false, ...extra,
+  });
+
+  beforeAll(() => renderer.start(), 30_000);
+  afterAll(() => renderer.close());
+
+  describe.each(CORPUS)('$type', ({ type, source, labels }) => {
+    it.each(THEMES.map((t) => t.id))('renders in %s to a valid, safe SVG and a PNG with its labels drawn', async (theme) => {
+      const svg = await renderer.render(input(source, theme, 'svg'));
+      if (!svg.ok) throw new Error(svg.error.message);
+      const text = svg.output.data.toString();
+      expect(svg.output.diagramType).toBe(type);
+      expect(XMLValidator.validate(text)).toBe(true);
+      expect(isSafeSvg(text)).toBe(true);
+      expect(structuralFindings(text)).toEqual([]);
+      expect(text).not.toContain('<foreignObject');
+      for (const label of labels) expect(text).toContain(label);
+      if (THEME_DEFINITIONS[theme].tone === 'dark') expect(text).toContain(`fill="${THEME_DEFINITIONS[theme].background}"`);
+
+      const png = await renderer.render(input(source, theme, 'png', { scale: 2 }));
+      if (!png.ok) throw new Error(png.error.message);
+      const meta = await sharp(png.output.data).metadata();
+      expect(meta.format).toBe('png');
+      expect([meta.width, meta.height]).toEqual([svg.output.width * 2, svg.output.height * 2]);
+      expect([png.output.width, png.output.height]).toEqual([meta.width, meta.height]);
+      // The labels are drawn: the PNG differs from one made of the same SVG with its text removed.
+      const blank = await sharp(Buffer.from(withoutText(text)), { density: 144 }).flatten({ background: THEME_DEFINITIONS[theme].background }).png().toBuffer();
+      expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(200 * labels.length);
+    });
+  });
+
+  it('draws Latin, CJK and emoji labels in both formats', async () => {
+    const source = 'flowchart LR\n  A[Grüße 🚀] --> B[日本語のラベル] --> C[한국어 中文]';
+    const svg = await renderer.render(input(source, 'light', 'svg'));
+    if (!svg.ok) throw new Error(svg.error.message);
+    for (const label of ['Grüße', '🚀', '日本語のラベル', '한국어', '中文']) expect(svg.output.data.toString()).toContain(label);
+    const png = await renderer.render(input(source, 'light', 'png'));
+    if (!png.ok) throw new Error(png.error.message);
+    const blank = await sharp(Buffer.from(withoutText(svg.output.data.toString()))).flatten({ background: '#ffffff' }).png().toBuffer();
+    expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(1000);
+  });
+
+  it('watermarks only when asked, in SVG and PNG', async () => {
+    const source = CORPUS[0].source;
+    const plain = await renderer.render(input(source, 'modern', 'svg'));
+    const marked = await renderer.render(input(source, 'modern', 'svg', { watermark: true }));
+    if (!plain.ok || !marked.ok) throw new Error('render failed');
+    expect(plain.output.data.toString()).not.toContain('Made with Flowsmith');
+    expect(marked.output.data.toString()).toContain('Made with Flowsmith');
+    expect(marked.output.height).toBeGreaterThan(plain.output.height);
+    const markedPng = await renderer.render(input(source, 'modern', 'png', { watermark: true }));
+    if (!markedPng.ok) throw new Error('render failed');
+    const unmarked = await sharp(Buffer.from(marked.output.data.toString().replace(/<text[^>]*flowsmith-watermark[^>]*>[^<]*<\/text>/, ''))).flatten({ background: '#ffffff' }).png().toBuffer();
+    expect(await differingPixels(markedPng.output.data, unmarked)).toBeGreaterThan(50);
+  });
+
+  it('fails a source that does not parse with the parser\'s message, line and column', async () => {
+    const result = await renderer.render(input('flowchart TD\n  A --> B\n  B -->', 'light', 'svg'));
+    expect(result).toMatchObject({ ok: false, error: { code: 'parse_failed', line: 3, message: expect.stringMatching(/line 3.*Expecting/) } });
+    const parsed = await renderer.parse('sequenceDiagram\n  A->>B hi', 'mermaid');
+    expect(parsed).toMatchObject({ ok: false, error: { code: 'parse_failed', line: 2 } });
+    expect(await renderer.parse('erDiagram\n  A ||--o{ B : has', 'mermaid')).toEqual({ ok: true, diagramType: 'er' });
+  });
+
+  it('refuses a PNG over 8192 px a side with output_too_large', async () => {
+    const wide = 'flowchart LR\n' + Array.from({ length: 60 }, (_, i) => `  N${i}[Step number ${i}] --> N${i + 1}`).join('\n');
+    const result = await renderer.render(input(wide, 'light', 'png', { scale: 4 }));
+    expect(result).toMatchObject({ ok: false, error: { code: 'output_too_large' } });
+  });
+
+  describe('hostile sources: a safe SVG or a clear error, and the renderer healthy after', () => {
+    it.each(HOSTILE)('$name', async ({ source }) => {
+      const result = await renderer.render(input(source, 'light', 'svg'));
+      if (result.ok) {
+        const svg = result.output.data.toString();
+        expect(XMLValidator.validate(svg)).toBe(true);
+        expect(isSafeSvg(svg)).toBe(true);
+        expect(structuralFindings(svg)).toEqual([]);
+      } else {
+        expect(result.error.code).toBe('parse_failed');
+        expect(result.error.message.length).toBeGreaterThan(10);
+      }
+      const next = await renderer.render(input(CORPUS[1].source, 'light', 'svg'));
+      expect(next.ok).toBe(true);
+    });
+
+    it('makes no network request, whatever the source asks for', async () => {
+      const requests: string[] = [];
+      const server = await import('node:http').then(({ createServer }) => createServer((req, res) => { requests.push(req.url ?? ''); res.end(); }));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      try {
+        const source = `%%{init: {'themeVariables': {'fontFamily': 'x'}, 'themeCSS': '@import url(http://127.0.0.1:${port}/css); .node{background:url(http://127.0.0.1:${port}/img)}'}}%%\nflowchart TD\n  A["<img src='http://127.0.0.1:${port}/label'>"] --> B\n  click B href "http://127.0.0.1:${port}/click"`;
+        const result = await renderer.render(input(source, 'light', 'png'));
+        expect(result.ok).toBe(true);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(requests).toEqual([]);
+      } finally {
+        server.close();
+      }
+    });
+
+    it('answers 100 KB of nodes within budget with a safe SVG or a clear error', async () => {
+      const lines = ['flowchart TD'];
+      for (let i = 0; Buffer.byteLength(lines.join('\n')) < 99 * 1024; i++) lines.push(`  n${i}[Node ${i}] --> n${i + 1}`);
+      const huge = lines.join('\n');
+      const started = Date.now();
+      const result = await renderer.render(input(huge, 'light', 'svg'));
+      expect(Date.now() - started).toBeLessThan(10_000);
+      if (result.ok) expect(structuralFindings(result.output.data.toString())).toEqual([]);
+      else expect(['parse_failed', 'render_timeout']).toContain(result.error.code);
+      expect((await renderer.render(input(CORPUS[0].source, 'dark', 'svg'))).ok).toBe(true);
+    }, 20_000);
+
+    it('stops a render that exceeds its time and replaces the page', async () => {
+      const short = new Renderer({ chromiumPath: CHROMIUM, pages: 1, maxRendersPerPage: 100, maxRendersPerBrowser: 1000, renderTimeoutMs: 400 });
+      await short.start();
+      try {
+        // A dense graph whose layout takes far longer than 400 ms.
+        const dense = 'flowchart TD\n' + Array.from({ length: 700 }, (_, i) => `  a${i % 90} --> b${(i * 7) % 97}`).join('\n');
+        const result = await short.render(input(dense, 'light', 'svg'));
+        expect(result).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
+        const after = await short.render(input('flowchart LR\n  A --> B', 'light', 'svg'));
+        expect(after.ok).toBe(true);
+      } finally {
+        await short.close();
+      }
+    }, 30_000);
+  });
+
+  it('relaunches Chromium killed from outside, and the next render succeeds', async () => {
+    const pid = renderer.pool.browserPid();
+    expect(pid).toBeDefined();
+    const restarts = renderer.pool.restarts;
+    process.kill(pid!, 'SIGKILL');
+    let result;
+    for (let i = 0; i < 20; i++) {
+      try {
+        result = await renderer.render(input(CORPUS[3].source, 'print', 'svg'));
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250)); // the render in flight fails; its job would be retried
+      }
+    }
+    expect(result?.ok).toBe(true);
+    expect(renderer.pool.restarts).toBe(restarts + 1);
+    expect(renderer.pool.browserPid()).not.toBe(pid);
+  }, 30_000);
+});

@@ -1,0 +1,40 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+
+export const ROOT = resolve(__dirname, '../../..');
+
+export type WorkerApp = 'render-worker' | 'generation-worker';
+
+/** Starts a built worker as a real process of its own, as production runs it. */
+export function spawnWorker(app: WorkerApp, env: Record<string, string> = {}): ChildProcess {
+  const main = resolve(ROOT, `dist/apps/${app}/src/main.js`);
+  if (!existsSync(main)) throw new Error(`${main} is missing: run 'npm run build' first (npm test does).`);
+  return spawn(process.execPath, [main], {
+    cwd: ROOT,
+    env: { ...process.env, WORKER_HEARTBEAT_SECONDS: '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+    stdio: process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore',
+  });
+}
+
+/** Resolves once `count` workers of the kind beat under the prefix. */
+export async function waitForWorkers(kind: 'render' | 'generation', redisPrefix: string, count = 1, timeoutMs = 30_000): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = await redis.zcount(`${redisPrefix}workers:${kind}`, Date.now() - 3000, '+inf');
+      if (live >= count) return;
+      if (Date.now() > deadline) throw new Error(`no ${kind} worker registered under ${redisPrefix} within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function exited(child: ChildProcess): Promise<string> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.exitCode ?? child.signalCode));
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(String(code ?? signal))));
+}
