@@ -1,3 +1,4 @@
+import type { ConnectionOptions } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
 
 export type RedisRole = 'command' | 'queue';
@@ -19,4 +20,12 @@ export function createRedis(url: string, role: RedisRole, overrides: RedisOption
 /** The BullMQ key prefix of a deployment: every queue key starts with it. */
 export function bullPrefix(redisPrefix: string): string {
   return `${redisPrefix}bull`;
+}
+
+/**
+ * BullMQ connection options for a URL. Given options (not a client), BullMQ creates its own
+ * connections and closes them with the queue or worker; a shared client would be left open.
+ */
+export function bullConnection(url: string): ConnectionOptions {
+  return { url, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 200, 2000) };
 }

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { WorkerEnv } from '@flowsmith/config';
 import { QueueName, WorkerKind } from '@flowsmith/contracts';
 import { DEFAULT_JOB_OPTIONS } from './job-options';
-import { bullPrefix, createRedis } from './redis';
+import { bullPrefix, createRedis, bullConnection } from './redis';
 import { WorkerHeartbeat } from './worker-registry';
 
 export const WORKER_ENV = Symbol('WORKER_ENV');
@@ -51,7 +51,7 @@ export class WorkerRuntimeModule {
       global: true,
       imports: [
         BullModule.forRoot({
-          connection: { url: env.REDIS_URL, maxRetriesPerRequest: null } as never,
+          connection: bullConnection(env.REDIS_URL),
           prefix: bullPrefix(env.REDIS_PREFIX),
         }),
         BullModule.registerQueue({ name: kind, defaultJobOptions: DEFAULT_JOB_OPTIONS[kind] }),

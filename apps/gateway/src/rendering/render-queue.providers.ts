@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/com
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueName } from '@flowsmith/contracts';
-import { bullPrefix, createRedis, DEFAULT_JOB_OPTIONS, RenderCache } from '@flowsmith/queue';
+import { bullPrefix, DEFAULT_JOB_OPTIONS, bullConnection, RenderCache } from '@flowsmith/queue';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
 
@@ -15,7 +15,7 @@ export const renderQueueProviders: Provider[] = [
     provide: RENDER_QUEUE,
     useFactory: (config: GatewayConfig) =>
       new Queue(QueueName.Render, {
-        connection: createRedis(config.env.REDIS_URL, 'queue'),
+        connection: bullConnection(config.env.REDIS_URL),
         prefix: bullPrefix(config.env.REDIS_PREFIX),
         defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Render],
         streams: { events: { maxLen: 5000 } },
@@ -26,7 +26,7 @@ export const renderQueueProviders: Provider[] = [
     provide: RENDER_EVENTS,
     useFactory: (config: GatewayConfig) =>
       new QueueEvents(QueueName.Render, {
-        connection: createRedis(config.env.REDIS_URL, 'queue'),
+        connection: bullConnection(config.env.REDIS_URL),
         prefix: bullPrefix(config.env.REDIS_PREFIX),
       }),
     inject: [GatewayConfig],
