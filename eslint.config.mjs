@@ -9,6 +9,8 @@ const boundaries = (appsMayUseTesting) => [
       { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'], notDependOnLibsWithTags: appsMayUseTesting ? [] : ['type:testing'] },
       { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
       { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: [] },
+      // The gateway enqueues and waits; it never renders, so it cannot even import the engines.
+      { sourceTag: 'scope:gateway', notDependOnLibsWithTags: ['scope:render-worker'] },
     ],
   },
 ];

@@ -2,6 +2,8 @@
 # npm test: install what is missing, then run every check and test suite against the machine's real
 # Postgres and Redis (each run in its own schema and Redis prefix).
 source "$(dirname "$0")/lib.sh"
+# Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
+ensure_apt chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
 ensure_npm
 [ -f .env ] || cp .env.example .env
 load_env

@@ -16,6 +16,8 @@ if $all_alive; then
   exit 0
 fi
 
+# Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
+ensure_apt chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
 ensure_npm
 load_env
 ensure_services

@@ -1,0 +1,102 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QueueName, RenderInput, renderCacheKey } from '@flowsmith/contracts';
+import { bullConnection, bullPrefix, DEFAULT_JOB_OPTIONS, RenderCache } from '@flowsmith/queue';
+import { exited, spawnWorker, waitForWorkers } from '@flowsmith/testing';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+function jobsFor(tag: string, count: number, size = 12) {
+  return Array.from({ length: count }, (_, i) => {
+    const lines = Array.from({ length: size }, (__, n) => `  ${tag}${i}n${n}[Step ${n} of ${tag} ${i}] --> ${tag}${i}n${n + 1}`);
+    const input: RenderInput = { source: `flowchart TD\n${lines.join('\n')}`, sourceFormat: 'mermaid', theme: 'light', format: 'png', scale: 2, watermark: false };
+    const cacheKey = renderCacheKey(input);
+    return { name: 'render' as const, data: { ...input, cacheKey }, opts: { jobId: cacheKey } };
+  });
+}
+
+/** A worker process under a prefix of its own, with the queue and its events as the gateway sees them. */
+async function harness(name: string) {
+  const prefix = `${process.env.REDIS_PREFIX}${name}:`;
+  const queue = new Queue(QueueName.Render, { connection: bullConnection(REDIS_URL), prefix: bullPrefix(prefix), defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.Render] });
+  const events = new QueueEvents(QueueName.Render, { connection: bullConnection(REDIS_URL), prefix: bullPrefix(prefix) });
+  await events.waitUntilReady();
+  const completions = new Map<string, number>();
+  events.on('completed', ({ jobId }) => completions.set(jobId, (completions.get(jobId) ?? 0) + 1));
+  const redis = new Redis(REDIS_URL);
+  const cache = new RenderCache(redis, prefix, 256 * 1024 * 1024);
+  return {
+    prefix,
+    queue,
+    completions,
+    cache,
+    start: async () => {
+      const worker = spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2' });
+      await waitForWorkers('render', prefix);
+      return worker;
+    },
+    async until(predicate: () => boolean | Promise<boolean>, timeoutMs: number) {
+      const deadline = Date.now() + timeoutMs;
+      while (!(await predicate())) {
+        if (Date.now() > deadline) throw new Error('timed out waiting');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async close() {
+      await events.close();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}
+
+describe('render worker faults (real processes)', () => {
+  it('SIGKILL in the middle of 20 renders: after a restart all 20 complete, none twice', async () => {
+    const h = await harness('sigkill');
+    const first = await h.start();
+    try {
+      const jobs = jobsFor('k', 20);
+      await h.queue.addBulk(jobs);
+      await h.until(() => h.completions.size >= 3, 30_000);
+      first.kill('SIGKILL');
+      await exited(first);
+      const inFlight = await h.queue.getActiveCount();
+      const second = await h.start();
+      try {
+        // Jobs the dead worker held are stalled: their locks lapse and the new worker takes them.
+        await h.until(() => h.completions.size === 20, 60_000);
+        expect(inFlight + h.completions.size).toBeGreaterThanOrEqual(20);
+        expect([...h.completions.values()].every((n) => n === 1)).toBe(true);
+        expect(await h.queue.getFailedCount()).toBe(0);
+        for (const job of jobs) expect(await h.cache.get(job.data.cacheKey)).not.toBeNull();
+      } finally {
+        second.kill('SIGKILL');
+      }
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+
+  it('SIGTERM: the jobs in hand finish before the process exits, and no new job is taken', async () => {
+    const h = await harness('sigterm');
+    const worker = await h.start();
+    try {
+      await h.queue.addBulk(jobsFor('t', 12, 60));
+      await h.until(async () => (await h.queue.getActiveCount()) >= 1, 30_000);
+      const active = (await h.queue.getActive()).map((job) => job.id!);
+      worker.kill('SIGTERM');
+      expect(['0', 'SIGTERM']).toContain(await exited(worker));
+      await new Promise((r) => setTimeout(r, 300)); // the last completion events
+      for (const id of active) expect(h.completions.get(id)).toBe(1);
+      expect(await h.queue.getActiveCount()).toBe(0);
+      expect(await h.queue.getFailedCount()).toBe(0);
+      const counts = await h.queue.getJobCounts('completed', 'waiting', 'wait', 'prioritized');
+      expect(h.completions.size + (counts.waiting ?? counts.wait ?? 0)).toBe(12);
+      expect(h.completions.size).toBeLessThan(12);
+    } finally {
+      worker.kill('SIGKILL');
+      await h.close();
+    }
+  }, 90_000);
+});
