@@ -4,11 +4,12 @@ import type { BrowserPool } from '../browser/browser-pool';
 import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { mermaidDiagramType } from './diagram-types';
-import { PAGE_HTML, PAGE_SCRIPT } from './page-script';
+import { FAST_DEFINE_SCRIPT, PAGE_HTML, PAGE_SCRIPT } from './page-script';
 
 /** Loads mermaid and DOMPurify into a fresh page, inline (the page may fetch nothing). */
 export async function setupMermaidPage(page: Page): Promise<void> {
   await page.setContent(PAGE_HTML, { waitUntil: 'load' });
+  await page.addScriptTag({ content: FAST_DEFINE_SCRIPT });
   await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
   await page.addScriptTag({ path: require.resolve('dompurify/dist/purify.min.js') });
   await page.evaluate(PAGE_SCRIPT);

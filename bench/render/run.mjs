@@ -1,0 +1,234 @@
+// npm run bench:render — the render worker and the rendering routes, measured against mermaid-cli.
+//
+// A. Engine: the worker's Renderer (Chromium pool with warm pages), cache missed: 10-node
+//    flowchart latency to SVG and PNG, throughput of one worker on 50 mixed diagrams, and RSS
+//    (Node + Chromium) over many renders.
+// B. API: gateway → queue → worker → gateway, cache missed and cache hit (autocannon).
+// C. mermaid-cli (`mmdc`, the same mermaid 11.17.2, Debian's Chromium) on the same 50 diagrams:
+//    once per diagram, and once on one Markdown file that holds all 50.
+// Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { flowchart10, MIXED_50 } from './diagrams.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+const { Renderer } = require(join(ROOT, 'dist/libs/rendering/src/index.js'));
+const PAGES = Number(process.env.BENCH_PAGES ?? availableParallelism());
+const MEMORY_RENDERS = Number(process.env.BENCH_MEMORY_RENDERS ?? 5000);
+const results = { meta: { date: new Date().toISOString(), cpus: availableParallelism(), node: process.version, pages: PAGES } };
+const log = (...args) => console.error(...args);
+
+const pct = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 10) / 10;
+};
+const input = (source, format = 'svg', extra = {}) => ({ source, sourceFormat: 'mermaid', theme: 'light', format, scale: 1, watermark: false, ...extra });
+
+async function timed(fn) {
+  const start = performance.now();
+  const value = await fn();
+  return [performance.now() - start, value];
+}
+
+/** RSS of this process plus every Chromium process it started, in MB. */
+function rssMb(rootPid = process.pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch { /* gone */ }
+  }
+  let total = 0;
+  const walk = (pid) => {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    } catch { /* gone */ }
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  walk(rootPid);
+  return Math.round(total / 1024);
+}
+
+async function engine() {
+  const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: PAGES, maxRendersPerPage: 500, maxRendersPerBrowser: 5000, renderTimeoutMs: 8000 });
+  const [startMs] = await timed(() => renderer.start());
+  for (let i = 0; i < 30; i++) await renderer.render(input(flowchart10(`warm-${i}`), i % 2 ? 'png' : 'svg'));
+
+  const svgTimes = [];
+  for (let i = 0; i < 300; i++) svgTimes.push((await timed(() => renderer.render(input(flowchart10(`svg-${i}`)))))[0]);
+  const pngTimes = [];
+  for (let i = 0; i < 200; i++) pngTimes.push((await timed(() => renderer.render(input(flowchart10(`png-${i}`), 'png'))))[0]);
+
+  // Throughput: the 50 mixed diagrams, several rounds with distinct sources, as many in flight as pages.
+  const rounds = 6;
+  const queue = [];
+  for (let r = 0; r < rounds; r++) for (const source of MIXED_50) queue.push(`${source}\n%% round ${r}`);
+  let next = 0;
+  const [throughputMs] = await timed(() =>
+    Promise.all(Array.from({ length: PAGES }, async () => { while (next < queue.length) await renderer.render(input(queue[next++])); })),
+  );
+  let nextOnce = 0;
+  const once = MIXED_50.map((s) => `${s}\n%% once`);
+  const [fiftyMs] = await timed(() =>
+    Promise.all(Array.from({ length: PAGES }, async () => { while (nextOnce < once.length) await renderer.render(input(once[nextOnce++])); })),
+  );
+
+  // Memory over many renders (pages and browser recycle on their schedule).
+  const samples = [];
+  let done = 0;
+  const sampleEvery = Math.max(1, Math.floor(MEMORY_RENDERS / 20));
+  await Promise.all(Array.from({ length: PAGES }, async (_, lane) => {
+    for (let i = lane; i < MEMORY_RENDERS; i += PAGES) {
+      await renderer.render(input(MIXED_50[i % 50] + `\n%% mem ${i}`, i % 4 === 0 ? 'png' : 'svg'));
+      if (++done % sampleEvery === 0) samples.push(rssMb());
+    }
+  }));
+  await renderer.close();
+  const settled = samples.slice(Math.floor(samples.length / 4));
+  const median = pct(settled, 50);
+  results.engine = {
+    browser_start_ms: Math.round(startMs),
+    flowchart10_svg: { p50_ms: pct(svgTimes, 50), p99_ms: pct(svgTimes, 99), n: svgTimes.length },
+    flowchart10_png_scale1: { p50_ms: pct(pngTimes, 50), p99_ms: pct(pngTimes, 99), n: pngTimes.length },
+    throughput_svg_per_s: Math.round((queue.length / throughputMs) * 1000 * 10) / 10,
+    fifty_mixed_ms: Math.round(fiftyMs),
+    memory: {
+      renders: MEMORY_RENDERS,
+      rss_mb_samples: samples,
+      settled_median_mb: median,
+      settled_min_mb: Math.min(...settled),
+      settled_max_mb: Math.max(...settled),
+      max_deviation_pct: Math.round(Math.max(...settled.map((s) => Math.abs(s - median) / median)) * 1000) / 10,
+    },
+  };
+  log('engine', JSON.stringify(results.engine, (k, v) => (k === 'rss_mb_samples' ? undefined : v)));
+}
+
+async function api() {
+  const base = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/flowsmith_bench');
+  const schema = `bench_render_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: new URL('/postgres', base).toString() });
+  await admin.connect();
+  if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [base.pathname.slice(1)])).rowCount) await admin.query(`CREATE DATABASE "${base.pathname.slice(1)}"`);
+  await admin.end();
+  const dbUrl = new URL(base);
+  dbUrl.searchParams.set('schema', schema);
+  const port = 3998;
+  const env = { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: `bench:${schema}:`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_ANONYMOUS: '1000000000', WORKER_HEARTBEAT_SECONDS: '1', READY_REQUIRES_WORKERS: 'false' };
+  execFileSync(join(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], { cwd: ROOT, env, stdio: 'ignore' });
+  const secret = execFileSync('node', [join(ROOT, 'dist/apps/gateway/src/key-command.js'), 'create', '--name', 'bench'], { cwd: ROOT, env }).toString().trim().split('\n').pop();
+  const procs = [
+    spawn('node', [join(ROOT, 'dist/apps/render-worker/src/main.js')], { cwd: ROOT, env: { ...env, RENDER_PAGES: String(PAGES) }, stdio: ['ignore', 'ignore', 'inherit'] }),
+    spawn('node', [join(ROOT, 'dist/apps/gateway/src/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] }),
+  ];
+  const url = `http://127.0.0.1:${port}`;
+  const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+  try {
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${url}/readyz`)).ok) break; } catch { /* not yet */ }
+      if (i > 300) throw new Error('gateway not ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const beautify = (source) => fetch(`${url}/api/v1/beautify`, { method: 'POST', headers, body: JSON.stringify({ source, source_format: 'mermaid' }) }).then(async (r) => { await r.arrayBuffer(); if (r.status !== 200) throw new Error(`beautify ${r.status}`); });
+    for (let i = 0; ; i++) {
+      // The render worker registers once Chromium is warm; until then the gateway answers 503.
+      try { await beautify('graph TD\n  Warm --> Up'); break; } catch { if (i > 300) throw new Error('render worker not ready'); await new Promise((r) => setTimeout(r, 100)); }
+    }
+    for (let i = 0; i < 20; i++) await beautify(flowchart10(`api-warm-${i}`));
+    const missTimes = [];
+    for (let i = 0; i < 200; i++) missTimes.push((await timed(() => beautify(flowchart10(`api-miss-${i}`))))[0]);
+
+    const diagram = await (await fetch(`${url}/api/v1/diagrams`, { method: 'POST', headers, body: JSON.stringify({ name: 'bench', source: flowchart10('hit') }) })).json();
+    const path = `/api/v1/diagrams/${diagram.id}/image?format=svg`;
+    await fetch(url + path, { headers });
+    const hitTimes = [];
+    for (let i = 0; i < 300; i++) hitTimes.push((await timed(() => fetch(url + path, { headers }).then((r) => r.arrayBuffer())))[0]);
+    const load = await new Promise((ok, fail) => autocannon({ url: url + path, headers, connections: 64, duration: 15 }, (e, r) => (e ? fail(e) : ok(r))));
+    results.api = {
+      cache_miss_beautify_svg: { p50_ms: pct(missTimes, 50), p99_ms: pct(missTimes, 99), n: missTimes.length },
+      cache_hit_image_svg_sequential: { p50_ms: pct(hitTimes, 50), p99_ms: pct(hitTimes, 99), n: hitTimes.length },
+      cache_hit_image_svg_load: { requests_per_second: Math.round(load.requests.average), p50_ms: load.latency.p50, p99_ms: load.latency.p99, non_2xx: load.non2xx, errors: load.errors },
+    };
+    log('api', JSON.stringify(results.api));
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1500));
+    const client = new pg.Client({ connectionString: base.toString() });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+  }
+}
+
+function mmdc() {
+  const dir = join(ROOT, 'bench/render/.mmdc');
+  if (!existsSync(join(dir, 'node_modules/.bin/mmdc'))) {
+    log('installing @mermaid-js/mermaid-cli@11.9.0 (with puppeteer 23, no browser download) into bench/render/.mmdc');
+    mkdirSync(dir, { recursive: true });
+    if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '@mermaid-js/mermaid-cli@11.9.0', 'puppeteer@23'], { cwd: dir, env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' }, stdio: 'ignore' });
+  }
+  const config = join(dir, 'puppeteer.json');
+  writeFileSync(config, JSON.stringify({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] }));
+  const work = join(tmpdir(), `mmdc-bench-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const bin = join(dir, 'node_modules/.bin/mmdc');
+  let perDiagramMs = 0;
+  MIXED_50.forEach((source, i) => {
+    writeFileSync(join(work, `d${i}.mmd`), source);
+    const start = performance.now();
+    const run = spawnSync(bin, ['-q', '-i', join(work, `d${i}.mmd`), '-o', join(work, `d${i}.svg`), '-p', config]);
+    if (run.status !== 0) throw new Error(`mmdc failed on diagram ${i}: ${run.stderr}`);
+    perDiagramMs += performance.now() - start;
+  });
+  writeFileSync(join(work, 'all.md'), MIXED_50.map((s, i) => `## Diagram ${i}\n\n\`\`\`mermaid\n${s}\n\`\`\`\n`).join('\n'));
+  const start = performance.now();
+  const run = spawnSync(bin, ['-q', '-i', join(work, 'all.md'), '-o', join(work, 'all.out.md'), '-p', config]);
+  if (run.status !== 0) throw new Error(`mmdc failed on the markdown file: ${run.stderr}`);
+  const markdownMs = performance.now() - start;
+  rmSync(work, { recursive: true, force: true });
+  results.mmdc = { per_diagram_total_ms: Math.round(perDiagramMs), per_diagram_mean_ms: Math.round(perDiagramMs / 50), markdown_50_ms: Math.round(markdownMs) };
+  log('mmdc', JSON.stringify(results.mmdc));
+}
+
+await engine();
+await api();
+if (!process.env.BENCH_SKIP_MMDC) mmdc();
+
+const e = results.engine;
+const lines = [
+  `${results.meta.date}, ${results.meta.cpus} cores, Node ${results.meta.node}, ${PAGES} warm pages`,
+  '',
+  '| measure | result | target |',
+  '|---|---|---|',
+  `| worker, 10-node flowchart → SVG, cache missed | p50 ${e.flowchart10_svg.p50_ms} ms, p99 ${e.flowchart10_svg.p99_ms} ms | p50 ≤ 30 ms, p99 ≤ 150 ms |`,
+  `| worker, 10-node flowchart → PNG scale 1 | p50 ${e.flowchart10_png_scale1.p50_ms} ms | p50 ≤ 45 ms |`,
+  `| API, cache missed (POST /v1/beautify) | p50 ${results.api.cache_miss_beautify_svg.p50_ms} ms, p99 ${results.api.cache_miss_beautify_svg.p99_ms} ms | p50 ≤ 60 ms |`,
+  `| API, cache hit (GET image, one at a time) | p50 ${results.api.cache_hit_image_svg_sequential.p50_ms} ms | p50 ≤ 5 ms |`,
+  `| API, cache hit under load (64 connections) | ${results.api.cache_hit_image_svg_load.requests_per_second} req/s, p50 ${results.api.cache_hit_image_svg_load.p50_ms} ms, p99 ${results.api.cache_hit_image_svg_load.p99_ms} ms | ≥ 1,500 req/s |`,
+  `| one worker, mixed diagrams → SVG | ${e.throughput_svg_per_s} renders/s | ≥ 40/s |`,
+  `| worker RSS over ${e.memory.renders} renders (after warm-up) | ${e.memory.settled_min_mb}–${e.memory.settled_max_mb} MB, ±${e.memory.max_deviation_pct}% of median | flat ±15% |`,
+];
+if (results.mmdc) {
+  lines.push(
+    `| the 50 diagrams: Flowsmith worker | ${e.fifty_mixed_ms} ms | |`,
+    `| the 50 diagrams: mmdc once per diagram | ${results.mmdc.per_diagram_total_ms} ms (${Math.round(results.mmdc.per_diagram_total_ms / e.fifty_mixed_ms)}× slower) | ≥ 20× |`,
+    `| the 50 diagrams: mmdc on one Markdown file | ${results.mmdc.markdown_50_ms} ms (${Math.round((results.mmdc.markdown_50_ms / e.fifty_mixed_ms) * 10) / 10}× slower) | ≥ 3× |`,
+  );
+}
+writeFileSync(join(ROOT, 'bench/render/results.json'), JSON.stringify(results, null, 2) + '\n');
+console.log(lines.join('\n'));
+process.exit(0);
