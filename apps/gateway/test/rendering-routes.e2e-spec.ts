@@ -235,6 +235,30 @@ describe('rendering routes', () => {
     });
   });
 
+  describe('budget and availability', () => {
+    it('answers 504 render_timeout when no worker finishes within 10 s, and 503 when no render worker is alive', async () => {
+      const prefix = `${process.env.REDIS_PREFIX}no-worker:`;
+      const lonely = await startGateway(createGateway, { REDIS_PREFIX: prefix, RATE_LIMIT_ANONYMOUS: '1000' });
+      const redis = new (await import('ioredis')).Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+      try {
+        const client = new TestClient(lonely.url);
+        const unavailable = await client.post('/api/v1/beautify', { source: FLOW, source_format: 'mermaid' });
+        expectError(unavailable, { status: 503, type: 'api_error', code: 'service_unavailable' });
+        expect(unavailable.headers.get('retry-after')).toBe('5');
+        // A worker that announces itself but never takes the job: the gateway gives up at the budget.
+        await redis.zadd(`${prefix}workers:render`, Date.now() + 60_000, 'silent-worker');
+        const started = Date.now();
+        const timedOut = await client.post('/api/v1/beautify', { source: 'graph TD\n  Slow --> Worker', source_format: 'mermaid' });
+        expectError(timedOut, { status: 504, type: 'api_error', code: 'render_timeout' });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(9_500);
+        expect(Date.now() - started).toBeLessThan(12_000);
+      } finally {
+        redis.disconnect();
+        await lonely.close();
+      }
+    }, 30_000);
+  });
+
   describe('shares', () => {
     it('publishes, serves publicly (unwatermarked, cacheable, 304), lists and revokes', async () => {
       const client = new TestClient(gateway.url, (await createTestKey({ plan: 'pro' })).secret);

@@ -187,6 +187,18 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     }, 30_000);
   });
 
+  it('recycles pages and the browser after their render counts, without failing a render', async () => {
+    const small = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 3, maxRendersPerBrowser: 10, renderTimeoutMs: 5000 });
+    await small.start();
+    try {
+      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => small.render(input(`graph TD\n  R${i} --> S${i}`, 'light', 'svg'))));
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(small.pool.restarts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await small.close();
+    }
+  }, 60_000);
+
   it('relaunches Chromium killed from outside, and the next render succeeds', async () => {
     const pid = renderer.pool.browserPid();
     expect(pid).toBeDefined();
