@@ -4,3 +4,4 @@ export * from './raster';
 export * from './renderer';
 export * from './svg/finish-svg';
 export * from './themes';
+export { mermaidConfig, setupMermaidPage } from './mermaid/mermaid-engine';

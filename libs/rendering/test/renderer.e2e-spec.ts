@@ -1,7 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
 import { RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
-import { isSafeSvg, Renderer, THEME_DEFINITIONS } from '../src';
+import puppeteer from 'puppeteer';
+import { CHROMIUM_ARGS, isSafeSvg, mermaidConfig, Renderer, setupMermaidPage, THEME_DEFINITIONS } from '../src';
 import { CORPUS, HOSTILE } from './corpus';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -196,6 +197,35 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
       expect(small.pool.restarts).toBeGreaterThanOrEqual(2);
     } finally {
       await small.close();
+    }
+  }, 60_000);
+
+  it('produces byte-identical SVGs with and without the speed patches to mermaid, for every diagram type and theme', async () => {
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const render = async (stockMermaid: boolean) => {
+        const page = await browser.newPage();
+        await setupMermaidPage(page, { stockMermaid });
+        const out: string[] = [];
+        for (const { source } of CORPUS) {
+          for (const theme of ['light', 'midnight'] as const) {
+            // Some shapes jitter with Math.random (rough.js): seed it the same way in both pages.
+            const result: any = await page.evaluate((text, config) => {
+              let seed = 42;
+              Math.random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+              return (globalThis as any).__flowsmith.render(text, config);
+            }, source, mermaidConfig(THEME_DEFINITIONS[theme]) as any);
+            out.push(result.ok ? result.svg : `error: ${result.message}`);
+          }
+        }
+        await page.close();
+        return out;
+      };
+      const [patched, stock] = [await render(false), await render(true)];
+      expect(patched.length).toBe(CORPUS.length * 2);
+      patched.forEach((svg, i) => expect(svg).toBe(stock[i]));
+    } finally {
+      await browser.close();
     }
   }, 60_000);
 

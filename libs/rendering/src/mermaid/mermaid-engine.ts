@@ -1,16 +1,29 @@
+import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { BrowserPool } from '../browser/browser-pool';
 import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { mermaidDiagramType } from './diagram-types';
-import { FAST_DEFINE_SCRIPT, PAGE_HTML, PAGE_SCRIPT } from './page-script';
+import { FAST_ASSIGN_SCRIPT, FAST_DEFINE_SCRIPT, PAGE_HTML, PAGE_SCRIPT, patchMermaidBundle } from './page-script';
+
+let mermaidBundle: string | undefined;
 
 /** Loads mermaid and DOMPurify into a fresh page, inline (the page may fetch nothing). */
-export async function setupMermaidPage(page: Page): Promise<void> {
+export async function setupMermaidPage(page: Page, options: { stockMermaid?: boolean } = {}): Promise<void> {
+  if (options.stockMermaid) {
+    // Unpatched mermaid: only for the spec that proves the patches change no output.
+    await page.setContent(PAGE_HTML, { waitUntil: 'load' });
+    await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
+    await page.addScriptTag({ path: require.resolve('dompurify/dist/purify.min.js') });
+    await page.evaluate(PAGE_SCRIPT);
+    return;
+  }
+  mermaidBundle ??= patchMermaidBundle(readFileSync(require.resolve('mermaid/dist/mermaid.min.js'), 'utf8'));
   await page.setContent(PAGE_HTML, { waitUntil: 'load' });
   await page.addScriptTag({ content: FAST_DEFINE_SCRIPT });
-  await page.addScriptTag({ path: require.resolve('mermaid/dist/mermaid.min.js') });
+  await page.addScriptTag({ content: FAST_ASSIGN_SCRIPT });
+  await page.addScriptTag({ content: mermaidBundle });
   await page.addScriptTag({ path: require.resolve('dompurify/dist/purify.min.js') });
   await page.evaluate(PAGE_SCRIPT);
 }
@@ -22,7 +35,7 @@ export async function setupMermaidPage(page: Page): Promise<void> {
  */
 const SECURE_KEYS = ['secure', 'securityLevel', 'startOnLoad', 'maxTextSize', 'maxEdges', 'suppressErrorRendering', 'htmlLabels', 'themeCSS', 'fontFamily', 'altFontFamily', 'dompurifyConfig', 'deterministicIds', 'deterministicIDSeed', 'arrowMarkerAbsolute', 'elk'];
 
-function mermaidConfig(theme: ThemeDefinition | null) {
+export function mermaidConfig(theme: ThemeDefinition | null) {
   return {
     startOnLoad: false,
     securityLevel: 'strict',

@@ -118,6 +118,61 @@ export const FAST_DEFINE_SCRIPT = String.raw`
 })();
 `;
 
+/**
+ * Mermaid's getConfig() returns `assignWithDepth({}, config)`: a depth-2 merge into a fresh object
+ * that walks the whole configuration (all diagram defaults, ~300 theme variables) dozens of times
+ * per diagram; it is nearly half of a render. `__fsAssign` is the same merge, rule for rule
+ * (null values skipped, arrays merged by union, plain assignment below the depth), without
+ * mermaid's per-key Object.entries/defineProperty overhead. mermaid-engine.ts points getConfig at
+ * it when loading mermaid, and refuses to start if the bundle no longer has the expected shape.
+ */
+export const FAST_ASSIGN_SCRIPT = String.raw`
+(() => {
+  const own = Object.prototype.hasOwnProperty;
+  const put = (target, key, value) => {
+    if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    else target[key] = value;
+  };
+  const assign = (dst, src, depth) => {
+    if (Array.isArray(src) && !Array.isArray(dst)) {
+      src.forEach((item) => assign(dst, item, 2));
+      return dst;
+    }
+    if (Array.isArray(src) && Array.isArray(dst)) {
+      src.forEach((item) => { if (!dst.includes(item)) dst.push(item); });
+      return dst;
+    }
+    if (dst == null || depth <= 0) return dst != null && typeof dst === 'object' && typeof src === 'object' ? Object.assign(dst, src) : src;
+    if (src != null && typeof dst === 'object' && typeof src === 'object') {
+      for (const key of Object.keys(src)) {
+        const value = src[key];
+        if (typeof value === 'object') {
+          if (value === null) continue;
+          let current = own.call(dst, key) ? dst[key] : undefined;
+          if (current === undefined) {
+            current = Array.isArray(value) ? [] : {};
+            put(dst, key, current);
+          }
+          if (typeof current === 'object') put(dst, key, assign(current, value, depth - 1));
+        } else if (typeof dst[key] !== 'object') {
+          put(dst, key, value);
+        }
+      }
+    }
+    return dst;
+  };
+  globalThis.__fsAssign = assign;
+})();
+`;
+
+/** Rewrites mermaid's getConfig to use __fsAssign; throws if the bundle's shape has changed. */
+export function patchMermaidBundle(bundle: string): string {
+  const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
+  const matches = [...bundle.matchAll(getConfig)];
+  if (matches.length !== 1) throw new Error(`mermaid's getConfig has an unexpected shape (${matches.length} matches); update patchMermaidBundle`);
+  return bundle.replace(getConfig, (_, name, wrap, __, config) => `${name}=${wrap}(()=>globalThis.__fsAssign({},${config},2),"getConfig")`);
+}
+
 /** The document every page starts from: nothing to fetch, and a CSP that forbids fetching anyway. */
 export const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'">
