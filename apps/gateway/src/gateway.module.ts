@@ -21,6 +21,9 @@ import { KeysService } from './keys/keys.service';
 import { REDIS_COMMANDS, redisProviders } from './redis.providers';
 import { UsageController } from './usage/usage.controller';
 import { MeController } from './me/me.controller';
+import { GenerationsController } from './generations/generations.controller';
+import { GenerationsService } from './generations/generations.service';
+import { generationQueueProviders, GenerationQueueLifecycle } from './generations/generation-queue.providers';
 import { RenderClient } from './rendering/render-client.service';
 import { renderQueueProviders, RenderQueueLifecycle } from './rendering/render-queue.providers';
 import { RenderingController } from './rendering/rendering.controller';
@@ -56,7 +59,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [DiscoveryModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
-      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController],
+      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,
@@ -74,6 +77,9 @@ export class GatewayModule {
         RenderClient,
         ExportQuota,
         SharesService,
+        ...generationQueueProviders,
+        GenerationQueueLifecycle,
+        GenerationsService,
         ErrorEnvelopeFilter,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useExisting: ErrorEnvelopeFilter },

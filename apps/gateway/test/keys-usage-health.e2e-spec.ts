@@ -121,6 +121,7 @@ describe('health', () => {
         status: 'ok',
         checks: { database: 'ok', redis: 'ok', render_workers: 'ok', generation_workers: 'ok' },
         workers: { render: 1, generation: 1 },
+        generation_provider: 'offline',
       });
       expect((await client.get('/api/healthz')).status).toBe(404);
 

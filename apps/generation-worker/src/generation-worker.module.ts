@@ -1,16 +1,54 @@
-import { DynamicModule, Module } from '@nestjs/common';
-import type { WorkerEnv } from '@flowsmith/config';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
+import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
+import { DatabaseModule } from '@flowsmith/database';
 import { WorkerRuntimeModule } from '@flowsmith/queue';
 import { GenerationProcessor } from './generation.processor';
+import { GenerationService } from './generation.service';
+import { AnthropicProvider } from './providers/anthropic.provider';
+import { MODEL_PROVIDER, ModelProvider } from './providers/model-provider';
+import { OfflineProvider } from './providers/offline.provider';
+import { renderQueueProviders, RenderQueueLifecycle } from './render-queue.providers';
+
+/** Claude when ANTHROPIC_API_KEY is set; otherwise the offline generator, named as such. */
+export function createModelProvider(env: GenerationWorkerEnv): ModelProvider {
+  if (!env.ANTHROPIC_API_KEY) return new OfflineProvider();
+  return new AnthropicProvider({
+    apiKey: env.ANTHROPIC_API_KEY,
+    baseURL: env.ANTHROPIC_BASE_URL,
+    model: env.ANTHROPIC_MODEL,
+    timeoutMs: env.ANTHROPIC_TIMEOUT_MS,
+    maxTokens: env.ANTHROPIC_MAX_TOKENS,
+  });
+}
+
+@Injectable()
+class ProviderAnnouncement implements OnModuleInit {
+  constructor(@Inject(MODEL_PROVIDER) private readonly provider: ModelProvider) {}
+  onModuleInit(): void {
+    const logger = new Logger('ModelProvider');
+    if (this.provider.model === 'offline') logger.warn('No ANTHROPIC_API_KEY: using the offline generator (rules, not a model)');
+    else logger.log(`Generating with ${this.provider.model}`);
+  }
+}
 
 @Module({})
 export class GenerationWorkerModule {
-  static forRoot(env: WorkerEnv): DynamicModule {
+  static forRoot(env: GenerationWorkerEnv): DynamicModule {
     return {
       module: GenerationWorkerModule,
-      imports: [WorkerRuntimeModule.forRoot(QueueName.Generation, env)],
-      providers: [GenerationProcessor],
+      imports: [
+        WorkerRuntimeModule.forRoot(QueueName.Generation, env, { meta: { provider: createModelProvider(env).model } }),
+        DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
+      ],
+      providers: [
+        { provide: MODEL_PROVIDER, useFactory: () => createModelProvider(env) },
+        ...renderQueueProviders,
+        RenderQueueLifecycle,
+        GenerationService,
+        GenerationProcessor,
+        ProviderAnnouncement,
+      ],
     };
   }
 }

@@ -1,24 +1,51 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import type { WorkerEnv } from '@flowsmith/config';
+import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
 import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_ENV, WORKER_LOCK_DURATION_MS } from '@flowsmith/queue';
+import { GenerationService } from './generation.service';
+import { ProviderError } from './providers/model-provider';
 
-/** The generation queue's consumer: thin, it routes each job to its handler by name. */
-@Processor(QueueName.Generation, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Generation], autorun: false })
-export class GenerationProcessor extends WorkerHost implements OnModuleInit {
-  // Job handlers of this queue; they arrive with the issues that define the jobs.
-  private readonly handlers: Partial<JobHandlers<QueueName.Generation>> = {};
+/**
+ * Backoff for provider errors: the provider's Retry-After when it sent one, else exponential from
+ * one second with ±50% jitter, capped at a minute.
+ */
+export function providerBackoff(attemptsMade: number, _type: string | undefined, error?: Error): number {
+  if (error instanceof ProviderError && error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, 60_000);
+  const base = Math.min(1000 * 2 ** Math.max(0, attemptsMade - 1), 60_000);
+  return Math.round(base * (0.5 + Math.random()));
+}
 
-  constructor(@Inject(WORKER_ENV) private readonly env: WorkerEnv) {
+@Processor(QueueName.Generation, {
+  lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Generation],
+  stalledInterval: 10_000,
+  maxStalledCount: 3,
+  autorun: false,
+  settings: { backoffStrategy: providerBackoff },
+})
+@Injectable()
+export class GenerationProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly handlers: JobHandlers<QueueName.Generation>;
+
+  constructor(
+    private readonly generations: GenerationService,
+    @Inject(WORKER_ENV) private readonly env: GenerationWorkerEnv,
+  ) {
     super();
+    this.handlers = {
+      generate: (job) => this.generations.run(job.data.generationId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+    };
+    assertHandlersComplete(QueueName.Generation, this.handlers);
   }
 
-  onModuleInit(): void {
-    assertHandlersComplete(QueueName.Generation, this.handlers);
-    this.worker.concurrency = this.env.WORKER_CONCURRENCY ?? 1;
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.env.WORKER_CONCURRENCY ?? 4;
     void this.worker.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
   }
 
   process(job: Job): Promise<unknown> {

@@ -146,4 +146,20 @@ export class RenderWorkerEnv extends WorkerEnv {
   RENDER_TIMEOUT_MS: number = 8000;
 }
 
-export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {}
+export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
+  /** Without it the worker uses the built-in offline generator, and says so. */
+  @Expose() @IsOptional() @IsString()
+  ANTHROPIC_API_KEY?: string;
+
+  @Expose() @IsOptional() @IsUrl({ require_tld: false, require_protocol: true })
+  ANTHROPIC_BASE_URL?: string;
+
+  @Expose() @IsString()
+  ANTHROPIC_MODEL: string = 'claude-sonnet-4-5';
+
+  @Expose() @ToInt() @IsInt() @Min(1000) @Max(600_000)
+  ANTHROPIC_TIMEOUT_MS: number = 60_000;
+
+  @Expose() @ToInt() @IsInt() @Min(256) @Max(64_000)
+  ANTHROPIC_MAX_TOKENS: number = 4096;
+}

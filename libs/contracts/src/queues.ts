@@ -1,3 +1,4 @@
+import type { GenerateJobData, GenerateJobResult } from './generation';
 import type { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } from './rendering';
 
 /**
@@ -23,7 +24,10 @@ export interface RenderJobs {
   /** Parse a source and detect its diagram type. */
   parse: { data: ParseJobData; result: ParseJobResult };
 }
-export interface GenerationJobs {}
+export interface GenerationJobs {
+  /** Turn a queued Generation into a saved, rendered diagram (or a failure). */
+  generate: { data: GenerateJobData; result: GenerateJobResult };
+}
 
 export interface QueueJobs {
   [QueueName.Render]: RenderJobs;
@@ -37,5 +41,5 @@ export type JobResult<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][
 /** The job names each queue's worker must handle, checked at worker start-up. */
 export const DECLARED_JOB_NAMES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   [QueueName.Render]: ['render', 'parse'],
-  [QueueName.Generation]: [],
+  [QueueName.Generation]: ['generate'],
 };

@@ -4,6 +4,7 @@ import { AccountsRepository } from './repositories/accounts.repository';
 import { ApiKeysRepository } from './repositories/api-keys.repository';
 import { DiagramsRepository } from './repositories/diagrams.repository';
 import { FoldersRepository } from './repositories/folders.repository';
+import { GenerationsRepository } from './repositories/generations.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { SharesRepository } from './repositories/shares.repository';
 import { UsageRepository } from './repositories/usage.repository';
@@ -13,6 +14,7 @@ const REPOSITORIES = [
   ApiKeysRepository,
   DiagramsRepository,
   FoldersRepository,
+  GenerationsRepository,
   IdempotencyRepository,
   SharesRepository,
   UsageRepository,

@@ -6,3 +6,4 @@ export * from './worker-registry';
 export * from './worker-bootstrap';
 export * from './worker-runtime.module';
 export * from './render-cache';
+export * from './queue-job-runner';

@@ -15,9 +15,11 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
     removeOnComplete: { age: 60, count: 10_000 },
     removeOnFail: true,
   },
+  // Provider 429s, 5xx and overloads are retried up to 5 attempts; 'provider' is the generation
+  // worker's backoff strategy (the provider's Retry-After, else exponential with jitter).
   [QueueName.Generation]: {
     attempts: 5,
-    backoff: { type: 'exponential', delay: 1000, jitter: 0.5 },
+    backoff: { type: 'provider', delay: 1000 },
     removeOnComplete: { count: 1000, age: 24 * 3600 },
     removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
   },

@@ -18,10 +18,13 @@ describe('RenderCache (real Redis)', () => {
 
   it('stays within its bound by evicting the least recently used entries', async () => {
     const cache = new RenderCache(redis, `${prefix}b:`, 1000);
+    const tick = () => new Promise((r) => setTimeout(r, 5)); // recency is kept to the millisecond
     await cache.set('one', entry(300, '1'));
+    await tick();
     await cache.set('two', entry(300, '2'));
+    await tick();
     await cache.set('three', entry(300, '3'));
-    await new Promise((r) => setTimeout(r, 5));
+    await tick();
     await cache.get('one'); // used again: now 'two' is the oldest
     await new Promise((r) => setTimeout(r, 5));
     expect(await cache.set('four', entry(300, '4'))).toBe(1);

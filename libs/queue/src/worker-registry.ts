@@ -18,6 +18,8 @@ export class WorkerHeartbeat {
     private readonly kind: WorkerKind,
     readonly workerId: string,
     private readonly intervalSeconds: number,
+    /** What the worker wants operators to see in /readyz (e.g. which model provider it uses). */
+    private readonly meta: Record<string, string> = {},
   ) {}
 
   async start(): Promise<void> {
@@ -34,15 +36,19 @@ export class WorkerHeartbeat {
   private async beat(): Promise<void> {
     const key = workerRegistryKey(this.redisPrefix, this.kind);
     const now = Date.now();
-    await this.redis
-      .multi()
-      .zadd(key, now, this.workerId)
-      .zremrangebyscore(key, 0, now - 3 * this.intervalSeconds * 1000)
-      .exec();
+    const beat = this.redis.multi().zadd(key, now, this.workerId).zremrangebyscore(key, 0, now - 3 * this.intervalSeconds * 1000);
+    if (Object.keys(this.meta).length) beat.set(`${key}:info`, JSON.stringify(this.meta), 'EX', 3 * this.intervalSeconds);
+    await beat.exec();
   }
 }
 
 /** How many workers of a kind beat within the last three intervals. */
 export async function liveWorkers(redis: Redis, redisPrefix: string, kind: WorkerKind, intervalSeconds: number): Promise<number> {
   return redis.zcount(workerRegistryKey(redisPrefix, kind), Date.now() - 3 * intervalSeconds * 1000, '+inf');
+}
+
+/** The meta the workers of a kind last announced, or null. */
+export async function workerInfo(redis: Redis, redisPrefix: string, kind: WorkerKind): Promise<Record<string, string> | null> {
+  const raw = await redis.get(`${workerRegistryKey(redisPrefix, kind)}:info`);
+  return raw ? (JSON.parse(raw) as Record<string, string>) : null;
 }

@@ -12,6 +12,7 @@ import { WorkerHeartbeat } from './worker-registry';
 export const WORKER_ENV = Symbol('WORKER_ENV');
 export const WORKER_KIND = Symbol('WORKER_KIND');
 export const WORKER_REDIS = Symbol('WORKER_REDIS');
+export const WORKER_META = Symbol('WORKER_META');
 
 /** Announces the worker in Redis while it runs, and withdraws it on shutdown. */
 @Injectable()
@@ -23,9 +24,10 @@ export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
     @Inject(WORKER_REDIS) readonly redis: Redis,
     @Inject(WORKER_ENV) env: WorkerEnv,
     @Inject(WORKER_KIND) readonly kind: WorkerKind,
+    @Inject(WORKER_META) meta: Record<string, string>,
   ) {
     const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.heartbeat = new WorkerHeartbeat(redis, env.REDIS_PREFIX, kind, id, env.WORKER_HEARTBEAT_SECONDS);
+    this.heartbeat = new WorkerHeartbeat(redis, env.REDIS_PREFIX, kind, id, env.WORKER_HEARTBEAT_SECONDS, meta);
   }
 
   async onModuleInit(): Promise<void> {
@@ -45,7 +47,7 @@ export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
  */
 @Module({})
 export class WorkerRuntimeModule {
-  static forRoot(kind: WorkerKind & QueueName, env: WorkerEnv): DynamicModule {
+  static forRoot(kind: WorkerKind & QueueName, env: WorkerEnv, options: { meta?: Record<string, string> } = {}): DynamicModule {
     return {
       module: WorkerRuntimeModule,
       global: true,
@@ -59,6 +61,7 @@ export class WorkerRuntimeModule {
       providers: [
         { provide: WORKER_ENV, useValue: env },
         { provide: WORKER_KIND, useValue: kind },
+        { provide: WORKER_META, useValue: options.meta ?? {} },
         { provide: WORKER_REDIS, useFactory: () => createRedis(env.REDIS_URL, 'queue') },
         WorkerPresence,
       ],

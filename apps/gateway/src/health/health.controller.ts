@@ -1,9 +1,9 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { WORKER_KINDS } from '@flowsmith/contracts';
+import { QueueName, WORKER_KINDS } from '@flowsmith/contracts';
 import { PrismaService } from '@flowsmith/database';
-import { liveWorkers } from '@flowsmith/queue';
+import { liveWorkers, workerInfo } from '@flowsmith/queue';
 import { Access } from '../auth/access.decorator';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
@@ -39,6 +39,7 @@ export class HealthController {
   async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
     const checks: Record<string, string> = {};
     const workers: Record<string, number> = {};
+    let generationProvider: string | null = null;
     const attempt = async (name: string, check: () => Promise<void>) => {
       try {
         await withTimeout(check());
@@ -54,6 +55,7 @@ export class HealthController {
         for (const kind of WORKER_KINDS) {
           workers[kind] = await liveWorkers(this.redis, this.config.env.REDIS_PREFIX, kind, this.config.env.WORKER_HEARTBEAT_SECONDS);
         }
+        generationProvider = (await workerInfo(this.redis, this.config.env.REDIS_PREFIX, QueueName.Generation))?.provider ?? null;
       }),
     ]);
     if (checks.redis === 'ok') {
@@ -64,6 +66,7 @@ export class HealthController {
     }
     const ready = Object.values(checks).every((state) => state === 'ok');
     if (!ready) reply.status(503).header('Retry-After', '5');
-    return { status: ready ? 'ok' : 'unavailable', checks, workers };
+    // Which model the generation workers use: a Claude model, or "offline" (the rules-based generator).
+    return { status: ready ? 'ok' : 'unavailable', checks, workers, generation_provider: generationProvider };
   }
 }

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Queue, QueueEvents, UnrecoverableError } from 'bullmq';
+import {
+  ERROR_CATALOG, GenerateJobResult, GenerationErrorCode, GenerationHint, looksLikePromptInjection, OutputFormat, ParseJobResult,
+  RENDER_BUDGET_MS, renderCacheKey, RenderJobResult, ThemeId,
+} from '@flowsmith/contracts';
+import { FoldersRepository, Generation, GenerationsRepository } from '@flowsmith/database';
+import { addAndWait } from '@flowsmith/queue';
+import { MODEL_PROVIDER, ModelAnswer, ModelProvider, ProviderError } from './providers/model-provider';
+import { RENDER_EVENTS, RENDER_QUEUE } from './render-queue.providers';
+
+/** A failure that ends the generation (no retry can fix it). */
+class GenerationFailure extends Error {
+  constructor(readonly code: GenerationErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function errorObject(code: GenerationErrorCode, message: string) {
+  const catalog = (ERROR_CATALOG as Record<string, { type: string }>)[code];
+  return { type: catalog?.type ?? 'api_error', code, message };
+}
+
+/**
+ * The generation pipeline: screen for prompt injection, ask the model, validate the Mermaid with
+ * the real parser (the render worker), ask once more with the parser's message if it fails, then
+ * save the diagram, render its image so `image_url` is a cache hit, and spend the quota, in one
+ * transaction with the status change. Provider overloads and 5xx are thrown back to BullMQ,
+ * which retries with backoff; on the last attempt they fail the generation instead.
+ */
+@Injectable()
+export class GenerationService {
+  private readonly logger = new Logger(GenerationService.name);
+
+  constructor(
+    private readonly generations: GenerationsRepository,
+    private readonly folders: FoldersRepository,
+    @Inject(MODEL_PROVIDER) private readonly provider: ModelProvider,
+    @Inject(RENDER_QUEUE) private readonly renderQueue: Queue,
+    @Inject(RENDER_EVENTS) private readonly renderEvents: QueueEvents,
+  ) {}
+
+  async run(generationId: string, lastAttempt: boolean): Promise<GenerateJobResult> {
+    const generation = await this.generations.markProcessing(generationId);
+    if (!generation) return this.finalResult(generationId); // already final: a re-run after a crash
+    try {
+      return await this.pipeline(generation);
+    } catch (error) {
+      if (error instanceof GenerationFailure) return this.failWith(generation.id, error.code, error.message);
+      if (error instanceof ProviderError) {
+        if (error.retryable && !lastAttempt) throw error; // BullMQ backs off and retries
+        return this.failWith(generation.id, error.code, error.message);
+      }
+      throw error; // infrastructure (database, Redis): retried, and failed by the reaper if it never recovers
+    }
+  }
+
+  private async pipeline(generation: Generation): Promise<GenerateJobResult> {
+    if (looksLikePromptInjection(generation.prompt)) {
+      throw new GenerationFailure('prompt_injection', 'The prompt tries to change the generator\'s instructions; it was not sent to the model.');
+    }
+    const context = generation.folderId ? ((await this.folders.findVisible(generation.folderId, generation.ownerId))?.context ?? null) : null;
+    const request = { prompt: generation.prompt, hint: generation.hint as GenerationHint | null, context };
+
+    let answer = this.diagramOf(await this.provider.generate(request));
+    let parsed = await this.parse(answer.mermaid);
+    if (!parsed.ok) {
+      answer = this.diagramOf(await this.provider.generate({ ...request, previous: { mermaid: answer.mermaid, parserError: parsed.error.message } }));
+      parsed = await this.parse(answer.mermaid);
+      if (!parsed.ok) throw new GenerationFailure('parse_failed_after_retry', `The model's Mermaid did not parse twice; last error: ${parsed.error.message}`);
+    }
+    if (generation.mode === 'async') await this.render(answer.mermaid, generation.theme as ThemeId, generation.format as OutputFormat);
+    const done = await this.generations.succeed(generation.id, {
+      mermaid: answer.mermaid,
+      diagramType: parsed.diagramType,
+      model: this.provider.model,
+      diagram: generation.mode === 'async' ? { name: generation.name ?? answer.title } : null,
+    });
+    if (!done) return this.finalResult(generation.id);
+    return { status: 'succeeded', mermaid: answer.mermaid, diagramType: parsed.diagramType, diagramId: done.diagramId };
+  }
+
+  private diagramOf(answer: ModelAnswer) {
+    if (answer.kind === 'not_a_diagram') throw new GenerationFailure('instruction_rejected', `The prompt does not describe a diagram: ${answer.reason}`);
+    return answer;
+  }
+
+  private async parse(mermaid: string): Promise<ParseJobResult & { diagramType?: string }> {
+    return addAndWait<ParseJobResult>(this.renderQueue, this.renderEvents, 'parse', { source: mermaid, sourceFormat: 'mermaid' }, { timeoutMs: RENDER_BUDGET_MS });
+  }
+
+  /** Renders into the shared cache, so the first fetch of image_url is a hit. */
+  private async render(mermaid: string, theme: ThemeId, format: OutputFormat): Promise<void> {
+    const input = { source: mermaid, sourceFormat: 'mermaid' as const, theme, format, scale: 1 as const, watermark: false };
+    const cacheKey = renderCacheKey(input);
+    const result = await addAndWait<RenderJobResult>(this.renderQueue, this.renderEvents, 'render', { ...input, cacheKey }, { jobId: cacheKey, timeoutMs: RENDER_BUDGET_MS });
+    if (result && !result.ok) this.logger.warn(`generated diagram did not render: ${result.error.code}`);
+  }
+
+  private async failWith(id: string, code: GenerationErrorCode, message: string): Promise<GenerateJobResult> {
+    await this.generations.fail(id, errorObject(code, message), this.provider.model);
+    return { status: 'failed', error: { code, message } };
+  }
+
+  private async finalResult(id: string): Promise<GenerateJobResult> {
+    const generation = await this.generations.findById(id);
+    if (!generation) throw new UnrecoverableError(`generation ${id} does not exist`);
+    if (generation.status === 'succeeded') return { status: 'succeeded', mermaid: generation.mermaid ?? '', diagramType: generation.diagramType ?? '', diagramId: generation.diagramId };
+    const error = (generation.error ?? {}) as { code?: GenerationErrorCode; message?: string };
+    return { status: 'failed', error: { code: error.code ?? 'upstream_error', message: error.message ?? 'The generation failed.' } };
+  }
+}

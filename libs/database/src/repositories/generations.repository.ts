@@ -1,0 +1,124 @@
+import { Prisma } from '../generated/prisma/client';
+import type { PrismaService } from '../prisma.service';
+import { afterPosition, NEWEST_FIRST, PageQuery } from '../keyset';
+import { usagePeriod } from './usage.repository';
+
+export interface NewGeneration {
+  id: string;
+  ownerId: string;
+  organizationId: string | null;
+  createdBy: string;
+  apiKeyId: string | null;
+  mode: 'async' | 'sync';
+  prompt: string;
+  hint: string | null;
+  theme: string;
+  format: string;
+  name: string | null;
+  folderId: string | null;
+}
+
+export interface GenerationSuccess {
+  mermaid: string;
+  diagramType: string;
+  model: string;
+  /** The diagram to save (async generations); sync ones save nothing. */
+  diagram: { name: string } | null;
+}
+
+/**
+ * Generations and the AI quota move together: a generation reserves one unit when accepted,
+ * and in the same transaction as its final status either spends it (succeeded, diagram saved) or
+ * releases it (failed). Status moves queued → processing → succeeded | failed, and no other way.
+ */
+export class GenerationsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Reserves a unit of the owner's AI quota and records the generation, atomically; null when spent. */
+  async createWithReservation(generation: NewGeneration, limit: number | null) {
+    if (limit !== null && limit <= 0) return null;
+    return this.prisma.$transaction(async (tx) => {
+      const period = usagePeriod();
+      const rows = await tx.$queryRaw<Array<{ ai_used: number }>>`
+        INSERT INTO usage_counters (owner_id, period, ai_reserved, updated_at)
+        VALUES (${generation.ownerId}::uuid, ${period}, 1, now())
+        ON CONFLICT (owner_id, period) DO UPDATE
+          SET ai_reserved = usage_counters.ai_reserved + 1, updated_at = now()
+          WHERE ${limit}::int IS NULL OR usage_counters.ai_used + usage_counters.ai_reserved < ${limit}::int
+        RETURNING ai_used`;
+      if (!rows.length) return null;
+      return tx.generation.create({ data: generation });
+    });
+  }
+
+  findById(id: string) {
+    return this.prisma.generation.findUnique({ where: { id } });
+  }
+
+  async findVisible(id: string, ownerId: string) {
+    const row = await this.prisma.generation.findUnique({ where: { id } });
+    return row && row.ownerId === ownerId ? row : null;
+  }
+
+  list(ownerId: string, page: PageQuery) {
+    return this.prisma.generation.findMany({ where: { ownerId, ...afterPosition(page.after) }, orderBy: NEWEST_FIRST, take: page.limit + 1 });
+  }
+
+  /** queued → processing (or processing again after a stalled attempt); null once it is final. */
+  async markProcessing(id: string) {
+    const { count } = await this.prisma.generation.updateMany({
+      where: { id, status: { in: ['queued', 'processing'] } },
+      data: { status: 'processing', startedAt: new Date(), attempts: { increment: 1 } },
+    });
+    return count ? this.findById(id) : null;
+  }
+
+  /** processing → succeeded with the diagram saved and the reserved unit spent; false if already final. */
+  async succeed(id: string, success: GenerationSuccess) {
+    return this.prisma.$transaction(async (tx) => {
+      const generation = await tx.generation.findUnique({ where: { id } });
+      if (!generation || generation.status !== 'processing') return null;
+      let diagramId: string | null = null;
+      if (success.diagram) {
+        const diagram = await tx.diagram.create({
+          data: {
+            ownerId: generation.ownerId,
+            organizationId: generation.organizationId,
+            createdBy: generation.createdBy,
+            folderId: generation.folderId,
+            name: success.diagram.name,
+            source: success.mermaid,
+            sourceFormat: 'mermaid',
+            diagramType: success.diagramType,
+          },
+        });
+        diagramId = diagram.id;
+      }
+      const { count } = await tx.generation.updateMany({
+        where: { id, status: 'processing' },
+        data: { status: 'succeeded', completedAt: new Date(), mermaid: success.mermaid, diagramType: success.diagramType, model: success.model, diagramId },
+      });
+      if (!count) throw new Error(`generation ${id} changed status while completing`);
+      await tx.$executeRaw`
+        UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), ai_used = ai_used + 1, updated_at = now()
+        WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
+      return tx.generation.findUnique({ where: { id } });
+    });
+  }
+
+  /** queued|processing → failed with the error, releasing the reserved unit; null if already final. */
+  async fail(id: string, error: { type: string; code: string; message: string }, model: string | null) {
+    return this.prisma.$transaction(async (tx) => {
+      const generation = await tx.generation.findUnique({ where: { id } });
+      if (!generation || (generation.status !== 'queued' && generation.status !== 'processing')) return null;
+      await tx.generation.updateMany({
+        where: { id, status: { in: ['queued', 'processing'] } },
+        data: { status: 'failed', completedAt: new Date(), error: error as Prisma.InputJsonValue, model },
+      });
+      await tx.$executeRaw`
+        UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), updated_at = now()
+        WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
+      return tx.generation.findUnique({ where: { id } });
+    });
+  }
+}
