@@ -19,7 +19,6 @@ export function providerBackoff(attemptsMade: number, _type: string | undefined,
 
 @Processor(QueueName.Generation, {
   lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Generation],
-  stalledInterval: 10_000,
   maxStalledCount: 3,
   autorun: false,
   settings: { backoffStrategy: providerBackoff },
@@ -41,6 +40,8 @@ export class GenerationProcessor extends WorkerHost implements OnApplicationBoot
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.env.WORKER_CONCURRENCY ?? 4;
+    // Set before run(): a dead worker's job is taken over after one lock period.
+    Object.assign(this.worker.opts, { lockDuration: this.env.GENERATION_LOCK_MS, stalledInterval: Math.max(1000, Math.floor(this.env.GENERATION_LOCK_MS / 2)) });
     void this.worker.run();
   }
 

@@ -162,4 +162,12 @@ export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
 
   @Expose() @ToInt() @IsInt() @Min(256) @Max(64_000)
   ANTHROPIC_MAX_TOKENS: number = 4096;
+
+  /**
+   * How long a generation job's lock lasts before another worker may take it over (renewed at
+   * half-time while the job runs, so long model calls are fine): the delay before a job held by
+   * a worker that died is picked up again.
+   */
+  @Expose() @ToInt() @IsInt() @Min(1000) @Max(600_000)
+  GENERATION_LOCK_MS: number = 30_000;
 }

@@ -4,3 +4,4 @@ export * from './gateway-harness';
 export * from './http-client';
 export * from './test-run';
 export * from './worker-process';
+export * from './fake-anthropic';

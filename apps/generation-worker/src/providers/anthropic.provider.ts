@@ -112,6 +112,7 @@ export class AnthropicProvider implements ModelProvider {
       }
       return new ProviderError('upstream_error', `The model provider refused the request (${status}).`);
     }
-    return new ProviderError('upstream_error', `The model provider could not be reached: ${(error as Error).message}`, true);
+    // Anything else (an answer that is not JSON, an unexpected shape): retrying would get the same.
+    return new ProviderError('upstream_error', `The model provider's answer could not be read: ${(error as Error).message}`);
   }
 }
