@@ -67,7 +67,7 @@ describe('generation (gateway, both workers, fake model)', () => {
     expect((await usage(client)).reserved).toBe(1);
 
     const done = await settle(client, accepted.headers.get('location')!);
-    expect(done.body).toMatchObject({ status: 'succeeded', model: 'claude-sonnet-4-5', error: null, diagram: { name: 'Order flow', source: VALID, diagram_type: 'flowchart' } });
+    expect(done.body).toMatchObject({ status: 'succeeded', model: 'claude-sonnet-5', error: null, diagram: { name: 'Order flow', source: VALID, diagram_type: 'flowchart' } });
     expect(done.headers.get('retry-after')).toBeNull();
     expect(done.body.image_url).toBe(`/api/v1/diagrams/${done.body.diagram.id}/image?theme=dark&format=png`);
     const image = await client.get(done.body.image_url);

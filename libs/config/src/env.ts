@@ -155,7 +155,7 @@ export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
   ANTHROPIC_BASE_URL?: string;
 
   @Expose() @IsString()
-  ANTHROPIC_MODEL: string = 'claude-sonnet-4-5';
+  ANTHROPIC_MODEL: string = 'claude-sonnet-5';
 
   @Expose() @ToInt() @IsInt() @Min(1000) @Max(600_000)
   ANTHROPIC_TIMEOUT_MS: number = 60_000;

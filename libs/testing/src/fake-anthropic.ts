@@ -60,7 +60,7 @@ export class FakeAnthropic {
   private server?: Server;
   private readonly scripts = new Map<string, FakeReply[]>();
   private readonly hanging = new Set<ServerResponse>();
-  fallback: FakeReply = emitDiagram('flowchart TD\n  A[Start] --> B[Done]');
+  fallback: FakeReply | ((prompt: string) => FakeReply) = emitDiagram('flowchart TD\n  A[Start] --> B[Done]');
 
   /** Answers, in order, for requests whose prompt contains `marker`; the last one repeats. */
   script(marker: string, ...replies: FakeReply[]): void {
@@ -86,7 +86,7 @@ export class FakeAnthropic {
         const prompt = JSON.stringify(body?.messages?.[0]?.content ?? '');
         const marker = [...this.scripts.keys()].find((key) => prompt.includes(key));
         const queue = marker ? this.scripts.get(marker)! : [];
-        const reply = (queue.length > 1 ? queue.shift() : queue[0]) ?? this.fallback;
+        const reply = (queue.length > 1 ? queue.shift() : queue[0]) ?? (typeof this.fallback === 'function' ? this.fallback(prompt) : this.fallback);
         if (reply.hang) {
           this.hanging.add(response);
           return;

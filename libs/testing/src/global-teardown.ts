@@ -6,11 +6,18 @@ import { BASE_DATABASE_URL } from './test-run';
 export default async function globalTeardown(): Promise<void> {
   const pid = Number(process.env.TEST_RENDER_WORKER_PID);
   if (pid) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
+    // SIGTERM lets it close Chromium; a worker that has not exited within 8 s is killed.
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (alive()) process.kill(pid, 'SIGTERM');
+    for (let waited = 0; alive() && waited < 8000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+    if (alive()) process.kill(pid, 'SIGKILL');
   }
   if (process.env.KEEP_TEST_DATA) return;
   const schema = process.env.TEST_SCHEMA;

@@ -3,6 +3,9 @@ import type { PrismaService } from '../prisma.service';
 import { afterPosition, NEWEST_FIRST, PageQuery } from '../keyset';
 import { usagePeriod } from './usage.repository';
 
+/** Under load a transaction may wait for a pooled connection; give it time rather than fail. */
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 };
+
 export interface NewGeneration {
   id: string;
   ownerId: string;
@@ -34,21 +37,29 @@ export interface GenerationSuccess {
 export class GenerationsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Reserves a unit of the owner's AI quota and records the generation, atomically; null when spent. */
+  /**
+   * Reserves a unit of the owner's AI quota and records the generation in one statement (the
+   * insert runs only if the conditional upsert reserved a unit), so no interactive transaction
+   * waits on the pool when hundreds arrive at once. Null when the bucket is spent.
+   */
   async createWithReservation(generation: NewGeneration, limit: number | null) {
     if (limit !== null && limit <= 0) return null;
-    return this.prisma.$transaction(async (tx) => {
-      const period = usagePeriod();
-      const rows = await tx.$queryRaw<Array<{ ai_used: number }>>`
+    const g = generation;
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      WITH reserved AS (
         INSERT INTO usage_counters (owner_id, period, ai_reserved, updated_at)
-        VALUES (${generation.ownerId}::uuid, ${period}, 1, now())
+        VALUES (${g.ownerId}::uuid, ${usagePeriod()}, 1, now())
         ON CONFLICT (owner_id, period) DO UPDATE
           SET ai_reserved = usage_counters.ai_reserved + 1, updated_at = now()
           WHERE ${limit}::int IS NULL OR usage_counters.ai_used + usage_counters.ai_reserved < ${limit}::int
-        RETURNING ai_used`;
-      if (!rows.length) return null;
-      return tx.generation.create({ data: generation });
-    });
+        RETURNING 1
+      )
+      INSERT INTO generations (id, owner_id, organization_id, created_by, api_key_id, mode, prompt, hint, theme, format, name, folder_id, updated_at)
+      SELECT ${g.id}, ${g.ownerId}::uuid, ${g.organizationId}::uuid, ${g.createdBy}::uuid, ${g.apiKeyId}::uuid, ${g.mode}, ${g.prompt}, ${g.hint},
+             ${g.theme}, ${g.format}, ${g.name}, ${g.folderId}::uuid, now()
+      FROM reserved
+      RETURNING id`;
+    return rows.length ? this.findById(rows[0].id) : null;
   }
 
   findById(id: string) {
@@ -103,7 +114,7 @@ export class GenerationsRepository {
         UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), ai_used = ai_used + 1, updated_at = now()
         WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
       return tx.generation.findUnique({ where: { id } });
-    });
+    }, TRANSACTION_OPTIONS);
   }
 
   /** queued|processing → failed with the error, releasing the reserved unit; null if already final. */
@@ -119,6 +130,6 @@ export class GenerationsRepository {
         UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), updated_at = now()
         WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
       return tx.generation.findUnique({ where: { id } });
-    });
+    }, TRANSACTION_OPTIONS);
   }
 }

@@ -1,0 +1,134 @@
+// npm run bench:generation — the generation pipeline with the fake model answering at once.
+//
+// Starts the built gateway, a render worker and one generation worker (then a second) against a
+// fresh schema and Redis prefix, with the worker's Claude client pointed at the fake Messages API
+// of libs/testing. Measures POST /v1/diagrams/generate → 202 latency, the time from acceptance to
+// `succeeded` (created_at → completed_at, as Postgres recorded them), and 200 generations
+// submitted at once with one and with two generation workers (all must succeed, quota exact).
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const require = createRequire(import.meta.url);
+const { FakeAnthropic, emitDiagram } = require(join(ROOT, 'dist/libs/testing/src/fake-anthropic.js'));
+const log = (...a) => console.error(...a);
+const pct = (values, p) => { const s = [...values].sort((a, b) => a - b); return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10; };
+
+const fake = new FakeAnthropic();
+// A distinct 6-node flowchart per prompt, so every generation renders for real.
+fake.fallback = (prompt) => {
+  const tag = (prompt.match(/bench-(\d+)/) ?? ['', '0'])[1];
+  return emitDiagram(`flowchart TD\n${Array.from({ length: 6 }, (_, i) => `  N${i}[Step ${i} of ${tag}]`).join('\n')}\n${Array.from({ length: 5 }, (_, i) => `  N${i} --> N${i + 1}`).join('\n')}`, `Bench ${tag}`);
+};
+const baseURL = await fake.start();
+
+const base = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/flowsmith_bench');
+const schema = `bench_gen_${Date.now().toString(36)}`;
+const admin = new pg.Client({ connectionString: new URL('/postgres', base).toString() });
+await admin.connect();
+if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [base.pathname.slice(1)])).rowCount) await admin.query(`CREATE DATABASE "${base.pathname.slice(1)}"`);
+await admin.end();
+const dbUrl = new URL(base);
+dbUrl.searchParams.set('schema', schema);
+const port = 3997;
+const env = {
+  ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: `bench:${schema}:`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production',
+  RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_AI_PER_KEY: '1000000000', READY_REQUIRES_WORKERS: 'false', WORKER_HEARTBEAT_SECONDS: '1',
+  PLANS: '{"premium":{"ai_per_month":100000}}', ANTHROPIC_API_KEY: 'sk-ant-bench', ANTHROPIC_BASE_URL: baseURL,
+};
+execFileSync(join(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], { cwd: ROOT, env, stdio: 'ignore' });
+const secret = execFileSync('node', [join(ROOT, 'dist/apps/gateway/src/key-command.js'), 'create', '--name', 'bench'], { cwd: ROOT, env }).toString().trim().split('\n').pop();
+const start = (app, extra = {}) => spawn('node', [join(ROOT, `dist/apps/${app}/src/main.js`)], { cwd: ROOT, env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'inherit'] });
+const procs = [start('render-worker', { RENDER_PAGES: String(availableParallelism()) }), start('generation-worker', { WORKER_CONCURRENCY: '8' }), start('gateway')];
+const url = `http://127.0.0.1:${port}`;
+const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+const db = new pg.Client({ connectionString: base.toString() });
+await db.connect();
+const results = { meta: { date: new Date().toISOString(), cpus: availableParallelism(), node: process.version } };
+let n = 0;
+const submit = async () => {
+  const started = performance.now();
+  const response = await fetch(`${url}/api/v1/diagrams/generate`, { method: 'POST', headers, body: JSON.stringify({ prompt: `bench-${n++}: draw the steps`, format: 'svg' }) });
+  const body = await response.json();
+  if (response.status !== 202) throw new Error(`submit ${response.status} ${JSON.stringify(body)}`);
+  return { id: body.id, ms: performance.now() - started };
+};
+const settle = async (ids, timeoutMs = 120_000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM "${schema}".generations WHERE id = ANY($1) GROUP BY status`, [ids]);
+    const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    if ((byStatus.succeeded ?? 0) + (byStatus.failed ?? 0) === ids.length) return byStatus;
+    if (Date.now() > deadline) throw new Error(`not settled: ${JSON.stringify(byStatus)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+const durations = async (ids) => (await db.query(`SELECT extract(epoch FROM (completed_at - created_at)) * 1000 AS ms, created_at, completed_at FROM "${schema}".generations WHERE id = ANY($1)`, [ids])).rows;
+
+try {
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`${url}/readyz`)).ok && (await (await fetch(`${url}/readyz`)).json()).workers.render > 0) break; } catch { /* not yet */ }
+    if (i > 300) throw new Error('not ready');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await new Promise((r) => setTimeout(r, 1500)); // both workers registered and warm
+  const warm = [];
+  for (let i = 0; i < 10; i++) warm.push((await submit()).id);
+  await settle(warm);
+
+  // One at a time: POST → 202, and 202 → succeeded.
+  const submitMs = [];
+  const single = [];
+  for (let i = 0; i < 100; i++) {
+    const { id, ms } = await submit();
+    submitMs.push(ms);
+    single.push(id);
+    await settle([id]);
+  }
+  const singleDurations = (await durations(single)).map((r) => Number(r.ms));
+  results.one_at_a_time = { submit_202: { p50_ms: pct(submitMs, 50), p99_ms: pct(submitMs, 99) }, accepted_to_succeeded: { p50_ms: pct(singleDurations, 50), p99_ms: pct(singleDurations, 99) }, n: 100 };
+  log('one at a time', JSON.stringify(results.one_at_a_time));
+
+  const burst = async (label) => {
+    const before = Number((await db.query(`SELECT coalesce(sum(ai_used),0)::int AS used FROM "${schema}".usage_counters`)).rows[0].used);
+    const t0 = performance.now();
+    const ids = (await Promise.all(Array.from({ length: 200 }, () => submit()))).map((s) => s.id);
+    const byStatus = await settle(ids);
+    const wall = performance.now() - t0;
+    const after = Number((await db.query(`SELECT coalesce(sum(ai_used),0)::int AS used FROM "${schema}".usage_counters`)).rows[0].used);
+    const d = (await durations(ids)).map((r) => Number(r.ms));
+    results[label] = { submitted: 200, succeeded: byStatus.succeeded ?? 0, failed: byStatus.failed ?? 0, quota_spent: after - before, wall_ms: Math.round(wall), per_second: Math.round((200 / wall) * 1000 * 10) / 10, accepted_to_succeeded_p50_ms: pct(d, 50), p99_ms: pct(d, 99) };
+    log(label, JSON.stringify(results[label]));
+  };
+  await burst('burst_one_generation_worker');
+  procs.push(start('generation-worker', { WORKER_CONCURRENCY: '8' }));
+  await new Promise((r) => setTimeout(r, 3000));
+  await burst('burst_two_generation_workers');
+} finally {
+  for (const p of procs) p.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1500));
+  await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await db.end();
+  await fake.close();
+}
+
+writeFileSync(join(ROOT, 'bench/generation/results.json'), JSON.stringify(results, null, 2) + '\n');
+const o = results.one_at_a_time;
+const b1 = results.burst_one_generation_worker;
+const b2 = results.burst_two_generation_workers;
+console.log([
+  `${results.meta.date}, ${results.meta.cpus} cores, Node ${results.meta.node}, fake model answering at once`,
+  '',
+  '| measure | result | target |',
+  '|---|---|---|',
+  `| POST /v1/diagrams/generate → 202 | p50 ${o.submit_202.p50_ms} ms, p99 ${o.submit_202.p99_ms} ms | p50 ≤ 15 ms |`,
+  `| 202 → succeeded (pickup, model, parse, save, render) | p50 ${o.accepted_to_succeeded.p50_ms} ms, p99 ${o.accepted_to_succeeded.p99_ms} ms | p50 ≤ 200 ms |`,
+  `| 200 at once, one generation worker | ${b1.succeeded}/200 succeeded, quota ${b1.quota_spent}, ${b1.per_second}/s (${b1.wall_ms} ms) | all succeed, quota exact |`,
+  `| 200 at once, two generation workers | ${b2.succeeded}/200 succeeded, quota ${b2.quota_spent}, ${b2.per_second}/s (${b2.wall_ms} ms) | |`,
+].join('\n'));
+process.exit(0);
