@@ -104,6 +104,20 @@ describe('generation (gateway, both workers, fake model)', () => {
     if (name === 'invalid Mermaid then valid') expect(JSON.stringify(fake.requestsFor(marker)[1].body.messages)).toContain('does not parse');
   }, 40_000);
 
+  it('gives the folder\'s context and the hint to the model, and files the diagram in the folder', async () => {
+    const client = await proKey();
+    const folder = (await client.post('/api/v1/folders', { name: 'Payments', context: 'Payments team: always show the fraud check.' })).body;
+    fake.script('[folder-context]', emitDiagram(VALID, 'Payments'));
+    const accepted = await client.post('/api/v1/diagrams/generate', { prompt: '[folder-context] card payment', hint: 'sequence', folder_id: folder.id, name: 'Card payment' });
+    const done = await settle(client, accepted.headers.get('location')!);
+    expect(done.body.diagram).toMatchObject({ name: 'Card payment', folder_id: folder.id });
+    const sent = JSON.stringify(fake.requestsFor('[folder-context]')[0].body.messages);
+    expect(sent).toContain('always show the fraud check');
+    expect(sent).toContain('sequence diagram');
+    expectError(await client.post('/api/v1/diagrams/generate', { prompt: 'x y', folder_id: '00000000-0000-4000-8000-000000000000' }), { status: 404, type: 'not_found_error', code: 'resource_not_found', param: 'folder_id' });
+    expect(await usage(client)).toMatchObject({ used: 1, reserved: 0 });
+  }, 30_000);
+
   it('screens prompt injection before any model call: a failed generation async, 422 sync', async () => {
     const client = await proKey();
     const marker = '[injection]';
