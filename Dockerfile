@@ -20,3 +20,13 @@ COPY --from=build /app/dist ./dist
 USER flowsmith
 EXPOSE 3000
 CMD ["node", "dist/apps/gateway/src/main.js"]
+
+# The render worker also needs Debian's Chromium and the fonts labels are drawn with.
+FROM runtime AS render
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig \
+ && rm -rf /var/lib/apt/lists/*
+ENV CHROMIUM_PATH=/usr/bin/chromium
+USER flowsmith
+CMD ["node", "dist/apps/render-worker/src/main.js"]
