@@ -23,9 +23,8 @@ import { UsageController } from './usage/usage.controller';
 import { MeController } from './me/me.controller';
 import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
-import { generationQueueProviders, GenerationQueueLifecycle } from './generations/generation-queue.providers';
 import { RenderClient } from './rendering/render-client.service';
-import { renderQueueProviders, RenderQueueLifecycle } from './rendering/render-queue.providers';
+import { queueClientProviders, QueueClientsLifecycle } from './queue-clients';
 import { RenderingController } from './rendering/rendering.controller';
 import { SharesController } from './shares/shares.controller';
 import { SharesService } from './shares/shares.service';
@@ -72,13 +71,11 @@ export class GatewayModule {
         DiagramsService,
         FoldersService,
         KeysService,
-        ...renderQueueProviders,
-        RenderQueueLifecycle,
+        ...queueClientProviders,
+        QueueClientsLifecycle,
         RenderClient,
         ExportQuota,
         SharesService,
-        ...generationQueueProviders,
-        GenerationQueueLifecycle,
         GenerationsService,
         ErrorEnvelopeFilter,
         { provide: APP_GUARD, useClass: AccessGuard },

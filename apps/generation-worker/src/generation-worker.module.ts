@@ -8,7 +8,7 @@ import { GenerationService } from './generation.service';
 import { AnthropicProvider } from './providers/anthropic.provider';
 import { MODEL_PROVIDER, ModelProvider } from './providers/model-provider';
 import { OfflineProvider } from './providers/offline.provider';
-import { renderQueueProviders, RenderQueueLifecycle } from './render-queue.providers';
+import { renderQueueProvider, RenderQueueLifecycle } from './render-queue.providers';
 
 /** Claude when ANTHROPIC_API_KEY is set; otherwise the offline generator, named as such. */
 export function createModelProvider(env: GenerationWorkerEnv): ModelProvider {
@@ -43,7 +43,7 @@ export class GenerationWorkerModule {
       ],
       providers: [
         { provide: MODEL_PROVIDER, useFactory: () => createModelProvider(env) },
-        ...renderQueueProviders,
+        renderQueueProvider,
         RenderQueueLifecycle,
         GenerationService,
         GenerationProcessor,

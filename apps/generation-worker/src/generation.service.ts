@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Queue, QueueEvents, UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
 import {
   ERROR_CATALOG, GenerateJobResult, GenerationErrorCode, GenerationHint, looksLikePromptInjection, OutputFormat, ParseJobResult,
   RENDER_BUDGET_MS, renderCacheKey, RenderJobResult, ThemeId,
 } from '@flowsmith/contracts';
 import { FoldersRepository, Generation, GenerationsRepository } from '@flowsmith/database';
-import { addAndWait } from '@flowsmith/queue';
+import { QueueClient } from '@flowsmith/queue';
 import { MODEL_PROVIDER, ModelAnswer, ModelProvider, ProviderError } from './providers/model-provider';
-import { RENDER_EVENTS, RENDER_QUEUE } from './render-queue.providers';
+import { RENDER_QUEUE } from './render-queue.providers';
 
 /** A failure that ends the generation (no retry can fix it). */
 class GenerationFailure extends Error {
@@ -36,8 +36,7 @@ export class GenerationService {
     private readonly generations: GenerationsRepository,
     private readonly folders: FoldersRepository,
     @Inject(MODEL_PROVIDER) private readonly provider: ModelProvider,
-    @Inject(RENDER_QUEUE) private readonly renderQueue: Queue,
-    @Inject(RENDER_EVENTS) private readonly renderEvents: QueueEvents,
+    @Inject(RENDER_QUEUE) private readonly renderQueue: QueueClient,
   ) {}
 
   async run(generationId: string, lastAttempt: boolean): Promise<GenerateJobResult> {
@@ -86,14 +85,14 @@ export class GenerationService {
   }
 
   private async parse(mermaid: string): Promise<ParseJobResult & { diagramType?: string }> {
-    return addAndWait<ParseJobResult>(this.renderQueue, this.renderEvents, 'parse', { source: mermaid, sourceFormat: 'mermaid' }, { timeoutMs: RENDER_BUDGET_MS });
+    return this.renderQueue.addAndWait<ParseJobResult>('parse', { source: mermaid, sourceFormat: 'mermaid' }, { timeoutMs: RENDER_BUDGET_MS });
   }
 
   /** Renders into the shared cache, so the first fetch of image_url is a hit. */
   private async render(mermaid: string, theme: ThemeId, format: OutputFormat): Promise<void> {
     const input = { source: mermaid, sourceFormat: 'mermaid' as const, theme, format, scale: 1 as const, watermark: false };
     const cacheKey = renderCacheKey(input);
-    const result = await addAndWait<RenderJobResult>(this.renderQueue, this.renderEvents, 'render', { ...input, cacheKey }, { jobId: cacheKey, timeoutMs: RENDER_BUDGET_MS });
+    const result = await this.renderQueue.addAndWait<RenderJobResult>('render', { ...input, cacheKey }, { jobId: cacheKey, timeoutMs: RENDER_BUDGET_MS });
     if (result && !result.ok) this.logger.warn(`generated diagram did not render: ${result.error.code}`);
   }
 

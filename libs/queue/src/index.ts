@@ -7,3 +7,4 @@ export * from './worker-bootstrap';
 export * from './worker-runtime.module';
 export * from './render-cache';
 export * from './queue-job-runner';
+export * from './queue-client';

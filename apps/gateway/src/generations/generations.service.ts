@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { GenerateJobResult, looksLikePromptInjection, QueueName } from '@flowsmith/contracts';
 import { DiagramsRepository, FoldersRepository, Generation, GenerationsRepository, periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
-import { addAndWait, JobWaitTimeoutError, liveWorkers } from '@flowsmith/queue';
+import { JobWaitTimeoutError, liveWorkers, QueueClient } from '@flowsmith/queue';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagination';
 import { presentDiagram } from '../diagrams/diagram.presenter';
 import { REDIS_COMMANDS } from '../redis.providers';
-import { GENERATION_EVENTS, GENERATION_QUEUE } from './generation-queue.providers';
+import { GENERATION_QUEUE } from '../queue-clients';
 import { GenerateDto, SyncGenerateDto } from './generation.dto';
 
 /** How long the synchronous route waits for its generation (provider retries included). */
@@ -29,8 +28,7 @@ export class GenerationsService {
     private readonly folders: FoldersRepository,
     private readonly usage: UsageRepository,
     private readonly config: GatewayConfig,
-    @Inject(GENERATION_QUEUE) private readonly queue: Queue,
-    @Inject(GENERATION_EVENTS) private readonly events: QueueEvents,
+    @Inject(GENERATION_QUEUE) private readonly generationQueue: QueueClient,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
   ) {}
 
@@ -73,7 +71,7 @@ export class GenerationsService {
       name: body.name ?? null,
       folderId: body.folder_id ?? null,
     });
-    await this.queue.add('generate', { generationId: generation.id }, { jobId: generation.id });
+    await this.generationQueue.queue.add('generate', { generationId: generation.id }, { jobId: generation.id });
     return this.present(generation);
   }
 
@@ -81,7 +79,7 @@ export class GenerationsService {
     const generation = await this.admit(actor, body, { mode: 'sync', theme: 'light', format: 'svg', name: null, folderId: null });
     let result: GenerateJobResult;
     try {
-      result = await addAndWait<GenerateJobResult>(this.queue, this.events, 'generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS });
+      result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS });
     } catch (error) {
       if (error instanceof JobWaitTimeoutError) throw new ApiError('upstream_timeout', 'The generation did not finish in time; no quota was spent.');
       throw error;
@@ -119,7 +117,7 @@ export class GenerationsService {
   async retryAfterSeconds(): Promise<number> {
     const env = this.config.env;
     const [waiting, workers] = await Promise.all([
-      this.queue.getWaitingCount().catch(() => 0),
+      this.generationQueue.queue.getWaitingCount().catch(() => 0),
       liveWorkers(this.redis, env.REDIS_PREFIX, QueueName.Generation, env.WORKER_HEARTBEAT_SECONDS).catch(() => 1),
     ]);
     return Math.min(30, Math.max(1, Math.ceil((waiting * 2) / Math.max(1, workers * 4))));

@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   ParseJobResult, QueueName, RENDER_BUDGET_MS, RenderFailure, RenderInput, renderCacheKey, RenderJobResult, SourceFormat,
 } from '@flowsmith/contracts';
-import { liveWorkers, RenderCache } from '@flowsmith/queue';
+import { JobWaitTimeoutError, liveWorkers, QueueClient, RenderCache } from '@flowsmith/queue';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
-import { RENDER_EVENTS, RENDER_QUEUE } from './render-queue.providers';
+import { RENDER_QUEUE } from '../queue-clients';
 
 export interface RenderedImage {
   data: Buffer;
@@ -58,8 +57,7 @@ export class RenderClient {
   private workersSeenAt = 0;
 
   constructor(
-    @Inject(RENDER_QUEUE) private readonly queue: Queue,
-    @Inject(RENDER_EVENTS) private readonly events: QueueEvents,
+    @Inject(RENDER_QUEUE) private readonly queue: QueueClient,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
     private readonly cache: RenderCache,
     private readonly config: GatewayConfig,
@@ -98,13 +96,10 @@ export class RenderClient {
   }
 
   private async run<R>(name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number): Promise<R | null> {
-    const job = (await this.queue.add(name, data as never, jobId ? { jobId } : { removeOnComplete: { age: 60 } })) as Job;
-    const budget = Math.max(1, deadline - Date.now());
     try {
-      return (await job.waitUntilFinished(this.events, budget)) as R;
+      return await this.queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()) });
     } catch (error) {
-      const message = (error as Error).message ?? '';
-      if (message.includes('timed out before finishing')) {
+      if (error instanceof JobWaitTimeoutError) {
         throw new ApiError('render_timeout', 'The render took longer than 10 seconds. Simplify the diagram or split it.');
       }
       if (name === 'render') return null; // finished and gone before we listened: the cache decides
