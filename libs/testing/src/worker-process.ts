@@ -7,15 +7,24 @@ export const ROOT = resolve(__dirname, '../../..');
 
 export type WorkerApp = 'render-worker' | 'generation-worker';
 
+const children = new Set<ChildProcess>();
+// A spec that fails half-way must not leave workers behind: whatever is still running goes with us.
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
 /** Starts a built worker as a real process of its own, as production runs it. */
 export function spawnWorker(app: WorkerApp, env: Record<string, string> = {}): ChildProcess {
   const main = resolve(ROOT, `dist/apps/${app}/src/main.js`);
   if (!existsSync(main)) throw new Error(`${main} is missing: run 'npm run build' first (npm test does).`);
-  return spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [main], {
     cwd: ROOT,
     env: { ...process.env, WORKER_HEARTBEAT_SECONDS: '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
     stdio: process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore',
   });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 /** Resolves once `count` workers of the kind beat under the prefix. */
