@@ -1,4 +1,4 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { GenerationWorkerEnv } from '@flowsmith/config';
@@ -51,5 +51,16 @@ export class GenerationProcessor extends WorkerHost implements OnApplicationBoot
 
   process(job: Job): Promise<unknown> {
     return dispatchJob(QueueName.Generation, this.handlers, job);
+  }
+
+  /**
+   * A job BullMQ gives up on (errors on every attempt, or stalled too often) must not leave its
+   * Generation in `processing` with quota reserved: it fails, and the reservation is released.
+   */
+  @OnWorkerEvent('failed')
+  async onFailed(job: Job | undefined, error: Error): Promise<void> {
+    if (!job || job.name !== 'generate') return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError' || /stalled more than allowable limit/i.test(error.message);
+    if (final) await this.generations.giveUp(job.data.generationId, error.message);
   }
 }

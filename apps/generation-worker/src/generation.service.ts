@@ -96,6 +96,12 @@ export class GenerationService {
     if (result && !result.ok) this.logger.warn(`generated diagram did not render: ${result.error.code}`);
   }
 
+  /** The queue gave up on this generation's job: fail it so the client and the quota know. */
+  async giveUp(generationId: string, reason: string): Promise<void> {
+    this.logger.error(`generation ${generationId} failed after its last attempt: ${reason}`);
+    await this.generations.fail(generationId, errorObject('upstream_error', 'The generation could not be completed; no quota was spent. Retry it.'), this.provider.model).catch(() => undefined);
+  }
+
   private async failWith(id: string, code: GenerationErrorCode, message: string): Promise<GenerateJobResult> {
     await this.generations.fail(id, errorObject(code, message), this.provider.model);
     return { status: 'failed', error: { code, message } };

@@ -81,8 +81,8 @@ export class GenerationsService {
     try {
       result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS });
     } catch (error) {
-      if (error instanceof JobWaitTimeoutError) throw new ApiError('upstream_timeout', 'The generation did not finish in time; no quota was spent.');
-      throw error;
+      if (error instanceof JobWaitTimeoutError) throw new ApiError('upstream_timeout', 'The generation did not finish in time. Poll GET /v1/generations for its outcome, or retry.');
+      throw new ApiError('upstream_error', 'The generation could not be completed; no quota was spent. Retry it.');
     }
     if (result.status === 'failed') throw new ApiError(result.error.code, result.error.message);
     const limits = this.config.plans[actor.plan];
