@@ -5,7 +5,7 @@ import type { KeyActor } from '../auth/actor';
 import { CurrentKey } from '../auth/current-actor.decorator';
 import { GatewayConfig } from '../common/gateway-config';
 import { ResourceIdPipe } from '../common/resource-id.pipe';
-import { etagOf, matchesEtag, RenderClient } from '../rendering/render-client.service';
+import { RenderClient } from '../rendering/render-client.service';
 import { clampScale } from '../rendering/render-options';
 import { ImageQueryDto } from '../rendering/rendering.dto';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
@@ -54,15 +54,10 @@ export class DiagramsController {
     const format = query.format ?? 'png';
     const { scale, clamped } = format === 'png' ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const input = await this.diagrams.image(actor, id, { theme: query.theme ?? 'light', format, scale });
-    const etag = etagOf(this.renders.cacheKey(input));
-    reply.header('ETag', etag).header('Cache-Control', 'private, no-cache').header('X-Scale', String(scale)).header('X-Scale-Clamped', String(clamped));
-    if (matchesEtag(ifNoneMatch, etag)) {
-      reply.status(304);
-      return '';
-    }
-    const image = await this.renders.render(input);
-    reply.header('Content-Type', image.contentType).header('X-Diagram-Type', image.diagramType).header('X-Content-Type-Options', 'nosniff');
-    return image.data;
+    reply.header('Cache-Control', 'private, no-cache').header('X-Scale', String(scale)).header('X-Scale-Clamped', String(clamped));
+    const { body, image } = await this.renders.serve(reply, input, ifNoneMatch);
+    if (image) reply.header('X-Diagram-Type', image.diagramType);
+    return body;
   }
 
   @Patch(':id')

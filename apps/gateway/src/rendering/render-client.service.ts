@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
   ParseJobResult, QueueName, RENDER_BUDGET_MS, RenderFailure, RenderInput, renderCacheKey, RenderJobResult, SourceFormat,
@@ -63,10 +64,6 @@ export class RenderClient {
     private readonly config: GatewayConfig,
   ) {}
 
-  cacheKey(input: RenderInput): string {
-    return renderCacheKey(input);
-  }
-
   async render(input: RenderInput, sourceParam?: string): Promise<RenderedImage> {
     const key = renderCacheKey(input);
     const hit = await this.cache.get(key);
@@ -84,6 +81,23 @@ export class RenderClient {
       // Evicted between the worker's write and our read, or an old finished job answered: once more.
     }
     throw new ApiError('service_unavailable', 'The render could not complete. Retry shortly.', { headers: { 'Retry-After': '2' } });
+  }
+
+  /**
+   * Answers an image route: the ETag is the content address, so a matching If-None-Match is a
+   * 304 without rendering; otherwise the bytes, with their type. The route sets its own caching
+   * headers first; the rendered image is returned for any header it adds after.
+   */
+  async serve(reply: FastifyReply, input: RenderInput, ifNoneMatch: string | undefined, options: { sourceParam?: string; contentType?: string } = {}) {
+    const etag = etagOf(renderCacheKey(input));
+    reply.header('ETag', etag);
+    if (matchesEtag(ifNoneMatch, etag)) {
+      reply.status(304);
+      return { body: '' as const, image: null };
+    }
+    const image = await this.render(input, options.sourceParam);
+    reply.header('Content-Type', options.contentType ?? image.contentType).header('X-Content-Type-Options', 'nosniff');
+    return { body: image.data, image };
   }
 
   /** Parses a source in a worker; returns its diagram type or throws 400 parse_failed. */

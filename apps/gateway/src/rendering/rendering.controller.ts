@@ -8,7 +8,7 @@ import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ExportQuota } from '../usage/export-quota.service';
-import { matchesEtag, RenderClient } from './render-client.service';
+import { RenderClient } from './render-client.service';
 import { clampScale, exportFilename } from './render-options';
 import { BeautifyDto, EmbedQueryDto, ExportDto, ExportQueryDto } from './rendering.dto';
 
@@ -126,14 +126,6 @@ export class RenderingController {
     }
     const input = { source, sourceFormat: 'mermaid' as const, theme: query.theme ?? 'modern', format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true };
     reply.header('Cache-Control', 'public, max-age=3600, s-maxage=86400');
-    const etag = `"${this.renders.cacheKey(input).slice(0, 40)}"`;
-    reply.header('ETag', etag);
-    if (matchesEtag(ifNoneMatch, etag)) {
-      reply.status(304);
-      return '';
-    }
-    const image = await this.renders.render(input, 'source');
-    reply.header('Content-Type', 'image/svg+xml; charset=utf-8').header('X-Content-Type-Options', 'nosniff');
-    return image.data;
+    return (await this.renders.serve(reply, input, ifNoneMatch, { sourceParam: 'source', contentType: 'image/svg+xml; charset=utf-8' })).body;
   }
 }

@@ -6,7 +6,7 @@ import { CurrentKey } from '../auth/current-actor.decorator';
 import { notFound } from '../common/api-error';
 import { ListQueryDto } from '../common/pagination';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
-import { etagOf, matchesEtag, RenderClient } from '../rendering/render-client.service';
+import { RenderClient } from '../rendering/render-client.service';
 import { CreateShareDto } from './share.dto';
 import { SharesService } from './shares.service';
 
@@ -44,14 +44,7 @@ export class SharesController {
     if (!match) throw notFound('Share');
     reply.header('Access-Control-Allow-Origin', '*');
     const input = await this.shares.renderInput(match[1], match[2] as 'svg' | 'png');
-    const etag = etagOf(this.renders.cacheKey(input));
-    reply.header('ETag', etag).header('Cache-Control', 'public, s-maxage=300');
-    if (matchesEtag(ifNoneMatch, etag)) {
-      reply.status(304);
-      return '';
-    }
-    const image = await this.renders.render(input);
-    reply.header('Content-Type', image.contentType).header('X-Content-Type-Options', 'nosniff');
-    return image.data;
+    reply.header('Cache-Control', 'public, s-maxage=300');
+    return (await this.renders.serve(reply, input, ifNoneMatch)).body;
   }
 }

@@ -58,14 +58,6 @@ export class FoldersRepository {
     });
   }
 
-  async hasContents(id: string): Promise<boolean> {
-    const [child, diagram] = await Promise.all([
-      this.prisma.folder.findFirst({ where: { parentId: id }, select: { id: true } }),
-      this.prisma.diagram.findFirst({ where: { folderId: id }, select: { id: true } }),
-    ]);
-    return Boolean(child || diagram);
-  }
-
   /**
    * Deletes the folder. With `moveContents`, its diagrams and sub-folders first move to its parent,
    * all in one transaction; without it, a folder that still holds anything is left alone and
