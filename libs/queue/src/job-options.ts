@@ -28,5 +28,6 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
 /** Worker settings per queue: how long a job may run before its lock lapses and it counts as stalled. */
 export const WORKER_LOCK_DURATION_MS: Record<QueueName, number> = {
   [QueueName.Render]: 15_000,
-  [QueueName.Generation]: 120_000,
+  // The generation worker replaces this with GENERATION_LOCK_MS (same default) before it starts.
+  [QueueName.Generation]: 30_000,
 };
