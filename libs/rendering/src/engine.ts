@@ -9,6 +9,12 @@ export interface EngineSvg {
   viewBox: [number, number, number, number];
 }
 
+/** Per-render options some formats use. */
+export interface EngineRenderOptions {
+  /** draw.io: the page to draw, by 1-based index or by name; the first page when absent. */
+  page?: string;
+}
+
 export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: RenderFailure };
 
 /**
@@ -18,5 +24,8 @@ export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: Rende
 export interface RenderEngine {
   readonly format: SourceFormat;
   parse(source: string): Promise<EngineResult<{ diagramType: string }>>;
-  render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>>;
+  render(source: string, theme: ThemeDefinition, options?: EngineRenderOptions): Promise<EngineResult<EngineSvg>>;
+  /** Engines with a process of their own (PlantUML's JVM) start and stop with the worker. */
+  start?(): Promise<void>;
+  close?(): Promise<void>;
 }

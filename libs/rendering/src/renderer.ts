@@ -44,7 +44,7 @@ export class Renderer {
       size: options.pages ?? availableParallelism(),
       maxRendersPerPage: options.maxRendersPerPage,
       maxRendersPerBrowser: options.maxRendersPerBrowser,
-      setup: setupMermaidPage,
+      kinds: { mermaid: { setup: setupMermaidPage, eager: true } },
     });
     const mermaid = new MermaidEngine(this.pool, options.renderTimeoutMs);
     this.engines.set(mermaid.format, mermaid);

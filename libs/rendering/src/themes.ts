@@ -15,6 +15,48 @@ export interface ThemeDefinition {
   mermaid: { themeVariables: Record<string, string | boolean>; themeCSS?: string };
 }
 
+/**
+ * A theme's colours and fonts in engine-neutral terms, for the engines that are not mermaid
+ * (PlantUML skinparams, draw.io and BPMN canvases): the same palette as the mermaid theme.
+ */
+export interface ThemePalette {
+  tone: 'light' | 'dark';
+  background: string;
+  /** Fill of shapes (nodes, tasks, participants). */
+  nodeFill: string;
+  nodeStroke: string;
+  /** Text on shapes and on the canvas. */
+  text: string;
+  /** Edges, arrows, sequence messages. */
+  line: string;
+  /** Fill of secondary shapes (groups, packages, pools). */
+  groupFill: string;
+  noteFill: string;
+  noteStroke: string;
+  noteText: string;
+  fontFamily: string;
+  /** In px. */
+  fontSize: number;
+}
+
+export function themePalette(theme: ThemeDefinition): ThemePalette {
+  const v = theme.mermaid.themeVariables as Record<string, string>;
+  return {
+    tone: theme.tone,
+    background: theme.background,
+    nodeFill: v.mainBkg ?? v.primaryColor,
+    nodeStroke: v.primaryBorderColor,
+    text: v.primaryTextColor ?? v.textColor,
+    line: v.lineColor,
+    groupFill: v.secondaryColor,
+    noteFill: v.noteBkgColor,
+    noteStroke: v.noteBorderColor,
+    noteText: v.noteTextColor ?? v.textColor,
+    fontFamily: v.fontFamily,
+    fontSize: Number.parseFloat(v.fontSize) || 16,
+  };
+}
+
 const common = { fontFamily: FONT_STACK, fontSize: '16px' };
 
 export const THEME_DEFINITIONS: Record<ThemeId, ThemeDefinition> = {

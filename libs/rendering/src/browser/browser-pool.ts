@@ -30,8 +30,17 @@ export interface BrowserPoolOptions {
   maxRendersPerPage: number;
   /** The browser is relaunched after this many renders. */
   maxRendersPerBrowser: number;
-  /** Prepares a fresh page (loads the engines' scripts). */
+  /**
+   * Kinds of page, one per browser engine (mermaid, draw.io, BPMN), each prepared by its own
+   * `setup` (which loads that engine's scripts inline). Each kind has `size` slots; an `eager` kind
+   * is warmed when the browser starts, the others on their first render and then kept warm.
+   */
+  kinds: Record<string, PageKind>;
+}
+
+export interface PageKind {
   setup: (page: Page) => Promise<void>;
+  eager?: boolean;
 }
 
 export class RenderTimeoutError extends Error {
@@ -42,6 +51,7 @@ export class RenderTimeoutError extends Error {
 }
 
 interface Slot {
+  kind: string;
   page: Page | null;
   warming: Promise<Page> | null;
   renders: number;
@@ -70,7 +80,9 @@ export class BrowserPool {
   private browser: Browser | null = null;
   private launching: Promise<void> | null = null;
   private readonly slots: Slot[];
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters = new Map<string, Array<() => void>>();
+  /** Kinds whose pages are kept warm: the eager ones, and every kind that has rendered since start. */
+  private readonly warmKinds = new Set<string>();
   private rendersSinceLaunch = 0;
   private draining = false;
   private closed = false;
@@ -79,11 +91,16 @@ export class BrowserPool {
   renders = 0;
 
   constructor(private readonly options: BrowserPoolOptions) {
-    this.slots = Array.from({ length: options.size }, () => ({ page: null, warming: null, renders: 0, busy: false }));
+    this.slots = Object.keys(options.kinds).flatMap((kind) => Array.from({ length: options.size }, () => ({ kind, page: null, warming: null, renders: 0, busy: false })));
+    for (const [kind, spec] of Object.entries(options.kinds)) {
+      this.waiters.set(kind, []);
+      if (spec.eager) this.warmKinds.add(kind);
+    }
   }
 
+  /** Renders of one kind that can run at once. */
   get size(): number {
-    return this.slots.length;
+    return this.options.size;
   }
 
   async start(): Promise<void> {
@@ -102,9 +119,14 @@ export class BrowserPool {
     return this.browser?.process()?.pid;
   }
 
-  /** Runs `work` on a warm page, within `timeoutMs`. A failure or timeout retires the page. */
-  async withPage<T>(work: (page: Page) => Promise<T>, timeoutMs: number): Promise<T> {
-    const slot = await this.acquire();
+  /** Runs `work` on a warm page of `kind`, within `timeoutMs`. A failure or timeout retires the page. */
+  async withPage<T>(kind: string, work: (page: Page) => Promise<T>, timeoutMs: number): Promise<T> {
+    if (!this.options.kinds[kind]) throw new Error(`No page kind ${kind}`);
+    if (!this.warmKinds.has(kind)) {
+      this.warmKinds.add(kind);
+      for (const slot of this.slots) if (slot.kind === kind) this.warm(slot);
+    }
+    const slot = await this.acquire(kind);
     let broken = false;
     try {
       const page = await this.pageFor(slot);
@@ -132,7 +154,7 @@ export class BrowserPool {
           browser.once('disconnected', () => this.onDisconnected(browser));
           this.browser = browser;
           this.rendersSinceLaunch = 0;
-          for (const slot of this.slots) this.warm(slot);
+          for (const slot of this.slots) if (this.warmKinds.has(slot.kind)) this.warm(slot);
           return;
         } catch (error) {
           if (this.closed || attempt >= 5) throw error;
@@ -169,7 +191,7 @@ export class BrowserPool {
       await page.setRequestInterception(true);
       // The page may load nothing from anywhere: its scripts are injected inline.
       page.on('request', (request) => void (request.url() === 'about:blank' ? request.continue() : request.abort('blockedbyclient')).catch(() => undefined));
-      await this.options.setup(page);
+      await this.options.kinds[slot.kind].setup(page);
       return page;
     })();
     slot.warming
@@ -195,16 +217,27 @@ export class BrowserPool {
     throw new Error('No browser page could be prepared');
   }
 
-  private async acquire(): Promise<Slot> {
+  private async acquire(kind: string): Promise<Slot> {
+    const waiters = this.waiters.get(kind)!;
     for (;;) {
       if (this.closed) throw new Error('The browser pool is closed');
-      const slot = this.draining ? undefined : this.slots.find((s) => !s.busy);
+      // A warm page first; otherwise any free slot of the kind, which warms on demand.
+      const free = this.draining ? [] : this.slots.filter((s) => s.kind === kind && !s.busy);
+      const slot = free.find((s) => s.page) ?? free[0];
       if (slot) {
         slot.busy = true;
         return slot;
       }
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await new Promise<void>((resolve) => waiters.push(resolve));
     }
+  }
+
+  private wakeOne(kind: string): void {
+    this.waiters.get(kind)!.shift()?.();
+  }
+
+  private wakeAll(): void {
+    for (const waiters of this.waiters.values()) waiters.splice(0).forEach((wake) => wake());
   }
 
   private release(slot: Slot, broken: boolean): void {
@@ -215,7 +248,7 @@ export class BrowserPool {
     slot.busy = false;
     if (this.rendersSinceLaunch >= this.options.maxRendersPerBrowser && !this.draining) this.draining = true;
     if (this.draining && this.slots.every((s) => !s.busy)) void this.recycleBrowser();
-    else this.waiters.shift()?.();
+    else if (!this.draining) this.wakeOne(slot.kind);
   }
 
   /** Closes a slot's page (killing its renderer if it hangs) and warms a new one. */
@@ -250,7 +283,7 @@ export class BrowserPool {
       await this.launch();
     } finally {
       this.draining = false;
-      for (let i = 0; i < this.slots.length; i++) this.waiters.shift()?.();
+      this.wakeAll();
     }
   }
 }

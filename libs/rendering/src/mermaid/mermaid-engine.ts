@@ -100,6 +100,7 @@ export class MermaidEngine implements RenderEngine {
 
   async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
     const result = await this.pool.withPage(
+      'mermaid',
       (page) =>
         page.evaluate(
           (text, config) => (globalThis as unknown as { __flowsmith: { parse: (s: string, c: unknown) => Promise<unknown> } }).__flowsmith.parse(text, config),
@@ -114,6 +115,7 @@ export class MermaidEngine implements RenderEngine {
 
   async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
     const result = await this.pool.withPage(
+      'mermaid',
       (page) =>
         page.evaluate(
           (text, config) => (globalThis as unknown as { __flowsmith: { render: (s: string, c: unknown) => Promise<unknown> } }).__flowsmith.render(text, config),
