@@ -23,7 +23,7 @@ export const ENGINE_VERSIONS: Record<SourceFormat, string> = {
   plantuml: 'unavailable',
   drawio: 'unavailable',
   bpmn: 'unavailable',
-  svg: 'unavailable',
+  svg: 'svgo-4.1.0/r1',
 };
 
 export interface RenderInput {
@@ -33,6 +33,8 @@ export interface RenderInput {
   format: OutputFormat;
   scale: Scale;
   watermark: boolean;
+  /** draw.io: the page to draw (1-based index or name); the first when absent. */
+  page?: string;
   /** Public embeds: a source that fails renders as an SVG card that shows the error. */
   fallback?: boolean;
 }
@@ -40,7 +42,7 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.sourceFormat, input.theme, input.format, input.format === 'png' ? input.scale : 1, input.watermark, Boolean(input.fallback)]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.sourceFormat, input.theme, input.format, input.format === 'png' ? input.scale : 1, input.watermark, Boolean(input.fallback), input.page ?? null]))
     .update('\n')
     .update(input.source)
     .digest('hex');

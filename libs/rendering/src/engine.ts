@@ -23,6 +23,8 @@ export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: Rende
  */
 export interface RenderEngine {
   readonly format: SourceFormat;
+  /** True when the engine's SVG is already sanitized (mermaid's page runs DOMPurify); else the SVG step runs. */
+  readonly sanitizesOutput: boolean;
   parse(source: string): Promise<EngineResult<{ diagramType: string }>>;
   render(source: string, theme: ThemeDefinition, options?: EngineRenderOptions): Promise<EngineResult<EngineSvg>>;
   /** Engines with a process of their own (PlantUML's JVM) start and stop with the worker. */

@@ -6,6 +6,8 @@ import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
 import { rasterize } from './raster';
 import { errorCardSvg } from './svg/error-card';
 import { assertSafeSvg, finishSvg } from './svg/finish-svg';
+import { sanitizeSvg } from './svg/sanitize-svg';
+import { SvgEngine } from './svg/svg-engine';
 import { assertThemesComplete, THEME_DEFINITIONS } from './themes';
 
 export interface RendererOptions {
@@ -46,17 +48,16 @@ export class Renderer {
       maxRendersPerBrowser: options.maxRendersPerBrowser,
       kinds: { mermaid: { setup: setupMermaidPage, eager: true } },
     });
-    const mermaid = new MermaidEngine(this.pool, options.renderTimeoutMs);
-    this.engines.set(mermaid.format, mermaid);
+    for (const engine of [new MermaidEngine(this.pool, options.renderTimeoutMs), new SvgEngine()]) this.engines.set(engine.format, engine);
   }
 
   async start(): Promise<void> {
     assertThemesComplete();
-    await this.pool.start();
+    await Promise.all([this.pool.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), ...[...this.engines.values()].map((engine) => engine.close?.())]);
   }
 
   supports(format: SourceFormat): boolean {
@@ -74,9 +75,13 @@ export class Renderer {
   async render(input: RenderInput, options: { fallback?: boolean } = {}): Promise<RenderOutcome> {
     const engine = this.engines.get(input.sourceFormat);
     const theme = THEME_DEFINITIONS[input.theme];
-    const drawn = engine ? await this.guard(() => engine.render(input.source, theme)) : { ok: false as const, error: unsupported(input.sourceFormat) };
+    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page })) : { ok: false as const, error: unsupported(input.sourceFormat) };
     const engineSvg = drawn.ok ? drawn.value : options.fallback ? errorCardSvg(drawn.error, theme) : null;
     if (!engineSvg) return drawn as { ok: false; error: RenderFailure };
+    // The SVG step (svgo with an allowlist) is the last step of every engine that does not sanitize itself.
+    if (drawn.ok && !engine?.sanitizesOutput) {
+      engineSvg.svg = sanitizeSvg(engineSvg.svg, { optimise: false }).svg;
+    }
 
     const finished = finishSvg(engineSvg, theme, { watermark: input.watermark });
     assertSafeSvg(finished.svg);

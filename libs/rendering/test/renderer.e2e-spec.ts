@@ -1,59 +1,12 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
 import { RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
 import puppeteer from 'puppeteer';
 import { CHROMIUM_ARGS, isSafeSvg, mermaidConfig, Renderer, setupMermaidPage, THEME_DEFINITIONS } from '../src';
 import { CORPUS, HOSTILE } from './corpus';
+import { differingPixels, structuralFindings, withoutText } from './svg-checks';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Pixels that differ between two same-size RGB images by more than a little. */
-async function differingPixels(a: Buffer, b: Buffer): Promise<number> {
-  const [x, y] = await Promise.all([a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
-  expect([x.info.width, x.info.height]).toEqual([y.info.width, y.info.height]);
-  let count = 0;
-  for (let i = 0; i < x.data.length; i += 3) {
-    if (Math.abs(x.data[i] - y.data[i]) + Math.abs(x.data[i + 1] - y.data[i + 1]) + Math.abs(x.data[i + 2] - y.data[i + 2]) > 60) count++;
-  }
-  return count;
-}
-
-/**
- * Walks the parsed SVG: no element that can run or embed, no event handler attribute, no reference
- * or CSS that leaves the document. Text is only text: an escaped "<img onerror>" label is harmless.
- */
-function structuralFindings(svg: string): string[] {
-  const tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', preserveOrder: true, trimValues: false }).parse(svg);
-  const findings: string[] = [];
-  const visit = (nodes: any[]) => {
-    for (const node of nodes) {
-      for (const [key, value] of Object.entries(node)) {
-        if (key === ':@') {
-          for (const [attribute, v] of Object.entries(value as Record<string, string>)) {
-            const name = attribute.slice(1);
-            if (/^on/i.test(name)) findings.push(`handler ${name}`);
-            if (/href$/i.test(name) && !String(v).startsWith('#')) findings.push(`href ${v}`);
-            if (/javascript:|url\(\s*['"]?(?!#)/i.test(String(v))) findings.push(`${name}=${v}`);
-          }
-        } else if (key === '#text') {
-          continue;
-        } else {
-          if (/^(script|foreignObject|iframe|object|embed|image|animate|set)$/i.test(key)) findings.push(`element ${key}`);
-          if (key === 'style') {
-            const css = JSON.stringify(value);
-            if (/@import|url\(\s*['"]?(?!#)|attacker/i.test(css)) findings.push('style sheet reaches out');
-          }
-          if (Array.isArray(value)) visit(value);
-        }
-      }
-    }
-  };
-  visit(tree);
-  return findings;
-}
-
-/** The SVG with every text element removed: what a PNG without labels would look like. */
-const withoutText = (svg: string) => svg.replace(/<text\b[\s\S]*?<\/text>/g, '');
 
 describe('Renderer (real Chromium, mermaid, sharp)', () => {
   const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 5000 });

@@ -92,6 +92,7 @@ function parseFailure(result: PageFailure): RenderFailure {
 
 export class MermaidEngine implements RenderEngine {
   readonly format = 'mermaid' as const;
+  readonly sanitizesOutput = true;
 
   constructor(
     private readonly pool: BrowserPool,

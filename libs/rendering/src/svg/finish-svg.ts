@@ -1,5 +1,6 @@
 import type { EngineSvg } from '../engine';
 import { FONT_STACK, ThemeDefinition } from '../themes';
+import { RASTER_DATA_URI } from './sanitize-svg';
 
 export interface FinishOptions {
   watermark: boolean;
@@ -54,7 +55,8 @@ export class UnsafeSvgError extends Error {
   }
 }
 
-const UNSAFE_ELEMENTS = /^<\s*(script|foreignObject|iframe|object|embed|image|animate|set|handler|listener)\b/i;
+const UNSAFE_ELEMENTS = /^<\s*(script|foreignObject|iframe|object|embed|animate|set|handler|listener)\b/i;
+const HREF = /\s(?:xlink:)?href\s*=\s*(["'])(.*?)\1/gi;
 const UNSAFE_IN_TAG: Array<[RegExp, string]> = [
   [/\son[a-z]+\s*=/i, 'an event handler attribute'],
   [/javascript\s*:/i, 'a javascript: URL'],
@@ -70,9 +72,15 @@ const UNSAFE_IN_STYLE: Array<[RegExp, string]> = [
 
 /** What in an SVG could run or fetch: elements, attributes and style sheets; text is only text. */
 function findUnsafe(svg: string): string | null {
-  for (const tag of svg.match(/<[^>]*>/g) ?? []) {
+  for (let tag of svg.match(/<[^>]*>/g) ?? []) {
     const element = UNSAFE_ELEMENTS.exec(tag);
     if (element) return `a <${element[1]}> element`;
+    if (/^<\s*image\b/i.test(tag)) {
+      // An <image> may only show a picture embedded in the file itself.
+      const hrefs = [...tag.matchAll(HREF)];
+      if (hrefs.length !== 1 || !RASTER_DATA_URI.test(hrefs[0][2])) return 'an <image> that is not an embedded picture';
+      tag = tag.replace(hrefs[0][0], '');
+    }
     for (const [pattern, finding] of UNSAFE_IN_TAG) if (pattern.test(tag)) return finding;
   }
   for (const match of svg.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)) {

@@ -1,0 +1,55 @@
+import { XMLParser } from 'fast-xml-parser';
+import sharp from 'sharp';
+
+/** A picture embedded in the SVG itself: the one kind of <image> allowed out. */
+const RASTER = /^data:image\/(png|jpe?g|gif|webp);base64,/i;
+
+/** Pixels that differ between two same-size RGB images by more than a little. */
+export async function differingPixels(a: Buffer, b: Buffer): Promise<number> {
+  const [x, y] = await Promise.all([a, b].map((png) => sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true })));
+  expect([x.info.width, x.info.height]).toEqual([y.info.width, y.info.height]);
+  let count = 0;
+  for (let i = 0; i < x.data.length; i += 3) {
+    if (Math.abs(x.data[i] - y.data[i]) + Math.abs(x.data[i + 1] - y.data[i + 1]) + Math.abs(x.data[i + 2] - y.data[i + 2]) > 60) count++;
+  }
+  return count;
+}
+
+/**
+ * Walks the parsed SVG: no element that can run or embed, no event handler attribute, no reference
+ * or CSS that leaves the document. Text is only text: an escaped "<img onerror>" label is harmless.
+ */
+export function structuralFindings(svg: string): string[] {
+  const tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', preserveOrder: true, trimValues: false }).parse(svg);
+  const findings: string[] = [];
+  const visit = (nodes: any[]) => {
+    for (const node of nodes) {
+      const isImage = 'image' in node;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === ':@') {
+          for (const [attribute, v] of Object.entries(value as Record<string, string>)) {
+            const name = attribute.slice(1);
+            if (/^on/i.test(name)) findings.push(`handler ${name}`);
+            if (/href$/i.test(name) && !String(v).startsWith('#') && !(isImage && RASTER.test(String(v)))) findings.push(`href ${v}`);
+            if (/javascript:|url\(\s*['"]?(?!#)/i.test(String(v))) findings.push(`${name}=${v}`);
+          }
+        } else if (key === '#text') {
+          continue;
+        } else {
+          if (/^(script|foreignObject|iframe|object|embed|animate|set)$/i.test(key)) findings.push(`element ${key}`);
+          if (key === 'image' && !Object.entries(node[':@'] ?? {}).some(([attribute, v]) => /href$/.test(attribute) && RASTER.test(String(v)))) findings.push('element image');
+          if (key === 'style') {
+            const css = JSON.stringify(value);
+            if (/@import|url\(\s*['"]?(?!#)|attacker/i.test(css)) findings.push('style sheet reaches out');
+          }
+          if (Array.isArray(value)) visit(value);
+        }
+      }
+    }
+  };
+  visit(tree);
+  return findings;
+}
+
+/** The SVG with every text element removed: what a PNG without labels would look like. */
+export const withoutText = (svg: string) => svg.replace(/<text\b[\s\S]*?<\/text>/g, '');
