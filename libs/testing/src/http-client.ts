@@ -3,6 +3,8 @@ export interface TestResponse<T = any> {
   headers: Headers;
   body: T;
   text: string;
+  /** The body as sent, for images. */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
@@ -35,14 +37,15 @@ export class TestClient {
       headers['content-type'] ??= 'application/json';
     }
     const response = await fetch(this.baseUrl + path, { method, headers, body });
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const text = bytes.toString('utf8');
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       /* not JSON: keep the text */
     }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+    return { status: response.status, headers: response.headers, body: parsed as T, text, bytes };
   }
 
   get<T = any>(path: string, options?: RequestOptions) {

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ENGINE_VERSIONS, OutputFormat, Scale, SourceFormat, ThemeId } from '@flowsmith/contracts';
+import { OutputFormat, RenderInput, Scale, SourceFormat, ThemeId } from '@flowsmith/contracts';
 import { DiagramChanges, DiagramsRepository, FoldersRepository } from '@flowsmith/database';
 import { notFound } from '../common/api-error';
 import { listResponse, pageQuery } from '../common/pagination';
 import type { KeyActor } from '../auth/actor';
 import { RenderClient } from '../rendering/render-client.service';
+import { pageOf } from '../rendering/render-options';
 import { CreateDiagramDto, ListDiagramsQueryDto, UpdateDiagramDto } from './diagram.dto';
 import { presentDiagram } from './diagram.presenter';
 
@@ -18,10 +19,9 @@ export class DiagramsService {
 
   /**
    * A source is parsed on write by the render worker (400 parse_failed if it does not parse),
-   * which also names its diagram type. Formats without an engine yet are stored as given.
+   * which also names its diagram type.
    */
-  private async diagramType(source: string, format: SourceFormat): Promise<string | null> {
-    if (ENGINE_VERSIONS[format] === 'unavailable') return null;
+  private diagramType(source: string, format: SourceFormat): Promise<string> {
     return this.renders.parse(source, format);
   }
 
@@ -79,10 +79,11 @@ export class DiagramsService {
   }
 
   /** The stored diagram rendered; never spends quota (API.md). */
-  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale }) {
+  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale; page?: string }): Promise<RenderInput> {
     const diagram = await this.diagrams.findVisible(id, actor.ownerId);
     if (!diagram) throw notFound('Diagram');
-    return { source: diagram.source, sourceFormat: diagram.sourceFormat, ...input, watermark: false };
+    const { page, ...rest } = input;
+    return { source: diagram.source, sourceFormat: diagram.sourceFormat, ...rest, ...pageOf(diagram.sourceFormat, page), watermark: false };
   }
 
   private async visibleFolder(actor: KeyActor, folderId: string) {

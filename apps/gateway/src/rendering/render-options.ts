@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Scale, SCALES } from '@flowsmith/contracts';
+import { Scale, SCALES, SourceFormat } from '@flowsmith/contracts';
 import type { Actor } from '../auth/actor';
 import type { GatewayConfig } from '../common/gateway-config';
 
@@ -15,5 +15,10 @@ export function clampScale(requested: Scale, actor: Actor, config: GatewayConfig
 export function exportFilename(source: string, diagramType: string, ext: string, requested?: string): string {
   if (requested) return requested.toLowerCase().endsWith(`.${ext}`) ? requested : `${requested}.${ext}`;
   const sha6 = createHash('sha256').update(source).digest('hex').slice(0, 6);
-  return `diagram-${diagramType.replace(/[^a-z0-9-]/gi, '') || 'diagram'}-${sha6}.${ext}`;
+  return `diagram-${diagramType.replace(/:/g, '-').replace(/[^a-z0-9-]/gi, '') || 'diagram'}-${sha6}.${ext}`;
+}
+
+/** The page option means something only to draw.io; elsewhere it would split the cache for nothing. */
+export function pageOf(sourceFormat: SourceFormat, page: string | undefined): { page?: string } {
+  return sourceFormat === 'drawio' && page !== undefined ? { page } : {};
 }

@@ -9,7 +9,7 @@ import { GatewayConfig } from '../common/gateway-config';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ExportQuota } from '../usage/export-quota.service';
 import { RenderClient } from './render-client.service';
-import { clampScale, exportFilename } from './render-options';
+import { clampScale, exportFilename, pageOf } from './render-options';
 import { BeautifyDto, EmbedQueryDto, ExportDto, ExportQueryDto } from './rendering.dto';
 
 /** The public routes send CORS headers; nothing else does (API.md). */
@@ -40,7 +40,7 @@ export class RenderingController {
   async beautify(@CurrentActor() actor: Actor, @Body() body: BeautifyDto) {
     const theme = body.theme ?? 'modern';
     const watermarked = actor.kind === 'anonymous';
-    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked }, 'source');
+    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, ...pageOf(body.source_format, body.page) }, 'source');
     return {
       object: 'render' as const,
       diagram_type: image.diagramType,
@@ -69,7 +69,7 @@ export class RenderingController {
     const allowance = await this.quota.spend(actor);
     let image;
     try {
-      image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark }, 'source');
+      image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, ...pageOf(body.source_format, body.page) }, 'source');
     } catch (error) {
       await allowance.refund();
       throw error;

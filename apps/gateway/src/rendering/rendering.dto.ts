@@ -1,7 +1,15 @@
+import { applyDecorators } from '@nestjs/common';
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { MAX_SOURCE_BYTES, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
-import { MaxUtf8Bytes, OneOf, RequiredString } from '../common/validation';
+import { MaxUtf8Bytes, OneOf, OptionalString, RequiredString } from '../common/validation';
+
+/** draw.io's page: by 1-based number or by name; JSON may send the number as a number. */
+const PageRule = () =>
+  applyDecorators(
+    Transform(({ value }) => (typeof value === 'number' ? String(value) : value)),
+    OptionalString('page', 200),
+  );
 
 const ScaleRule = () => IsIn(SCALES as unknown as number[], { message: 'scale must be one of: 1, 2, 4.' });
 export const FILENAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/;
@@ -19,6 +27,9 @@ export class ImageQueryDto {
   @Type(() => Number)
   @ScaleRule()
   scale?: Scale;
+
+  @PageRule()
+  page?: string;
 }
 
 class SourceBody {
@@ -33,6 +44,9 @@ class SourceBody {
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
+
+  @PageRule()
+  page?: string;
 }
 
 export class BeautifyDto extends SourceBody {}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ENGINE_VERSIONS, OutputFormat, RenderInput, ThemeId } from '@flowsmith/contracts';
+import { OutputFormat, RenderInput, ThemeId } from '@flowsmith/contracts';
 import { DiagramsRepository, Share, SharesRepository } from '@flowsmith/database';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
@@ -51,7 +51,7 @@ export class SharesService {
     if (hasDiagram && !(await this.diagrams.findVisible(body.diagram_id!, actor.ownerId))) throw notFound('Diagram', 'diagram_id');
     if (hasSource) {
       if (!body.source_format) throw new ApiError('missing_parameter', 'Missing required parameter: source_format.', { param: 'source_format' });
-      if (ENGINE_VERSIONS[body.source_format] !== 'unavailable') await this.renders.parse(body.source!, body.source_format);
+      await this.renders.parse(body.source!, body.source_format);
     }
     const cap = this.config.plans[actor.plan].shares;
     const share = await this.shares.createWithinCap(
