@@ -20,6 +20,8 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
       maxRendersPerPage: env.RENDER_MAX_PER_PAGE,
       maxRendersPerBrowser: env.RENDER_MAX_PER_BROWSER,
       renderTimeoutMs: env.RENDER_TIMEOUT_MS,
+      javaPath: env.JAVA_PATH,
+      plantumlJar: env.PLANTUML_JAR,
     });
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
   }

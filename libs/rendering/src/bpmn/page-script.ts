@@ -1,0 +1,145 @@
+/**
+ * Runs inside the Chromium page, after bpmn-js's viewer bundle and the auto-layout factory are
+ * loaded. It defines `window.__flowsmithBpmn` with `parse` and `render`. Plain browser JavaScript in
+ * a string, like mermaid's page script, so that no bundler is needed.
+ *
+ * What reaches the SVG from the source is limited to text (set as text nodes, so escaped), numbers,
+ * CSS colours (checked by isColor) and element ids (kept only when they are plain names).
+ */
+export const PAGE_SCRIPT = String.raw`
+(() => {
+  const SAFE_ID = /^[A-Za-z_][\w.-]*$/;
+  // CSS.supports also passes var(), env() and attr(), whose fallbacks may hold a url().
+  const COLOR_FUNCTION = /^(rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)$/i;
+  const isColor = (value) => CSS.supports('color', value) && [...value.matchAll(/([\w-]+)\s*\(/g)].every((call) => COLOR_FUNCTION.test(call[1]));
+  const COLOR_PROPERTIES = ['bioc:fill', 'bioc:stroke', 'color:background-color', 'color:border-color'];
+  const EDGE_TYPES = ['bpmn:SequenceFlow', 'bpmn:MessageFlow', 'bpmn:Association', 'bpmn:DataInputAssociation', 'bpmn:DataOutputAssociation'];
+  const PADDING = 10;
+  // bpmn-js wraps a label by measuring ever shorter prefixes: a 60 KB word takes many seconds.
+  const MAX_LABEL = 1000;
+
+  // Parsing and auto-layout need no canvas; one moddle serves them.
+  const parser = new BpmnJS().get('moddle');
+  const layoutProcess = window.__fsAutoLayout(function BpmnModdle() { return parser; });
+
+  // bpmn-js reads its colours and fonts once, when a viewer is built: one viewer per theme style.
+  const viewers = new Map();
+  const viewerFor = (style) => {
+    const key = JSON.stringify([style.renderer, style.text]);
+    let viewer = viewers.get(key);
+    if (!viewer) {
+      const container = document.createElement('div');
+      container.style.cssText = 'position:absolute;left:0;top:0;width:1600px;height:1200px';
+      document.body.appendChild(container);
+      viewer = new BpmnJS({ container, bpmnRenderer: style.renderer, textRenderer: style.text });
+      viewers.set(key, viewer);
+    }
+    return viewer;
+  };
+
+  const failure = (error, prefix = '') => ({ ok: false, message: (prefix + String((error && error.message) || error)).slice(0, 500) });
+
+  const planeElements = (definitions) => (definitions.diagrams || []).flatMap((diagram) => (diagram.plane && diagram.plane.planeElement) || []);
+
+  /** Parses (laying the process out first when the source has no DI) and refuses what draws nothing. */
+  const read = async (moddle, xml, autoLayout) => {
+    let source = xml;
+    if (autoLayout) {
+      try {
+        source = await layoutProcess(xml);
+      } catch (error) {
+        throw new Error('automatic layout failed: ' + ((error && error.message) || error));
+      }
+    }
+    const { rootElement, elementsById } = await moddle.fromXML(source, 'bpmn:Definitions');
+    for (const element of Object.values(elementsById)) {
+      for (const property of ['name', 'text']) {
+        const value = element.get(property);
+        if (typeof value === 'string' && value.length > MAX_LABEL) element.set(property, value.slice(0, MAX_LABEL - 1) + '\u2026');
+      }
+    }
+    if (!planeElements(rootElement).some((di) => di.get('bpmnElement'))) throw new Error('nothing to draw, as no DI shape refers to an element of the model');
+    return rootElement;
+  };
+
+  /**
+   * Explicit colours are kept in light themes (when they are CSS colours) and dropped in dark ones,
+   * where light fills and dark strokes would be unreadable. Then the theme colours what is left:
+   * flows in its line colour, pools and lanes in its group fill, annotations in its note colour.
+   */
+  const recolour = (definitions, style) => {
+    const keep = (value) => style.keepColors && isColor(String(value));
+    for (const di of planeElements(definitions)) {
+      for (const property of COLOR_PROPERTIES) {
+        if (di.get(property) !== undefined && !keep(di.get(property))) di.set(property, undefined);
+      }
+      const label = di.get('label');
+      if (label && label.get('color:color') !== undefined && !keep(label.get('color:color'))) label.set('color:color', undefined);
+
+      const element = di.get('bpmnElement');
+      if (!element || COLOR_PROPERTIES.some((property) => di.get(property))) continue;
+      if (EDGE_TYPES.some((type) => element.$instanceOf(type))) di.set('color:border-color', style.colors.line);
+      else if (element.$instanceOf('bpmn:Participant') || element.$instanceOf('bpmn:Lane')) di.set('color:background-color', style.colors.group);
+      else if (element.$instanceOf('bpmn:TextAnnotation') || element.$instanceOf('bpmn:Group')) di.set('color:border-color', style.colors.note);
+    }
+  };
+
+  /**
+   * The drawing layer as an SVG document, without hit areas and outlines. bpmn-js numbers layers
+   * per import and names markers at random; both are made stable so equal sources give equal bytes.
+   */
+  const exportSvg = (viewer, idPrefix) => {
+    const layer = viewer.get('canvas').getActiveLayer();
+    layer.removeAttribute('class');
+    for (const node of layer.querySelectorAll('.djs-hit, .djs-outline')) node.remove();
+    for (const node of layer.querySelectorAll('[data-element-id]')) {
+      if (!SAFE_ID.test(node.getAttribute('data-element-id'))) node.removeAttribute('data-element-id');
+    }
+    const renamed = new Map();
+    for (const marker of layer.querySelectorAll('marker[id]')) {
+      const id = idPrefix + '-marker-' + (renamed.size + 1);
+      renamed.set(marker.id, id);
+      marker.id = id;
+    }
+    const rewrite = (value) => value.replace(/url\((['"]?)#([^'")]+)\1\)/g, (match, quote, id) => (renamed.has(id) ? 'url(#' + renamed.get(id) + ')' : match));
+    for (const node of layer.querySelectorAll('[style*="url("]')) node.setAttribute('style', rewrite(node.getAttribute('style')));
+
+    const box = layer.getBBox();
+    if (!box.width || !box.height) return null;
+    const viewBox = [box.x - PADDING, box.y - PADDING, box.width + 2 * PADDING, box.height + 2 * PADDING].map((n) => Math.round(n * 100) / 100);
+    const body = new XMLSerializer().serializeToString(layer);
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="' + viewBox.join(' ') + '" width="' + viewBox[2] + '" height="' + viewBox[3] + '">' + body + '</svg>';
+    return { svg, viewBox };
+  };
+
+  window.__flowsmithBpmn = {
+    async parse(xml, autoLayout) {
+      try {
+        await read(parser, xml, autoLayout);
+        return { ok: true };
+      } catch (error) {
+        return failure(error);
+      }
+    },
+    async render(xml, style) {
+      const viewer = viewerFor(style);
+      let definitions;
+      try {
+        definitions = await read(viewer.get('moddle'), xml, style.autoLayout);
+      } catch (error) {
+        return failure(error);
+      }
+      recolour(definitions, style);
+      try {
+        const { warnings } = await viewer.importDefinitions(definitions);
+        const drawn = exportSvg(viewer, style.idPrefix);
+        if (drawn) return { ok: true, ...drawn };
+        const why = warnings.slice(0, 3).map((warning) => warning.message).join('; ');
+        return { ok: false, message: 'nothing to draw' + (why ? ' (' + why + ')' : '') };
+      } catch (error) {
+        return failure(error, 'bpmn-js could not draw it: ');
+      }
+    },
+  };
+})();
+`;

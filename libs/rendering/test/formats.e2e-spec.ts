@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import sharp from 'sharp';
+import { RenderInput, SourceFormat, THEMES, ThemeId } from '@flowsmith/contracts';
+import { isSafeSvg, Renderer, THEME_DEFINITIONS } from '../src';
+import { differingPixels, structuralFindings, withoutText } from './svg-checks';
+
+/**
+ * The corpus of every format but mermaid (libs/rendering/test/corpus/<format>/), through the whole
+ * Renderer as the worker runs it: engine, SVG step, finish, safety check and rasterizing.
+ */
+const FORMATS: Array<{ format: SourceFormat; extension: RegExp }> = [
+  { format: 'plantuml', extension: /\.puml$/ },
+  { format: 'drawio', extension: /\.drawio$/ },
+  { format: 'bpmn', extension: /\.bpmn$/ },
+  { format: 'svg', extension: /\.svg$/ },
+];
+
+function corpus(format: SourceFormat, extension: RegExp) {
+  const dir = join(__dirname, 'corpus', format);
+  const labels = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as Record<string, string[]>;
+  const files = readdirSync(dir).filter((file) => extension.test(file)).sort();
+  return files.map((file) => ({ file, source: readFileSync(join(dir, file), 'utf8'), labels: labels[file] ?? [] }));
+}
+
+/** The text a reader sees: every text node, entities decoded, whitespace collapsed. */
+function visibleText(svg: string): string {
+  const decode = (text: string) =>
+    text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;|&apos;/g, "'").replace(/&#(x?)([0-9a-f]+);/gi, (_, hex, code) => String.fromCodePoint(Number.parseInt(code, hex ? 16 : 10))).replace(/&amp;/g, '&');
+  return [...svg.matchAll(/<(text|tspan|textPath)\b[^>]*>([^<]*)/g)].map((match) => decode(match[2])).join(' ').replace(/\s+/g, ' ');
+}
+
+describe.each(FORMATS)('$format corpus through the Renderer', ({ format, extension }) => {
+  const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 8000 });
+  const input = (source: string, theme: ThemeId, output: 'svg' | 'png', extra: Partial<RenderInput> = {}): RenderInput => ({
+    source, sourceFormat: format, theme, format: output, scale: 1, watermark: false, ...extra,
+  });
+  const files = corpus(format, extension);
+
+  beforeAll(() => renderer.start(), 60_000);
+  afterAll(() => renderer.close());
+
+  it('has a corpus with labels for every file', () => {
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const { file, labels } of files) expect([file, labels.length >= 2]).toEqual([file, true]);
+  });
+
+  describe.each(files)('$file', ({ source, labels }) => {
+    it('parses, naming its diagram type', async () => {
+      const parsed = await renderer.parse(source, format);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      expect(parsed.diagramType).toMatch(new RegExp(`^${format}`));
+    });
+
+    it.each(THEMES.map((theme) => theme.id))('renders in %s to a safe SVG and a PNG of its size', async (theme) => {
+      const svg = await renderer.render(input(source, theme, 'svg'));
+      if (!svg.ok) throw new Error(svg.error.message);
+      const text = svg.output.data.toString();
+      expect(XMLValidator.validate(text)).toBe(true);
+      expect(isSafeSvg(text)).toBe(true);
+      expect(structuralFindings(text)).toEqual([]);
+      expect(text).not.toContain('<foreignObject');
+      for (const label of labels) expect(visibleText(text)).toContain(label);
+      if (THEME_DEFINITIONS[theme].tone === 'dark') expect(text).toContain(`fill="${THEME_DEFINITIONS[theme].background}"`);
+
+      const png = await renderer.render(input(source, theme, 'png'));
+      if (!png.ok) throw new Error(png.error.message);
+      const meta = await sharp(png.output.data).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['png', svg.output.width, svg.output.height]);
+    });
+
+    it.each(['light', 'dark'] as const)('draws its labels into the PNG in %s', async (theme) => {
+      const svg = await renderer.render(input(source, theme, 'svg'));
+      const png = await renderer.render(input(source, theme, 'png'));
+      if (!svg.ok || !png.ok) throw new Error('render failed');
+      const blank = await sharp(Buffer.from(withoutText(svg.output.data.toString()))).flatten({ background: THEME_DEFINITIONS[theme].background }).png().toBuffer();
+      expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(40 * labels.length);
+    });
+  });
+});
