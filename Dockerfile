@@ -21,11 +21,11 @@ USER flowsmith
 EXPOSE 3000
 CMD ["node", "dist/apps/gateway/src/main.js"]
 
-# The render worker also needs Debian's Chromium, a JVM for PlantUML, and the fonts labels are drawn with.
+# The render worker also needs Debian's Chromium, a JVM and Graphviz for PlantUML, and the fonts labels are drawn with.
 FROM runtime AS render
 USER root
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig default-jre-headless \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz default-jre-headless \
  && rm -rf /var/lib/apt/lists/*
 ENV CHROMIUM_PATH=/usr/bin/chromium
 USER flowsmith

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QueueName, RenderInput, renderCacheKey } from '@flowsmith/contracts';
@@ -5,6 +6,26 @@ import { bullConnection, bullPrefix, DEFAULT_JOB_OPTIONS, RenderCache } from '@f
 import { exited, spawnWorker, waitForWorkers } from '@flowsmith/testing';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Every process below `root` (Chromium's and the JVM's), from /proc. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone while we looked
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => (children.get(pid) ?? []).forEach((child) => (found.push(child), walk(child)));
+  walk(root);
+  return found;
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 function jobsFor(tag: string, count: number, size = 12) {
   return Array.from({ length: count }, (_, i) => {
@@ -59,8 +80,12 @@ describe('render worker faults (real processes)', () => {
       const jobs = jobsFor('k', 20);
       await h.queue.addBulk(jobs);
       await h.until(() => h.completions.size >= 3, 30_000);
+      const helpers = descendants(first.pid!);
+      expect(helpers.length).toBeGreaterThan(0);
       first.kill('SIGKILL');
       await exited(first);
+      // Chromium (over its DevTools pipe) and the PlantUML JVM (on its stdin) notice and exit too.
+      await h.until(() => helpers.every((pid) => { try { return !alive(pid); } catch { return true; } }), 10_000);
       const inFlight = await h.queue.getActiveCount();
       const second = await h.start();
       try {

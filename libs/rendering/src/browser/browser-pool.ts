@@ -149,6 +149,9 @@ export class BrowserPool {
             headless: true,
             args: CHROMIUM_ARGS,
             protocolTimeout: 30_000,
+            // DevTools over a pipe rather than a port: Chromium exits when the pipe closes, so a
+            // worker killed with SIGKILL leaves no orphaned browser behind.
+            pipe: true,
             userDataDir: undefined,
           });
           browser.once('disconnected', () => this.onDisconnected(browser));

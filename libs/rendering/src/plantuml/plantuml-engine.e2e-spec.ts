@@ -89,6 +89,21 @@ describe('PlantumlEngine (real JVM)', () => {
     });
   });
 
+  it('lays out with Graphviz where it is installed, and with Smetana where it is not', async () => {
+    expect(engine.layout).toBe('dot'); // npm test installs Graphviz
+    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null });
+    await smetana.start();
+    try {
+      expect(smetana.layout).toBe('smetana');
+      for (const { file, source, labels } of CORPUS.filter((entry) => /^(class|usecase|state|component)\.puml$/.test(entry.file))) {
+        const drawn = await renderOk(smetana, source, THEME_DEFINITIONS.light);
+        for (const label of labels) expect([file, textOf(drawn.svg)]).toEqual([file, expect.stringContaining(label)]);
+      }
+    } finally {
+      await smetana.close();
+    }
+  }, 60_000);
+
   describe('syntax errors', () => {
     it.each([
       ['a framed source', '@startuml\nAlice -> Bob: hi\nthis is not plantuml\n@enduml', 3],

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
@@ -13,10 +14,21 @@ export interface PlantumlEngineOptions {
   jarPath?: string;
   /** Per diagram, from the moment it reaches the JVM. */
   timeoutMs: number;
+  /** Graphviz's dot; by default /usr/bin/dot or /usr/local/bin/dot if either exists; null: never Graphviz. */
+  graphvizDot?: string | null;
 }
 
-/** Graphviz is not installed: class, component, state and use-case diagrams use PlantUML's own layout engine. */
-const LAYOUT = ['!pragma layout smetana'];
+/** Where Debian and most images put Graphviz's dot. */
+export function findGraphvizDot(): string | undefined {
+  return ['/usr/bin/dot', '/usr/local/bin/dot'].find((path) => existsSync(path));
+}
+
+/**
+ * Class, component, state and use-case diagrams are laid out by Graphviz's dot where it is
+ * installed (PlantUML's reference layout, and ~25% faster here: 30 against 40 ms on a 20-element
+ * class diagram), else by Smetana, PlantUML's own Java port of it, so the engine works without it.
+ */
+const SMETANA = ['!pragma layout smetana'];
 
 /** The shared SVG step refuses larger SVGs. */
 const MAX_SVG_BYTES = 2 * 1024 * 1024;
@@ -51,11 +63,17 @@ export class PlantumlEngine implements RenderEngine {
   /** PlantUML's SVG goes through the shared SVG step. */
   readonly sanitizesOutput = false;
   readonly process: PlantumlProcess;
+  /** `dot` or `smetana`: which layout engine this worker's diagrams get. */
+  readonly layout: 'dot' | 'smetana';
   private readonly timeoutMs: number;
+  private readonly layoutLines: string[];
 
   constructor(options: PlantumlEngineOptions) {
-    this.process = new PlantumlProcess({ javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES });
+    const dot = options.graphvizDot === null ? undefined : (options.graphvizDot ?? findGraphvizDot());
+    this.process = new PlantumlProcess({ javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES, graphvizDot: dot });
     this.timeoutMs = options.timeoutMs;
+    this.layout = dot ? 'dot' : 'smetana';
+    this.layoutLines = dot ? [] : SMETANA;
   }
 
   /** Starts the JVM and queues a warm-up diagram, without waiting for it. */
@@ -69,12 +87,12 @@ export class PlantumlEngine implements RenderEngine {
   }
 
   async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
-    const drawn = await this.draw(source, LAYOUT);
+    const drawn = await this.draw(source, this.layoutLines);
     return drawn.ok ? { ok: true, value: { diagramType: drawn.value.diagramType } } : drawn;
   }
 
   async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
-    const drawn = await this.draw(source, [...LAYOUT, ...plantumlThemeLines(theme)]);
+    const drawn = await this.draw(source, [...this.layoutLines, ...plantumlThemeLines(theme)]);
     if (!drawn.ok || theme.tone !== 'dark') return drawn;
     return { ok: true, value: { ...drawn.value, svg: keepLightBackground(drawn.value.svg, drawn.value.viewBox) } };
   }

@@ -10,6 +10,8 @@ export interface PlantumlProcessOptions {
   jarPath?: string;
   /** The JVM's heap (-Xmx), in MB. */
   maxHeapMb?: number;
+  /** Graphviz's dot for PlantUML's layouts; none: PlantUML's own Smetana is asked for instead. */
+  graphvizDot?: string;
   /** A diagram whose SVG grows past this is abandoned, and the JVM with it. */
   maxOutputBytes: number;
 }
@@ -82,11 +84,13 @@ export class PlantumlProcess {
   /** No diagram has come back from this JVM yet. */
   private cold = true;
   private closed = false;
+  private readonly graphvizDot: string | undefined;
 
   constructor(options: PlantumlProcessOptions) {
     this.javaPath = options.javaPath ?? 'java';
     this.jarPath = options.jarPath ?? defaultPlantumlJar();
     this.maxHeapMb = options.maxHeapMb ?? 512;
+    this.graphvizDot = options.graphvizDot;
     this.maxOutputBytes = options.maxOutputBytes;
   }
 
@@ -155,7 +159,7 @@ export class PlantumlProcess {
         '-nometadata',
       ],
       // The JVM sees nothing of the worker's environment (database URLs, keys).
-      { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } },
+      { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...(this.graphvizDot ? { GRAPHVIZ_DOT: this.graphvizDot } : {}) } },
     );
     this.child = child;
     this.launches++;
