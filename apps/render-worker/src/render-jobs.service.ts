@@ -22,6 +22,7 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
       renderTimeoutMs: env.RENDER_TIMEOUT_MS,
       javaPath: env.JAVA_PATH,
       plantumlJar: env.PLANTUML_JAR,
+      warmPlantuml: true,
     });
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
   }

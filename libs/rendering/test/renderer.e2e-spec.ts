@@ -151,7 +151,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     } finally {
       await small.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   it('produces byte-identical SVGs with and without the speed patches to mermaid, for every diagram type and theme', async () => {
     const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
