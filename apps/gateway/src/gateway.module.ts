@@ -20,6 +20,7 @@ import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { REDIS_COMMANDS, redisProviders } from './redis.providers';
 import { UsageController } from './usage/usage.controller';
+import { DocsModule } from './openapi/docs.controller';
 import { MeController } from './me/me.controller';
 import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
@@ -27,6 +28,7 @@ import { RenderClient } from './rendering/render-client.service';
 import { queueClientProviders, QueueClientsLifecycle } from './queue-clients';
 import { RenderingController } from './rendering/rendering.controller';
 import { SharesController } from './shares/shares.controller';
+import { PlaygroundController } from './playground/playground.controller';
 import { SharesService } from './shares/shares.service';
 import { ExportQuota } from './usage/export-quota.service';
 
@@ -57,8 +59,8 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [DiscoveryModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
-      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController],
+      imports: [DiscoveryModule, DocsModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
+      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController, PlaygroundController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { GatewayEnv } from '@flowsmith/config';
 import { MAX_BODY_BYTES } from '@flowsmith/contracts';
 import { GatewayModule } from './gateway.module';
+import { ApiDocument } from './openapi/docs.controller';
 
 export function newRequestId(): string {
   return `req_${randomBytes(8).toString('hex')}`;
@@ -34,9 +35,13 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
   return adapter;
 }
 
-/** Everything but /healthz, /readyz and /metrics lives under /api (API.md). */
+/**
+ * Everything but /healthz, /readyz and /metrics lives under /api (API.md). The OpenAPI document
+ * (GET /api/openapi.json, UI at /api/docs) is built from the application on first request.
+ */
 export function configureGateway(app: NestFastifyApplication): NestFastifyApplication {
-  app.setGlobalPrefix('api', { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.setGlobalPrefix('api', { exclude: ['healthz', 'readyz', 'metrics', '/'] });
+  app.get(ApiDocument).attach(app);
   app.enableShutdownHooks();
   return app;
 }

@@ -12,12 +12,15 @@ export const ACCESS_METADATA = 'flowsmith:access';
  * - `ignoreKey`: the route treats every caller as anonymous (public embeds).
  * - `anyKey`: any valid key, whatever its scopes (a key may always learn about itself).
  * - `operations`: health and metrics: no auth, no rate limit.
+ * - `documentation`: the API's own docs (OpenAPI document, docs UI) and pages: public, no auth,
+ *   no rate limit, and left out of the OpenAPI document.
  */
 export type AccessPolicy =
   | { scope: Scope; anonymous?: 'anonymous' | 'embed'; ai?: boolean }
   | { anyKey: true }
   | { public: true; anonymous: 'anonymous' | 'embed'; ignoreKey?: boolean }
-  | { operations: true };
+  | { operations: true }
+  | { public: true; documentation: true };
 
 export const Access = (policy: AccessPolicy) => SetMetadata(ACCESS_METADATA, policy);
 export const RequireScope = (scope: Scope, extra: { ai?: boolean } = {}) => Access({ scope, ...extra });

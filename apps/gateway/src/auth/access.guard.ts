@@ -25,7 +25,7 @@ export class AccessGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const policy = this.reflector.get<AccessPolicy | undefined>(ACCESS_METADATA, context.getHandler());
     if (!policy) throw new Error(`Route ${context.getClass().name}.${context.getHandler().name} declares no access policy`);
-    if ('operations' in policy) return true;
+    if ('operations' in policy || 'documentation' in policy) return true;
 
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
@@ -39,7 +39,7 @@ export class AccessGuard implements CanActivate {
     return true;
   }
 
-  private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true }>): Promise<Actor> {
+  private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>): Promise<Actor> {
     const header = request.headers.authorization;
     const ignoreKey = 'ignoreKey' in policy && policy.ignoreKey;
     if (header && !ignoreKey) {
@@ -61,7 +61,7 @@ export class AccessGuard implements CanActivate {
     return { kind: 'anonymous', ip: request.ip };
   }
 
-  private async limit(actor: Actor, policy: Exclude<AccessPolicy, { operations: true }>, reply: FastifyReply): Promise<void> {
+  private async limit(actor: Actor, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, reply: FastifyReply): Promise<void> {
     const env = this.config.env;
     const windowMs = env.RATE_LIMIT_WINDOW_SECONDS * 1000;
     const buckets: Bucket[] = [];

@@ -1,4 +1,4 @@
-import { Injectable, OnApplicationBootstrap, RequestMethod } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
@@ -8,6 +8,8 @@ export interface CatalogRoute {
   /** The path as mounted, e.g. `/api/v1/diagrams/:id`. */
   path: string;
   handler: string;
+  /** The controller class; `handler` is `<controller name>.<method name>`. */
+  controller: Type<unknown>;
   access: AccessPolicy | undefined;
 }
 
@@ -19,7 +21,7 @@ export interface CatalogRoute {
 export class RouteCatalog implements OnApplicationBootstrap {
   private catalog: CatalogRoute[] = [];
   globalPrefix = 'api';
-  prefixExcluded = new Set<string>(['/healthz', '/readyz', '/metrics']);
+  prefixExcluded = new Set<string>(['/healthz', '/readyz', '/metrics', '/']);
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -57,6 +59,7 @@ export class RouteCatalog implements OnApplicationBootstrap {
           method,
           path: mounted,
           handler: `${wrapper.metatype.name}.${name}`,
+          controller: wrapper.metatype as Type<unknown>,
           access: this.reflector.get<AccessPolicy | undefined>(ACCESS_METADATA, handler),
         });
       }

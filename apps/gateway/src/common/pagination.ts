@@ -1,9 +1,11 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { KeysetPosition, PageQuery } from '@flowsmith/database';
 import { ApiError } from './api-error';
 
 export class ListQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'Page size.' })
   @IsOptional()
   @Type(() => Number)
   @IsInt({ message: 'limit must be an integer between 1 and 100.' })
@@ -11,6 +13,7 @@ export class ListQueryDto {
   @Max(100, { message: 'limit must be an integer between 1 and 100.' })
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'The `next_cursor` of the previous page.' })
   @IsOptional()
   @IsString({ message: 'cursor must be a string.' })
   cursor?: string;

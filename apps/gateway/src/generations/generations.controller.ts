@@ -1,13 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireScope } from '../auth/access.decorator';
 import type { KeyActor } from '../auth/actor';
 import { CurrentKey } from '../auth/current-actor.decorator';
 import { ListQueryDto } from '../common/pagination';
+import { ApiEndpoint, ApiList, ApiOk, header } from '../openapi/api-docs.decorators';
+import { AiGenerationResource, GenerationResource } from '../openapi/schemas';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { GenerateDto, SyncGenerateDto } from './generation.dto';
 import { GenerationsService } from './generations.service';
 
+@ApiTags('Generation')
 @Controller('v1')
 export class GenerationsController {
   constructor(private readonly generations: GenerationsService) {}
@@ -15,6 +19,15 @@ export class GenerationsController {
   /** 202 at once; the client polls the Location. */
   @Post('diagrams/generate')
   @HttpCode(202)
+  @ApiEndpoint('Generate a diagram from a prompt (asynchronous)', {
+    description: 'Queues a Generation and answers 202 at once; poll its Location until it succeeds or fails. Prompt-injection patterns are refused before any model call.',
+    errors: ['plan_not_allowed', 'prompt_injection', 'quota_exhausted', 'resource_not_found'],
+  })
+  @ApiOk(GenerationResource, {
+    status: 202,
+    description: 'The queued generation.',
+    headers: { Location: header('`/api/v1/generations/{id}`: where to poll.'), 'Retry-After': header('Seconds before the first poll.', 'integer') },
+  })
   @RequireScope('generate', { ai: true })
   @Idempotent()
   async submit(@CurrentKey() actor: KeyActor, @Body() body: GenerateDto, @Res({ passthrough: true }) reply: FastifyReply) {
@@ -24,6 +37,8 @@ export class GenerationsController {
   }
 
   @Get('generations/:id')
+  @ApiEndpoint('Get a generation', { description: 'While queued or processing it carries Retry-After.' })
+  @ApiOk(GenerationResource, { description: 'The generation.', headers: { 'Retry-After': header('While queued or processing: seconds before the next poll.', 'integer') } })
   @RequireScope('diagrams:read')
   async get(@CurrentKey() actor: KeyActor, @Param('id') id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const generation = await this.generations.get(actor, id);
@@ -32,6 +47,8 @@ export class GenerationsController {
   }
 
   @Get('generations')
+  @ApiEndpoint('List generations')
+  @ApiList(GenerationResource)
   @RequireScope('diagrams:read')
   list(@CurrentKey() actor: KeyActor, @Query() query: ListQueryDto) {
     return this.generations.list(actor, query);
@@ -40,6 +57,11 @@ export class GenerationsController {
   /** The same pipeline through the same queue, waited for; saves nothing. */
   @Post('ai/generate')
   @HttpCode(200)
+  @ApiEndpoint('Generate Mermaid from a prompt (synchronous)', {
+    description: 'Runs the generation pipeline, waits for it and saves nothing. AI quota is spent only on success.',
+    errors: ['plan_not_allowed', 'prompt_injection', 'instruction_rejected', 'parse_failed_after_retry', 'quota_exhausted', 'safety_blocked', 'upstream_error', 'upstream_timeout'],
+  })
+  @ApiOk(AiGenerationResource, { description: 'The generated Mermaid and the owner\'s AI quota.' })
   @RequireScope('ai:write', { ai: true })
   @Idempotent()
   generateNow(@CurrentKey() actor: KeyActor, @Body() body: SyncGenerateDto, @Req() request: FastifyRequest) {

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { QueueName, WORKER_KINDS } from '@flowsmith/contracts';
@@ -6,6 +7,8 @@ import { PrismaService } from '@flowsmith/database';
 import { liveWorkers, workerInfo } from '@flowsmith/queue';
 import { Access } from '../auth/access.decorator';
 import { GatewayConfig } from '../common/gateway-config';
+import { ApiEndpoint, ApiOk, header } from '../openapi/api-docs.decorators';
+import { HealthStatus, ReadinessStatus } from '../openapi/schemas';
 import { REDIS_COMMANDS } from '../redis.providers';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -18,6 +21,7 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
 }
 
 /** Outside /api, auth and rate limits (API.md). */
+@ApiTags('Operations')
 @Controller()
 export class HealthController {
   constructor(
@@ -27,6 +31,8 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
+  @ApiEndpoint('Liveness', { description: 'The process is alive. Outside /api, auth and rate limits.' })
+  @ApiOk(HealthStatus, { description: 'Alive.' })
   @Access({ operations: true })
   @HttpCode(200)
   healthz() {
@@ -35,6 +41,9 @@ export class HealthController {
 
   /** Ready when Postgres and Redis answer and at least one worker of each kind is alive. */
   @Get('readyz')
+  @ApiEndpoint('Readiness', { description: 'Ready when the database, Redis and at least one worker of each kind answer. Outside /api, auth and rate limits.' })
+  @ApiOk(ReadinessStatus, { description: 'Ready.' })
+  @ApiResponse({ status: 503, type: ReadinessStatus, description: 'Not ready: `checks` says what failed.', headers: { 'Retry-After': header('Seconds before asking again.', 'integer') } })
   @Access({ operations: true })
   async readyz(@Res({ passthrough: true }) reply: FastifyReply) {
     const checks: Record<string, string> = {};

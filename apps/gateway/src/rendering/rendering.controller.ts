@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
 import { Access } from '../auth/access.decorator';
@@ -6,6 +7,8 @@ import type { Actor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
+import { ApiEndpoint, ApiFile, ApiImage, ApiList, ApiOk, header } from '../openapi/api-docs.decorators';
+import { ExportResource, RenderResource, ThemeResource } from '../openapi/schemas';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ExportQuota } from '../usage/export-quota.service';
 import { RenderClient } from './render-client.service';
@@ -17,6 +20,7 @@ function publicHeaders(reply: FastifyReply): void {
   reply.header('Access-Control-Allow-Origin', '*');
 }
 
+@ApiTags('Rendering')
 @Controller('v1')
 export class RenderingController {
   constructor(
@@ -26,6 +30,8 @@ export class RenderingController {
   ) {}
 
   @Get('themes')
+  @ApiEndpoint('List themes (public)', { description: 'Every route that takes `theme` accepts every id listed here and nothing else. CORS open.' })
+  @ApiList(ThemeResource, 'Every theme.')
   @Access({ public: true, anonymous: 'anonymous' })
   themes(@Res({ passthrough: true }) reply: FastifyReply) {
     publicHeaders(reply);
@@ -36,6 +42,11 @@ export class RenderingController {
   /** Renders to SVG and returns it in JSON. Not metered; anonymous output is watermarked. */
   @Post('beautify')
   @HttpCode(200)
+  @ApiEndpoint('Render source to SVG (stateless)', {
+    description: 'Returns the SVG in JSON. Not metered; anonymous callers are let in (limited per IP) and their output is watermarked. The source is never stored.',
+    errors: ['parse_failed', 'source_too_large', 'output_too_large', 'render_timeout'],
+  })
+  @ApiOk(RenderResource, { description: 'The rendered SVG.' })
   @Access({ scope: 'render:write', anonymous: 'anonymous' })
   async beautify(@CurrentActor() actor: Actor, @Body() body: BeautifyDto) {
     const theme = body.theme ?? 'modern';
@@ -53,6 +64,25 @@ export class RenderingController {
   /** The file itself (or JSON with it in base64); spends one export. */
   @Post('export')
   @HttpCode(200)
+  @ApiEndpoint('Export source to a file (stateless)', {
+    description: 'The file itself, or with `Accept: application/json` / `?response=json` JSON with it base64-encoded. Spends one export; anonymous callers get one per IP per 24 h, watermarked.',
+    errors: ['parse_failed', 'source_too_large', 'output_too_large', 'render_timeout', 'quota_exhausted'],
+  })
+  @ApiFile(ExportResource, {
+    description: 'The exported file (`Content-Disposition: attachment; filename="diagram-<type>-<sha6>.<ext>"`).',
+    headers: {
+      'Content-Disposition': header('`attachment; filename="…"`'),
+      'X-Diagram-Type': header('The detected diagram type.'),
+      'X-Theme': header('The theme rendered.'),
+      'X-Watermark': header('`true` for anonymous callers.'),
+      'X-Scale': header('The scale rendered.'),
+      'X-Scale-Clamped': header('`true` when the scale was clamped to the plan.'),
+      'X-Quota-Plan': header('The caller\'s plan.'),
+      'X-Quota-Used': header('Exports used this period.'),
+      'X-Quota-Limit': header('The period\'s limit, or `unlimited`.'),
+      'X-Quota-Resets-At': header('When the bucket resets (ISO 8601).'),
+    },
+  })
   @Access({ scope: 'export:write', anonymous: 'anonymous' })
   @Idempotent()
   async export(
@@ -113,6 +143,11 @@ export class RenderingController {
    * ignored; a source that fails still answers 200 with an SVG that shows the error.
    */
   @Get('beautify.svg')
+  @ApiEndpoint('Embed: render Mermaid to SVG from the URL (public)', {
+    description: 'For `<img src="…/beautify.svg?source=…">`. Mermaid only, always watermarked, any key ignored; a source that does not parse still gets 200 with an SVG that shows the error. `Cache-Control: public, max-age=3600, s-maxage=86400`; CORS open.',
+    errors: ['source_too_large', 'render_timeout'],
+  })
+  @ApiImage({ types: ['image/svg+xml'], description: 'The SVG (or a fallback SVG showing the parse error).' })
   @Access({ public: true, anonymous: 'embed', ignoreKey: true })
   async embed(@Query() query: EmbedQueryDto, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     publicHeaders(reply);

@@ -1,12 +1,14 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { MAX_SOURCE_BYTES, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
+import { MAX_EMBED_SOURCE_BYTES, MAX_SOURCE_BYTES, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString, RequiredString } from '../common/validation';
 
 /** draw.io's page: by 1-based number or by name; JSON may send the number as a number. */
 const PageRule = () =>
   applyDecorators(
+    ApiPropertyOptional({ type: String, maxLength: 200, description: 'draw.io only: the page to render, by 1-based number or by name (default: the first).', example: '1' }),
     Transform(({ value }) => (typeof value === 'number' ? String(value) : value)),
     OptionalString('page', 200),
   );
@@ -15,14 +17,17 @@ const ScaleRule = () => IsIn(SCALES as unknown as number[], { message: 'scale mu
 export const FILENAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/;
 
 export class ImageQueryDto {
+  @ApiPropertyOptional({ enum: THEME_IDS, default: 'light' })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
 
+  @ApiPropertyOptional({ enum: OUTPUT_FORMATS, default: 'png' })
   @IsOptional()
   @OneOf('format', OUTPUT_FORMATS)
   format?: OutputFormat;
 
+  @ApiPropertyOptional({ enum: SCALES, default: 1, description: 'PNG only; clamped to the plan\'s maximum (X-Scale-Clamped).' })
   @IsOptional()
   @Type(() => Number)
   @ScaleRule()
@@ -33,14 +38,17 @@ export class ImageQueryDto {
 }
 
 class SourceBody {
+  @ApiProperty({ minLength: 1, description: `The diagram source; at most ${MAX_SOURCE_BYTES / 1024} KB of UTF-8 (413 source_too_large). Never stored.`, example: 'flowchart TD\n A-->B' })
   @RequiredString('source', MAX_SOURCE_BYTES)
   @MaxUtf8Bytes(MAX_SOURCE_BYTES)
   source: string;
 
+  @ApiProperty({ enum: SOURCE_FORMATS, example: 'mermaid' })
   @IsDefined({ message: 'Missing required parameter: source_format.' })
   @OneOf('source_format', SOURCE_FORMATS)
   source_format: SourceFormat;
 
+  @ApiPropertyOptional({ enum: THEME_IDS, default: 'modern' })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
@@ -52,14 +60,17 @@ class SourceBody {
 export class BeautifyDto extends SourceBody {}
 
 export class ExportDto extends SourceBody {
+  @ApiPropertyOptional({ enum: OUTPUT_FORMATS, default: 'svg' })
   @IsOptional()
   @OneOf('format', OUTPUT_FORMATS)
   format?: OutputFormat;
 
+  @ApiPropertyOptional({ enum: SCALES, default: 1, description: 'PNG only; clamped to the plan\'s maximum (X-Scale-Clamped).' })
   @IsOptional()
   @ScaleRule()
   scale?: Scale;
 
+  @ApiPropertyOptional({ pattern: FILENAME_PATTERN.source, maxLength: 100, description: 'Overrides the download name (default `diagram-<type>-<sha6>.<ext>`).' })
   @IsOptional()
   @IsString({ message: 'filename must be a string.' })
   @Matches(FILENAME_PATTERN, { message: 'filename may hold letters, digits, spaces, dots, dashes and underscores (at most 100).' })
@@ -67,10 +78,12 @@ export class ExportDto extends SourceBody {
 }
 
 export class ExportQueryDto {
+  @ApiPropertyOptional({ enum: ['json', 'file'], default: 'file', description: '`json` returns JSON with the file base64-encoded (as `Accept: application/json` does).' })
   @IsOptional()
   @OneOf('response', ['json', 'file'])
   response?: 'json' | 'file';
 
+  @ApiPropertyOptional({ pattern: FILENAME_PATTERN.source, maxLength: 100, description: 'Overrides the download name; wins over the body\'s `filename`.' })
   @IsOptional()
   @IsString({ message: 'filename must be a string.' })
   @Matches(FILENAME_PATTERN, { message: 'filename may hold letters, digits, spaces, dots, dashes and underscores (at most 100).' })
@@ -78,12 +91,14 @@ export class ExportQueryDto {
 }
 
 export class EmbedQueryDto {
+  @ApiProperty({ description: `Mermaid source, base64url (or base64) of UTF-8; at most ${MAX_EMBED_SOURCE_BYTES / 1024} KB decoded (413 source_too_large).`, example: 'Zmxvd2NoYXJ0IFRECiBBLS0-Qg' })
   @IsDefined({ message: 'Missing required parameter: source.' })
   @IsString({ message: 'source must be a string.' })
   @MaxLength(16 * 1024, { message: 'source is larger than 5 KB decoded.' })
   @Transform(({ value }) => (Array.isArray(value) ? value[0] : value))
   source: string;
 
+  @ApiPropertyOptional({ enum: THEME_IDS, default: 'modern' })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;

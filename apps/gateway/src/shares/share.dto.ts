@@ -1,21 +1,26 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID, ValidateIf } from 'class-validator';
 import { MAX_SOURCE_BYTES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString } from '../common/validation';
 
 /** Either a stored diagram (`diagram_id`) or a source to publish as it is. */
 export class CreateShareDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'A stored diagram to publish (it stays live: the share renders the diagram as it is now). Either this or `source`.' })
   @IsOptional()
   @IsUUID('all', { message: 'diagram_id must be a UUID.' })
   diagram_id?: string;
 
+  @ApiPropertyOptional({ minLength: 1, description: `A source to publish as it is; at most ${MAX_SOURCE_BYTES / 1024} KB of UTF-8. Either this or \`diagram_id\`.` })
   @OptionalString('source', MAX_SOURCE_BYTES)
   @MaxUtf8Bytes(MAX_SOURCE_BYTES)
   source?: string;
 
+  @ApiPropertyOptional({ enum: SOURCE_FORMATS, description: 'Required with `source`.' })
   @ValidateIf((body: CreateShareDto) => body.source !== undefined || body.source_format !== undefined)
   @OneOf('source_format', SOURCE_FORMATS)
   source_format?: SourceFormat;
 
+  @ApiPropertyOptional({ enum: THEME_IDS, default: 'light' })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;

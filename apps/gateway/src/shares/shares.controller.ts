@@ -1,15 +1,19 @@
 import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access, RequireScope } from '../auth/access.decorator';
 import type { KeyActor } from '../auth/actor';
 import { CurrentKey } from '../auth/current-actor.decorator';
 import { notFound } from '../common/api-error';
 import { ListQueryDto } from '../common/pagination';
+import { ApiEndpoint, ApiImage, ApiList, ApiOk } from '../openapi/api-docs.decorators';
+import { DeletedResource, ShareResource } from '../openapi/schemas';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { RenderClient } from '../rendering/render-client.service';
 import { CreateShareDto } from './share.dto';
 import { SharesService } from './shares.service';
 
+@ApiTags('Shares')
 @Controller('v1')
 export class SharesController {
   constructor(
@@ -18,6 +22,8 @@ export class SharesController {
   ) {}
 
   @Post('share')
+  @ApiEndpoint('Publish a share link', { description: 'Of a stored diagram (`diagram_id`) or of a source. Counts against the plan\'s share cap.', errors: ['parse_failed', 'source_too_large', 'resource_not_found', 'quota_exhausted', 'render_timeout'] })
+  @ApiOk(ShareResource, { status: 201, description: 'The share, with its public URLs.' })
   @RequireScope('share:write')
   @Idempotent()
   create(@CurrentKey() actor: KeyActor, @Body() body: CreateShareDto) {
@@ -25,21 +31,32 @@ export class SharesController {
   }
 
   @Get('shares')
+  @ApiEndpoint('List shares')
+  @ApiList(ShareResource)
   @RequireScope('share:write')
   list(@CurrentKey() actor: KeyActor, @Query() query: ListQueryDto) {
     return this.shares.list(actor, query);
   }
 
   @Delete('share/:id')
+  @ApiEndpoint('Revoke a share', { description: 'Its URLs answer 404 from then on.' })
+  @ApiOk(DeletedResource, { description: 'The deleted marker.' })
   @RequireScope('share:write')
   revoke(@CurrentKey() actor: KeyActor, @Param('id') id: string) {
     return this.shares.revoke(actor, id);
   }
 
   /** Public: `GET /v1/share/{id}.svg` or `.png`, unwatermarked, cacheable by CDNs for 5 minutes. */
-  @Get('share/:file')
+  // `:id` like the DELETE beside it (OpenAPI allows one template per path); the value is `<id>.svg|png`.
+  @Get('share/:id')
+  @ApiEndpoint('Read a shared image (public)', {
+    description: '`{id}` is the share id with `.svg` or `.png`. Public, unwatermarked, any key ignored; ETag with 304 on If-None-Match; `Cache-Control: public, s-maxage=300`; CORS open.',
+    errors: ['render_timeout'],
+  })
+  @ApiParam({ name: 'id', description: 'The share id and the format: `<id>.svg` or `<id>.png`.', schema: { type: 'string', pattern: '^[0-9A-Za-z]+\\.(svg|png)$' }, example: 'aB3dE5fG7h.svg' })
+  @ApiImage({ description: 'The shared image.' })
   @Access({ public: true, anonymous: 'embed', ignoreKey: true })
-  async read(@Param('file') file: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async read(@Param('id') file: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const match = /^([0-9A-Za-z]+)\.(svg|png)$/.exec(file);
     if (!match) throw notFound('Share');
     reply.header('Access-Control-Allow-Origin', '*');

@@ -1,11 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
+import { ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/access.decorator';
 import type { KeyActor } from '../auth/actor';
 import { CurrentKey } from '../auth/current-actor.decorator';
 import { GatewayConfig } from '../common/gateway-config';
 import { timestamp } from '../common/pagination';
+import { ApiEndpoint, ApiOk } from '../openapi/api-docs.decorators';
+import { UsageResource } from '../openapi/schemas';
 
+@ApiTags('Usage')
 @Controller('v1/usage')
 export class UsageController {
   constructor(
@@ -15,6 +19,8 @@ export class UsageController {
 
   /** The owner's monthly buckets: every key of the owner reads the same numbers. */
   @Get()
+  @ApiEndpoint('Get the owner\'s usage', { description: 'Monthly buckets, shared by all of the owner\'s keys; they reset at 00:00 UTC on the 1st. `limit: null` is unlimited.' })
+  @ApiOk(UsageResource, { description: 'The usage.' })
   @RequireScope('usage:read')
   async get(@CurrentKey() actor: KeyActor) {
     const now = new Date();
