@@ -59,8 +59,9 @@ Try it:
   curl -s -H "Authorization: Bearer $secret" -H 'Content-Type: application/json' \\
        -d '{"name":"Hello","source":"flowchart TD\\n  A[Start] --> B[Done]"}' http://localhost:$PORT/api/v1/diagrams
 
+Playground: http://localhost:$PORT/   API reference: http://localhost:$PORT/api/docs
 More keys: npm run --silent key -- create --help. Stop: npm run down.
 MSG
 else
-  echo "Flowsmith is up at http://localhost:$PORT. Create a key with: npm run --silent key -- create"
+  echo "Flowsmith is up at http://localhost:$PORT (playground at /, API reference at /api/docs). Create a key with: npm run --silent key -- create"
 fi
