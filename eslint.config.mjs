@@ -11,6 +11,8 @@ const boundaries = (appsMayUseTesting) => [
       { sourceTag: 'layer:contracts', onlyDependOnLibsWithTags: [] },
       // The gateway enqueues and waits; it never renders, so it cannot even import the engines.
       { sourceTag: 'scope:gateway', notDependOnLibsWithTags: ['scope:render-worker'] },
+      // The client ships to users (and in the CLI bundle): nothing of ours but the contracts' types.
+      { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['layer:contracts'] },
     ],
   },
 ];

@@ -12,7 +12,7 @@ const swc = {
 };
 
 const aliases = {};
-for (const lib of ['config', 'contracts', 'database', 'identity', 'queue', 'rendering', 'testing']) {
+for (const lib of ['client', 'config', 'contracts', 'database', 'identity', 'queue', 'rendering', 'testing']) {
   aliases[`^@flowsmith/${lib}$`] = `<rootDir>/libs/${lib}/src/index.ts`;
 }
 

@@ -9,8 +9,10 @@
 // D. Every other format (PlantUML, draw.io, BPMN, SVG): warm render p50 of a ~20-element diagram
 //    through the worker's Renderer, against a fresh process or browser per diagram
 //    (bench/render/engines/<format>.mjs), in the same run.
+// E. The flowsmith CLI (dist/cli/flowsmith.js): 200 Mermaid files end to end through the API,
+//    against mmdc's mean per diagram from C times 200; and `flowsmith --version` start-up.
 // Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores),
-//      BENCH_ONLY=engine,api,mmdc,formats (default: all).
+//      BENCH_ONLY=engine,api,cli,mmdc,formats (default: all; cli runs inside api).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -166,6 +168,7 @@ async function api() {
       cache_hit_image_svg_load: { requests_per_second: Math.round(load.requests.average), p50_ms: load.latency.p50, p99_ms: load.latency.p99, non_2xx: load.non2xx, errors: load.errors },
     };
     log('api', JSON.stringify(results.api));
+    if (only.has('cli')) await cli(url, secret);
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
@@ -174,6 +177,33 @@ async function api() {
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await client.end();
   }
+}
+
+/** E. The flowsmith CLI: 200 Mermaid files rendered end to end, and its start-up. */
+async function cli(url, secret) {
+  const work = join(tmpdir(), `flowsmith-cli-bench-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  for (let i = 0; i < 200; i++) writeFileSync(join(work, `d${i}.mmd`), `${MIXED_50[i % 50]}\n%% file ${i}`);
+  const bin = join(ROOT, 'dist/cli/flowsmith.js');
+  const env = { ...process.env, FLOWSMITH_URL: url, FLOWSMITH_API_KEY: secret, CI: 'true' };
+  const start = performance.now();
+  const run = spawnSync('node', [bin, 'render', `${work}/*.mmd`, '--concurrency', '8'], { env });
+  const renderMs = performance.now() - start;
+  if (run.status !== 0) throw new Error(`flowsmith render failed: ${run.stderr}`);
+  const startup = [];
+  const bare = [];
+  for (let i = 0; i < 20; i++) {
+    let t = performance.now();
+    spawnSync('node', [bin, '--version']);
+    startup.push(performance.now() - t);
+    t = performance.now();
+    spawnSync('node', ['-e', '0']);
+    bare.push(performance.now() - t);
+  }
+  rmSync(work, { recursive: true, force: true });
+  results.cli = { render_200_mermaid_ms: Math.round(renderMs), startup_p50_ms: Math.round(pct(startup, 50)), bare_node_p50_ms: Math.round(pct(bare, 50)) };
+  log('cli', JSON.stringify(results.cli));
 }
 
 function mmdc() {
@@ -250,7 +280,8 @@ async function formats() {
   await renderer.close();
 }
 
-const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,mmdc,formats').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,cli,mmdc,formats').split(','));
+if (only.has('cli')) only.add('api');
 if (only.has('engine')) await engine();
 if (only.has('api')) await api();
 if (only.has('mmdc') && !process.env.BENCH_SKIP_MMDC) mmdc();
@@ -278,6 +309,11 @@ if (e && results.mmdc) {
     `| the 50 diagrams: mmdc once per diagram | ${results.mmdc.per_diagram_total_ms} ms (${Math.round(results.mmdc.per_diagram_total_ms / e.fifty_mixed_ms)}× slower) | ≥ 20× |`,
     `| the 50 diagrams: mmdc on one Markdown file | ${results.mmdc.markdown_50_ms} ms (${Math.round((results.mmdc.markdown_50_ms / e.fifty_mixed_ms) * 10) / 10}× slower) | ≥ 3× |`,
   );
+}
+if (results.cli) {
+  const c = results.cli;
+  lines.push(`| \`flowsmith render\` of 200 Mermaid files (8 at once, through the API) | ${c.render_200_mermaid_ms} ms${results.mmdc ? `; mmdc one by one ≈ ${results.mmdc.per_diagram_mean_ms * 200} ms (${Math.round((results.mmdc.per_diagram_mean_ms * 200) / c.render_200_mermaid_ms)}× slower)` : ''} | ≥ 10× faster than mmdc |`);
+  lines.push(`| \`flowsmith --version\` start-up | p50 ${c.startup_p50_ms} ms (bare \`node -e 0\`: ${c.bare_node_p50_ms} ms) | < 150 ms |`);
 }
 for (const [format, f] of Object.entries(results.formats ?? {})) {
   lines.push(`| ${format}, ~20 elements → SVG, warm | p50 ${f.warm_p50_ms} ms, p99 ${f.warm_p99_ms} ms; fresh process/browser per diagram ${f.cold_p50_ms} ms (${f.speedup}×) | p50 ≤ ${f.target_ms} ms, ≥ 10× |`);

@@ -1,0 +1,63 @@
+import { CliContext, OptionSpec } from '../context';
+import { EMBED_OPTIONS, runEmbed } from './embed';
+import { GENERATE_OPTIONS, runGenerate } from './generate';
+import { RENDER_OPTIONS, runRender } from './render';
+import { DIAGRAM_OPTIONS, KEY_OPTIONS, runDiagrams, runKeys, runShare, runThemes, runUsage, SHARE_OPTIONS } from './resources';
+
+interface Command {
+  options: OptionSpec;
+  run(context: CliContext): Promise<number>;
+  usage: string;
+  examples: string[];
+}
+
+export const COMMANDS: Record<string, Command> = {
+  render: {
+    options: RENDER_OPTIONS,
+    run: runRender,
+    usage: 'render FILE|GLOB... [-o OUT] [--format svg|png] [--theme T] [--scale 1|2|4] [--source-format F] [--concurrency N]\n  Renders files in parallel; the format comes from the extension (.mmd .puml .drawio .bpmn .svg). SVG is never metered; PNG spends an export.',
+    examples: ["flowsmith render diagram.mmd", "flowsmith render 'docs/**/*.mmd' -o build/diagrams --format png --theme dark"],
+  },
+  embed: {
+    options: EMBED_OPTIONS,
+    run: runEmbed,
+    usage: 'embed FILE.md... [--check] [--share] [--format svg|png] [--theme T]\n  Renders ```mermaid and ```plantuml blocks and keeps an image reference under each; a second run changes nothing. --check exits 1 when an image is stale.',
+    examples: ['flowsmith embed README.md docs/*.md', 'flowsmith embed --check README.md'],
+  },
+  generate: {
+    options: GENERATE_OPTIONS,
+    run: runGenerate,
+    usage: 'generate "PROMPT" [--hint flowchart|sequence|state|class|er] [--theme T] [--format svg|png] [-o FILE] [--name N]',
+    examples: ['flowsmith generate "how a refund is approved" --hint flowchart -o refund.png'],
+  },
+  diagrams: {
+    options: DIAGRAM_OPTIONS,
+    run: runDiagrams,
+    usage: 'diagrams list [--folder ID] [--limit N] | get ID | create FILE [--name N] [--folder ID] | delete ID',
+    examples: ['flowsmith diagrams list --json', 'flowsmith diagrams create flow.mmd --name "Checkout"'],
+  },
+  share: {
+    options: SHARE_OPTIONS,
+    run: runShare,
+    usage: 'share DIAGRAM_ID|FILE [--theme T]\n  Prints the public SVG and PNG links.',
+    examples: ['flowsmith share 0b7c…', 'flowsmith share flow.mmd --theme dark'],
+  },
+  usage: { options: {}, run: runUsage, usage: 'usage', examples: ['flowsmith usage --json'] },
+  themes: { options: {}, run: runThemes, usage: 'themes', examples: ['flowsmith themes'] },
+  keys: {
+    options: KEY_OPTIONS,
+    run: runKeys,
+    usage: 'keys create [--name N] [--scopes a,b] | list | revoke ID',
+    examples: ['flowsmith keys create --name ci --scopes render:write,export:write'],
+  },
+};
+
+const COMMON = `Every command takes --json (machine-readable output on stdout), --key KEY (default $FLOWSMITH_API_KEY)
+and --url URL (default $FLOWSMITH_URL, else http://127.0.0.1:3000).`;
+
+export function helpText(name?: string): string {
+  const command = name ? COMMANDS[name] : undefined;
+  if (command) return `Usage: flowsmith ${command.usage}\n\nExamples:\n${command.examples.map((e) => `  ${e}`).join('\n')}\n\n${COMMON}\n`;
+  const list = Object.entries(COMMANDS).map(([key, c]) => `  ${key.padEnd(10)} ${c.usage.split('\n')[0].slice(key.length + 1)}`);
+  return `flowsmith: diagrams as code, rendered by a Flowsmith server.\n\nUsage: flowsmith COMMAND [options]\n\n${list.join('\n')}\n\n${COMMON}\nflowsmith COMMAND --help shows a command's examples. Exit codes: 0 done, 1 a request or render failed, 2 bad usage.\n`;
+}
