@@ -55,8 +55,8 @@ ensure_services() {
   node scripts/check-services.mjs postgres redis --wait 30 >&2
 }
 
+# The same steps as `npm run build` (one definition, in package.json): Prisma client, SWC, CLI bundle.
 build() {
   log "building"
-  npx prisma generate >/dev/null
-  npx swc apps libs -d dist --config-file .swcrc --ignore '**/*.spec.ts' --ignore '**/*.e2e-spec.ts' --quiet >&2
+  npm run --silent build >/dev/null
 }

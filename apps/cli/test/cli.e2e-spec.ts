@@ -28,6 +28,7 @@ describe('flowsmith CLI against a real gateway and workers', () => {
   let dir: string;
 
   beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (npm test does).`);
     const baseURL = await fake.start();
     workers = [
       spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2' }),
