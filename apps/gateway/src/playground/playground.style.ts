@@ -1,3 +1,26 @@
+/** The dark palette, for both ways of asking for it. */
+const DARK_TOKENS = `
+  color-scheme: dark;
+  --bg: #0b0f19;
+  --panel: #121826;
+  --panel-2: #0f1421;
+  --border: #253047;
+  --text: #e6e9f2;
+  --muted: #98a2b8;
+  --accent: #818cf8;
+  --accent-text: #0b0f19;
+  --accent-soft: #1c2240;
+  --focus: #a5b4fc;
+  --danger: #ffb4ab;
+  --danger-bg: #2a1414;
+  --danger-border: #5c2621;
+  --ok: #6ce9a6;
+  --gutter: #4f5a73;
+  --shadow: 0 1px 2px rgba(0, 0, 0, .4), 0 6px 24px rgba(0, 0, 0, .35);
+  --check-a: #151b2a;
+  --check-b: #111623;
+`;
+
 /**
  * The playground's stylesheet, inlined in the page and allowed by its hash in the CSP. Colours are
  * custom properties: light by default, dark under `prefers-color-scheme: dark` unless the visitor
@@ -25,49 +48,9 @@ export const PLAYGROUND_STYLE = `
   --check-a: #ffffff;
   --check-b: #f3f4f8;
 }
-:root[data-scheme="dark"] {
-  color-scheme: dark;
-  --bg: #0b0f19;
-  --panel: #121826;
-  --panel-2: #0f1421;
-  --border: #253047;
-  --text: #e6e9f2;
-  --muted: #98a2b8;
-  --accent: #818cf8;
-  --accent-text: #0b0f19;
-  --accent-soft: #1c2240;
-  --focus: #a5b4fc;
-  --danger: #ffb4ab;
-  --danger-bg: #2a1414;
-  --danger-border: #5c2621;
-  --ok: #6ce9a6;
-  --gutter: #4f5a73;
-  --shadow: 0 1px 2px rgba(0, 0, 0, .4), 0 6px 24px rgba(0, 0, 0, .35);
-  --check-a: #151b2a;
-  --check-b: #111623;
-}
+:root[data-scheme="dark"] {${DARK_TOKENS}}
 @media (prefers-color-scheme: dark) {
-  :root:not([data-scheme="light"]) {
-    color-scheme: dark;
-    --bg: #0b0f19;
-    --panel: #121826;
-    --panel-2: #0f1421;
-    --border: #253047;
-    --text: #e6e9f2;
-    --muted: #98a2b8;
-    --accent: #818cf8;
-    --accent-text: #0b0f19;
-    --accent-soft: #1c2240;
-    --focus: #a5b4fc;
-    --danger: #ffb4ab;
-    --danger-bg: #2a1414;
-    --danger-border: #5c2621;
-    --ok: #6ce9a6;
-    --gutter: #4f5a73;
-    --shadow: 0 1px 2px rgba(0, 0, 0, .4), 0 6px 24px rgba(0, 0, 0, .35);
-    --check-a: #151b2a;
-    --check-b: #111623;
-  }
+  :root:not([data-scheme="light"]) {${DARK_TOKENS}}
 }
 *, *::before, *::after { box-sizing: border-box; }
 html, body { height: 100%; }
