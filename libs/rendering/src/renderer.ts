@@ -60,7 +60,7 @@ export class Renderer {
     });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
-      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, timeoutMs: options.renderTimeoutMs }),
+      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, timeoutMs: options.renderTimeoutMs, warm: options.warmPlantuml }),
       new DrawioEngine(this.pool, options.renderTimeoutMs),
       new BpmnEngine(this.pool, options.renderTimeoutMs),
       new SvgEngine(),
@@ -70,8 +70,7 @@ export class Renderer {
 
   async start(): Promise<void> {
     assertThemesComplete();
-    const starting = [...this.engines.values()].filter((engine) => engine.format !== 'plantuml' || this.options.warmPlantuml);
-    await Promise.all([this.pool.start(), ...starting.map((engine) => engine.start?.())]);
+    await Promise.all([this.pool.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MAX_SOURCE_BYTES, type RenderFailure } from '@flowsmith/contracts';
 import type { EngineResult } from '../engine';
+import { positionOf } from '../source-position';
 
 const BPMN_MODEL_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
 const BPMN_DI_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/DI';
@@ -31,12 +32,6 @@ const failed = (message: string, line?: number, column?: number): { ok: false; e
   ok: false,
   error: { code: 'parse_failed', message, ...(line ? { line } : {}), ...(column ? { column } : {}) },
 });
-
-function positionOf(source: string, index: number): { line: number; column: number } {
-  const before = source.slice(0, index);
-  const line = before.split('\n').length;
-  return { line, column: index - before.lastIndexOf('\n') };
-}
 
 /** The element children of a parsed node, each with its namespace resolved against `scope`. */
 function childrenOf(node: XmlNode, scope: Record<string, string>): XmlChild[] {

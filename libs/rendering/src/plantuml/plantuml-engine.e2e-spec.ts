@@ -53,7 +53,7 @@ async function jvmGone(engine: PlantumlEngine, pid: number): Promise<void> {
 }
 
 describe('PlantumlEngine (real JVM)', () => {
-  const engine = new PlantumlEngine({ timeoutMs: 10_000 });
+  const engine = new PlantumlEngine({ timeoutMs: 10_000, warm: true });
 
   beforeAll(() => engine.start());
   afterAll(() => engine.close());
@@ -91,7 +91,7 @@ describe('PlantumlEngine (real JVM)', () => {
 
   it('lays out with Graphviz where it is installed, and with Smetana where it is not', async () => {
     expect(engine.layout).toBe('dot'); // npm test installs Graphviz
-    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null });
+    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null, warm: true });
     await smetana.start();
     try {
       expect(smetana.layout).toBe('smetana');
@@ -253,7 +253,7 @@ describe('PlantumlEngine (real JVM)', () => {
   });
 
   it('times out a diagram that never finishes, restarts the JVM, and carries on with the queue', async () => {
-    const quick = new PlantumlEngine({ timeoutMs: 1500 });
+    const quick = new PlantumlEngine({ timeoutMs: 1500, warm: true });
     await quick.start();
     try {
       await renderOk(quick, GOOD);

@@ -14,6 +14,8 @@ export interface PlantumlEngineOptions {
   jarPath?: string;
   /** Per diagram, from the moment it reaches the JVM. */
   timeoutMs: number;
+  /** Start the JVM (and warm it) in start(); otherwise it starts with the first diagram. */
+  warm?: boolean;
   /** Graphviz's dot; by default /usr/bin/dot or /usr/local/bin/dot if either exists; null: never Graphviz. */
   graphvizDot?: string | null;
 }
@@ -67,17 +69,20 @@ export class PlantumlEngine implements RenderEngine {
   readonly layout: 'dot' | 'smetana';
   private readonly timeoutMs: number;
   private readonly layoutLines: string[];
+  private readonly warm: boolean;
 
   constructor(options: PlantumlEngineOptions) {
     const dot = options.graphvizDot === null ? undefined : (options.graphvizDot ?? findGraphvizDot());
     this.process = new PlantumlProcess({ javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES, graphvizDot: dot });
     this.timeoutMs = options.timeoutMs;
+    this.warm = options.warm ?? false;
     this.layout = dot ? 'dot' : 'smetana';
     this.layoutLines = dot ? [] : SMETANA;
   }
 
-  /** Starts the JVM and queues a warm-up diagram, without waiting for it. */
+  /** When asked to be warm: starts the JVM and queues a warm-up diagram, without waiting for it. */
   async start(): Promise<void> {
+    if (!this.warm) return;
     await this.process.start();
     void this.process.render(WARM_UP, WARM_UP_TIMEOUT_MS).catch(() => undefined);
   }

@@ -1,4 +1,5 @@
 import { CustomPlugin, optimize, PluginConfig, XastElement, XastParent } from 'svgo';
+import { positionOf } from '../source-position';
 
 /**
  * Every SVG element that draws, and nothing that runs, embeds a document or fetches: no script,
@@ -131,7 +132,10 @@ const MAX_SOURCE_BYTES = 2 * 1024 * 1024;
 export function sanitizeSvg(source: string, options: { optimise: boolean }): SanitizedSvg {
   if (Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw new SvgSourceError(`The SVG is larger than ${MAX_SOURCE_BYTES / 1024 / 1024} MB.`);
   const entity = /<!ENTITY/i.exec(source);
-  if (entity) throw new SvgSourceError('The SVG declares XML entities, which are not allowed (they can expand without bound).', lineOf(source, entity.index));
+  if (entity) {
+    const { line, column } = positionOf(source, entity.index);
+    throw new SvgSourceError('The SVG declares XML entities, which are not allowed (they can expand without bound).', line, column);
+  }
   const report = { root: {} as SvgRootSize, removed: [] as string[], sawRoot: false };
   const run = (plugins: PluginConfig[]) => {
     report.removed = [];
@@ -159,8 +163,3 @@ export function sanitizeSvg(source: string, options: { optimise: boolean }): San
   return { svg, root: report.root, removed: report.removed };
 }
 
-function lineOf(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
-}
