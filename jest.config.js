@@ -12,7 +12,7 @@ const swc = {
 };
 
 const aliases = {};
-for (const lib of ['client', 'config', 'contracts', 'database', 'identity', 'queue', 'rendering', 'testing']) {
+for (const lib of ['client', 'config', 'contracts', 'database', 'identity', 'observability', 'queue', 'rendering', 'testing']) {
   aliases[`^@flowsmith/${lib}$`] = `<rootDir>/libs/${lib}/src/index.ts`;
 }
 
@@ -21,7 +21,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: aliases,
-  testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/{apps,libs}/**/*.e2e-spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/{apps,libs}/**/*.e2e-spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
   testTimeout: 30000,

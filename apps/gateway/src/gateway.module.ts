@@ -15,6 +15,7 @@ import { DiagramsService } from './diagrams/diagrams.service';
 import { FoldersController } from './folders/folders.controller';
 import { FoldersService } from './folders/folders.service';
 import { HealthController } from './health/health.controller';
+import { MetricsController, QueueDepthReporter } from './health/metrics.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { KeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
@@ -60,7 +61,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [DiscoveryModule, DocsModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
-      controllers: [HealthController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController, PlaygroundController],
+      controllers: [HealthController, MetricsController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController, PlaygroundController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,
@@ -75,6 +76,7 @@ export class GatewayModule {
         KeysService,
         ...queueClientProviders,
         QueueClientsLifecycle,
+        QueueDepthReporter,
         RenderClient,
         ExportQuota,
         SharesService,

@@ -2,17 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import type { GatewayEnv } from '@flowsmith/config';
+import { nestLogger } from '@flowsmith/observability';
 import { MAX_BODY_BYTES } from '@flowsmith/contracts';
 import { GatewayModule } from './gateway.module';
 import { ApiDocument } from './openapi/docs.controller';
+import { addHttpMetrics } from './operations/http-metrics';
+import { addRequestLogging } from './operations/request-logging';
+import { mountQueueDashboard } from './operations/queue-dashboard';
+import { addSecurityHeaders } from './operations/security-headers';
 
 export function newRequestId(): string {
   return `req_${randomBytes(8).toString('hex')}`;
 }
 
 /**
- * Fastify underneath (for throughput), a request id on every response, JSON-only bodies of at most
- * 1 MB, and the client's address taken through TRUST_PROXY_HOPS proxies and no more.
+ * Fastify underneath (for throughput), a request id on every response (and on every log line of
+ * the request), security headers, latency metrics, JSON-only bodies of at most 1 MB, and the
+ * client's address taken through TRUST_PROXY_HOPS proxies and no more.
  * Failures before Nest sees a request (bad JSON, big bodies) still reach the envelope filter
  * through Nest's Fastify error handler.
  */
@@ -32,6 +38,9 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
     reply.header('X-Request-Id', request.id);
     done();
   });
+  addRequestLogging(fastify);
+  addSecurityHeaders(fastify);
+  addHttpMetrics(fastify);
   return adapter;
 }
 
@@ -47,10 +56,10 @@ export function configureGateway(app: NestFastifyApplication): NestFastifyApplic
 }
 
 export async function createGateway(env: GatewayEnv): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env), createGatewayAdapter(env), {
-    logger: env.LOG_LEVEL === 'silent' ? false : ['log', 'warn', 'error'],
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(env), createGatewayAdapter(env), { bufferLogs: true });
+  app.useLogger(nestLogger('gateway', env.LOG_LEVEL));
   configureGateway(app);
+  await mountQueueDashboard(app, env);
   await app.init();
   return app;
 }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import 'dotenv/config';
+import { Logger } from '@nestjs/common';
 import { ConfigError, GatewayEnv, loadEnv } from '@flowsmith/config';
 import { createGateway } from './gateway';
 
@@ -7,7 +8,7 @@ async function main(): Promise<void> {
   const env = loadEnv(GatewayEnv);
   const app = await createGateway(env);
   await app.listen({ port: env.PORT, host: env.HOST });
-  console.log(`Flowsmith gateway listening on http://${env.HOST}:${env.PORT}`);
+  Logger.log(`Flowsmith gateway listening on http://${env.HOST}:${env.PORT}`, 'Gateway');
 }
 
 main().catch((error: unknown) => {

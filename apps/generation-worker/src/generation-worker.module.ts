@@ -1,8 +1,8 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
-import { DatabaseModule } from '@flowsmith/database';
-import { WorkerRuntimeModule } from '@flowsmith/queue';
+import { DatabaseModule, PrismaService } from '@flowsmith/database';
+import { READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
 import { GenerationProcessor } from './generation.processor';
 import { GenerationService } from './generation.service';
 import { AnthropicProvider } from './providers/anthropic.provider';
@@ -48,6 +48,16 @@ export class GenerationWorkerModule {
         GenerationService,
         GenerationProcessor,
         ProviderAnnouncement,
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (prisma: PrismaService): ReadinessChecks => ({
+            database: async () => {
+              await prisma.ping();
+              return 'ok';
+            },
+          }),
+          inject: [PrismaService],
+        },
       ],
     };
   }

@@ -6,7 +6,7 @@ import { GenerationWorkerModule } from './generation-worker.module';
 
 async function main(): Promise<void> {
   const env = loadEnv(GenerationWorkerEnv);
-  await bootstrapWorker(GenerationWorkerModule.forRoot(env), env);
+  await bootstrapWorker(GenerationWorkerModule.forRoot(env), env, { service: 'generation-worker' });
 }
 
 main().catch((error: unknown) => {

@@ -6,7 +6,7 @@ import { RenderWorkerModule } from './render-worker.module';
 
 async function main(): Promise<void> {
   const env = loadEnv(RenderWorkerEnv);
-  await bootstrapWorker(RenderWorkerModule.forRoot(env), env);
+  await bootstrapWorker(RenderWorkerModule.forRoot(env), env, { service: 'render-worker' });
 }
 
 main().catch((error: unknown) => {

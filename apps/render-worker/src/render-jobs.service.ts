@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import type { Redis } from 'ioredis';
 import type { RenderWorkerEnv } from '@flowsmith/config';
 import { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } from '@flowsmith/contracts';
+import { metrics } from '@flowsmith/observability';
 import { RenderCache, WORKER_ENV, WORKER_REDIS } from '@flowsmith/queue';
 import { Renderer } from '@flowsmith/rendering';
 
@@ -42,7 +43,11 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async render(data: RenderJobData): Promise<RenderJobResult> {
+    const labels = { engine: data.sourceFormat, format: data.format };
+    const started = performance.now();
     const outcome = await this.renderer.render(data, { fallback: data.fallback });
+    metrics.renderDuration.observe(labels, (performance.now() - started) / 1000);
+    metrics.renders.inc({ ...labels, outcome: outcome.ok ? 'ok' : outcome.error.code });
     if (!outcome.ok) return outcome;
     const { output } = outcome;
     await this.cache.set(data.cacheKey, output);

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { RenderWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
-import { WorkerRuntimeModule } from '@flowsmith/queue';
+import { READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
 import { RenderJobsService } from './render-jobs.service';
 import { RenderProcessor } from './render.processor';
 
@@ -11,7 +11,17 @@ export class RenderWorkerModule {
     return {
       module: RenderWorkerModule,
       imports: [WorkerRuntimeModule.forRoot(QueueName.Render, env)],
-      providers: [RenderJobsService, RenderProcessor],
+      providers: [
+        RenderJobsService,
+        RenderProcessor,
+        {
+          provide: READINESS_CHECKS,
+          useFactory: (jobs: RenderJobsService): ReadinessChecks => ({
+            chromium: async () => (jobs.renderer.pool.browserPid() ? 'ok' : 'not running (relaunching)'),
+          }),
+          inject: [RenderJobsService],
+        },
+      ],
     };
   }
 }

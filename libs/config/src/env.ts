@@ -110,6 +110,17 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @IsUrl({ require_tld: false })
   DOCS_URL: string = 'https://flowsmith.dev/docs';
 
+  /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; unset, it is open like /healthz. */
+  @Expose() @IsOptional() @IsString() @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
+  /** The operators' queue dashboard (Bull Board) at /admin/queues, behind HTTP Basic auth. Off unless a password is set. */
+  @Expose() @IsOptional() @IsString() @Matches(/^\S{12,}$/, { message: 'BULL_BOARD_PASSWORD must be at least 12 characters without spaces' })
+  BULL_BOARD_PASSWORD?: string;
+
+  @Expose() @IsString() @Matches(/^[^:\s]{1,64}$/, { message: 'BULL_BOARD_USER may not contain ":" or spaces' })
+  BULL_BOARD_USER: string = 'admin';
+
   /** /readyz demands a live worker of each kind; turn off for a gateway deployed before its workers. */
   @Expose() @ToBool() @IsBoolean()
   READY_REQUIRES_WORKERS: boolean = true;

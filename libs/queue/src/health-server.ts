@@ -1,10 +1,12 @@
 import { createServer, Server } from 'node:http';
+import { metricsText } from '@flowsmith/observability';
 
 export type ReadinessCheck = () => Promise<Record<string, 'ok' | string>>;
 
 /**
  * A tiny HTTP listener for a worker (which has no HTTP app of its own): /healthz says the process
- * is alive, /readyz runs the checks and answers 503 when any fails. Orchestrators probe these.
+ * is alive, /readyz runs the checks and answers 503 when any fails (orchestrators probe these),
+ * and /metrics is the worker's Prometheus exposition.
  */
 export function startHealthServer(port: number, readiness: ReadinessCheck): Promise<Server> {
   const server = createServer((request, response) => {
@@ -13,6 +15,15 @@ export function startHealthServer(port: number, readiness: ReadinessCheck): Prom
       response.end(JSON.stringify(body));
     };
     if (request.url === '/healthz') return send(200, { status: 'ok' });
+    if (request.url === '/metrics') {
+      metricsText()
+        .then(({ contentType, body }) => {
+          response.writeHead(200, { 'content-type': contentType });
+          response.end(body);
+        })
+        .catch((error: Error) => send(500, { error: error.message }));
+      return;
+    }
     if (request.url === '/readyz') {
       readiness()
         .then((checks) => {

@@ -1,5 +1,6 @@
 import { Job, UnrecoverableError } from 'bullmq';
 import { DECLARED_JOB_NAMES, JobData, JobName, JobResult, QueueName } from '@flowsmith/contracts';
+import { observeJob } from '@flowsmith/observability';
 
 /** One handler per job name of a queue, typed by the contracts. */
 export type JobHandlers<Q extends QueueName> = {
@@ -12,9 +13,12 @@ export function assertHandlersComplete<Q extends QueueName>(queue: Q, handlers: 
   if (missing.length) throw new Error(`The ${queue} worker has no handler for job(s): ${missing.join(', ')}`);
 }
 
-/** Routes a job to its handler. A job nobody handles can never succeed: it fails without retries. */
+/**
+ * Routes a job to its handler, with the job's id on every log line and its duration measured. A
+ * job nobody handles can never succeed: it fails without retries.
+ */
 export async function dispatchJob<Q extends QueueName>(queue: Q, handlers: Partial<JobHandlers<Q>>, job: Job): Promise<unknown> {
   const handler = (handlers as Record<string, ((job: Job) => Promise<unknown>) | undefined>)[job.name];
   if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
-  return handler(job);
+  return observeJob(queue, job, () => handler(job));
 }

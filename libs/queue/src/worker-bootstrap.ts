@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
-import { INestApplicationContext, Logger, Type } from '@nestjs/common';
+import { INestApplicationContext, Logger as NestLogger, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import type { WorkerEnv } from '@flowsmith/config';
+import { countQueue, nestLogger, uncountQueue } from '@flowsmith/observability';
 import { startHealthServer } from './health-server';
 import { WorkerPresence } from './worker-runtime.module';
 
@@ -12,27 +15,54 @@ export interface RunningWorker {
 }
 
 /**
- * Boots a worker as a NestJS application context (no HTTP app), with shutdown hooks so that
- * SIGTERM lets BullMQ finish the jobs in hand, and an optional health listener for probes.
+ * What a worker module may add to its readiness: named checks that resolve to 'ok' or say what is
+ * wrong (the render worker: its browser; the generation worker: the database). Provide it under
+ * READINESS_CHECKS.
  */
-export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: { signals?: boolean } = {}): Promise<RunningWorker> {
-  const app = await NestFactory.createApplicationContext(module as Type<unknown>, {
-    logger: env.LOG_LEVEL === 'silent' ? false : ['log', 'warn', 'error'],
-  });
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+export type ReadinessChecks = Record<string, () => Promise<'ok' | string>>;
+
+function optional<T>(app: INestApplicationContext, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Boots a worker as a NestJS application context (no HTTP app), logging JSON lines through pino,
+ * with shutdown hooks so that SIGTERM lets BullMQ finish the jobs in hand, and an optional
+ * listener for probes and Prometheus (/healthz, /readyz, /metrics).
+ */
+export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: { service: string; signals?: boolean }): Promise<RunningWorker> {
+  const app = await NestFactory.createApplicationContext(module as Type<unknown>, { bufferLogs: true });
+  app.useLogger(nestLogger(options.service, env.LOG_LEVEL));
   if (options.signals !== false) app.enableShutdownHooks();
   await app.init();
   const presence = app.get(WorkerPresence);
+  const queue = app.get<Queue>(getQueueToken(presence.kind));
+  countQueue(queue);
+  const checks = optional<ReadinessChecks>(app, READINESS_CHECKS) ?? {};
   let health: Server | undefined;
   if (env.HEALTH_PORT > 0) {
-    health = await startHealthServer(env.HEALTH_PORT, async () => ({
-      redis: (await presence.redis.ping()) === 'PONG' ? 'ok' : 'no answer',
-    }));
-    Logger.log(`health listener on :${env.HEALTH_PORT}`, 'WorkerBootstrap');
+    health = await startHealthServer(env.HEALTH_PORT, async () => {
+      const states: Record<string, string> = {};
+      const named: ReadinessChecks = { redis: async () => ((await presence.redis.ping()) === 'PONG' ? 'ok' : 'no answer'), ...checks };
+      await Promise.all(
+        Object.entries(named).map(async ([name, check]) => {
+          states[name] = await check().catch((error: Error) => error.message || 'failed');
+        }),
+      );
+      return states;
+    });
+    NestLogger.log(`health listener on :${env.HEALTH_PORT}`, 'WorkerBootstrap');
   }
   return {
     app,
     health,
     async close() {
+      uncountQueue(queue);
       health?.close();
       await app.close();
     },

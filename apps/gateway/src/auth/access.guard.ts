@@ -7,6 +7,7 @@ import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
 import type { Actor } from './actor';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { Bucket, RateLimiter } from './rate-limiter';
+import { metrics } from '@flowsmith/observability';
 
 /**
  * Authentication, rate limiting and the scope check of every route, in that order, in one pass:
@@ -80,6 +81,8 @@ export class AccessGuard implements CanActivate {
       throw new ApiError('invalid_api_key', 'This API key has been revoked.');
     }
     if (decision.kind === 'denied') {
+      const denied = buckets.find((bucket) => bucket.limit === decision.limit) ?? buckets[0];
+      metrics.rateLimitDenials.inc({ bucket: denied.key.slice(denied.key.lastIndexOf(':') + 1) });
       const reset = Math.max(1, Math.ceil(decision.resetMs / 1000));
       this.headers(reply, decision.limit, 0, reset);
       throw new ApiError('rate_limited', `Too many requests: the limit is ${decision.limit} per ${env.RATE_LIMIT_WINDOW_SECONDS} seconds. Retry after ${reset} seconds.`, {

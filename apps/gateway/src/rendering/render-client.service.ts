@@ -6,6 +6,7 @@ import {
   ParseJobResult, QueueName, RENDER_BUDGET_MS, RenderFailure, RenderInput, renderCacheKey, RenderJobResult, SourceFormat,
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, RenderCache } from '@flowsmith/queue';
+import { metrics } from '@flowsmith/observability';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
@@ -67,6 +68,7 @@ export class RenderClient {
   async render(input: RenderInput, sourceParam?: string): Promise<RenderedImage> {
     const key = renderCacheKey(input);
     const hit = await this.cache.get(key);
+    metrics.renderCache.inc({ result: hit ? 'hit' : 'miss' });
     if (hit) return { ...hit, etag: etagOf(key), cached: true };
 
     await this.requireWorker();

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ModelAnswer, ModelProvider, ModelRequest } from './model-provider';
 import { ProviderError } from './model-provider';
+import { metrics } from '@flowsmith/observability';
 
 export const SYSTEM_PROMPT = `You turn a plain-language description into one Mermaid diagram (mermaid 11).
 Answer only by calling a tool:
@@ -89,8 +90,13 @@ export class AnthropicProvider implements ModelProvider {
         messages,
       });
     } catch (error) {
-      throw this.classify(error);
+      const classified = this.classify(error);
+      metrics.modelCalls.inc({ provider: 'anthropic', model: this.model, outcome: classified.code });
+      throw classified;
     }
+    metrics.modelCalls.inc({ provider: 'anthropic', model: this.model, outcome: 'ok' });
+    metrics.modelTokens.inc({ provider: 'anthropic', model: this.model, direction: 'input' }, response.usage?.input_tokens ?? 0);
+    metrics.modelTokens.inc({ provider: 'anthropic', model: this.model, direction: 'output' }, response.usage?.output_tokens ?? 0);
     if ((response.stop_reason as string) === 'refusal') throw new ProviderError('safety_blocked', 'The model provider declined to answer this prompt.');
     const tool = response.content.find((block): block is Anthropic.ToolUseBlock => block.type === 'tool_use');
     const input = (tool?.input ?? {}) as Record<string, unknown>;

@@ -1,5 +1,6 @@
 import type { GenerationHint } from '@flowsmith/contracts';
 import type { ModelAnswer, ModelProvider, ModelRequest } from './model-provider';
+import { metrics } from '@flowsmith/observability';
 
 /**
  * The generator used when no ANTHROPIC_API_KEY is set, so a fresh install can show the whole
@@ -10,6 +11,7 @@ export class OfflineProvider implements ModelProvider {
   readonly model = 'offline';
 
   async generate(request: ModelRequest): Promise<ModelAnswer> {
+    metrics.modelCalls.inc({ provider: 'offline', model: 'offline', outcome: 'ok' });
     const prompt = request.prompt.trim();
     const words = prompt.match(/[\p{L}\p{N}]+/gu) ?? [];
     if (words.length < 2) return { kind: 'not_a_diagram', reason: 'The offline generator found no steps, actors or states in this prompt.' };

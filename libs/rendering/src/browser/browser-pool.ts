@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import puppeteer, { Browser, Page } from 'puppeteer';
+import { metrics } from '@flowsmith/observability';
 
 /**
  * Flags for Debian's Chromium in a container: headless, no sandbox (the worker is the sandbox, and
@@ -181,6 +182,7 @@ export class BrowserPool {
     }
     if (this.closed) return;
     this.restarts++;
+    metrics.engineRestarts.inc({ engine: 'chromium', reason: 'disconnected' });
     this.logger.warn('Chromium disconnected; relaunching');
     void this.launch().catch((error: Error) => this.logger.error(`Chromium relaunch failed: ${error.message}`));
   }
@@ -281,6 +283,7 @@ export class BrowserPool {
       slot.renders = 0;
     }
     this.restarts++;
+    metrics.engineRestarts.inc({ engine: 'chromium', reason: 'recycled' });
     await old?.close().catch(() => undefined);
     try {
       await this.launch();

@@ -2,6 +2,7 @@ import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { RenderTimeoutError } from '../browser/browser-pool';
+import { metrics } from '@flowsmith/observability';
 
 export interface PlantumlProcessOptions {
   /** Defaults to `java` on the PATH. */
@@ -196,6 +197,7 @@ export class PlantumlProcess {
     const timer = setTimeout(
       () => {
         this.logger.warn(`A diagram overran ${request.timeoutMs} ms; restarting the PlantUML JVM`);
+        metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'timeout' });
         this.fail(new RenderTimeoutError(request.timeoutMs));
         this.discard();
         this.pump();
@@ -218,6 +220,7 @@ export class PlantumlProcess {
       this.output = [buffer];
       if (this.outputBytes > this.maxOutputBytes) {
         this.fail(new PlantumlOutputTooLargeError(this.maxOutputBytes));
+        metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'output_too_large' });
         this.discard();
         this.pump();
       }
@@ -246,6 +249,7 @@ export class PlantumlProcess {
     // The JVM reports a full heap on stdout, an uncaught exception on stderr.
     const error = crashError(how, `${this.stderr}\n${Buffer.concat(this.output).subarray(-STDERR_KEPT_BYTES).toString('utf8')}`);
     this.logger.warn(`The PlantUML JVM ${how}${error instanceof PlantumlCrashError ? `: ${error.message}` : ''}`);
+    metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'exited' });
     this.fail(error);
     this.pump();
   }

@@ -1,0 +1,3 @@
+export * from './jobs';
+export * from './logging';
+export * from './metrics';
