@@ -5,6 +5,7 @@ import type { GatewayEnv } from '@flowsmith/config';
 import { nestLogger } from '@flowsmith/observability';
 import { MAX_BODY_BYTES } from '@flowsmith/contracts';
 import { GatewayModule } from './gateway.module';
+import { FRAMEWORK_ERROR_OPTIONS } from './common/framework-errors';
 import { ApiDocument } from './openapi/docs.controller';
 import { addHttpMetrics } from './operations/http-metrics';
 import { addRequestLogging } from './operations/request-logging';
@@ -30,6 +31,8 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
     requestIdHeader: false,
     logger: false,
     return503OnClosing: true,
+    // What Fastify answers itself (a malformed path, an over-long parameter, oversized headers) is the envelope too.
+    ...FRAMEWORK_ERROR_OPTIONS,
   });
   const fastify = adapter.getInstance();
   // The API speaks JSON only: any other body is 415 unsupported_media_type, not a string to validate.
@@ -51,7 +54,8 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
 export function configureGateway(app: NestFastifyApplication): NestFastifyApplication {
   app.setGlobalPrefix('api', { exclude: ['healthz', 'readyz', 'metrics', '/'] });
   app.get(ApiDocument).attach(app);
-  app.enableShutdownHooks();
+  // Exit 0 once every hook has run (in-flight requests drained, queues and pools closed), and let pino flush.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   return app;
 }
 

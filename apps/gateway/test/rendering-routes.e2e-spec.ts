@@ -87,6 +87,7 @@ describe('rendering routes', () => {
         'x-quota-limit': '100',
         'x-quota-resets-at': expect.stringMatching(/^\d{4}-\d\d-01T00:00:00Z$/),
         'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
       });
       const again = await client.post('/api/v1/export', { source: FLOW, source_format: 'mermaid' });
       expect(again.headers.get('content-type')).toBe('image/svg+xml');

@@ -5,3 +5,4 @@ export * from './http-client';
 export * from './test-run';
 export * from './worker-process';
 export * from './fake-anthropic';
+export * from './svg-safety';

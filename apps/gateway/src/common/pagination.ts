@@ -34,6 +34,13 @@ export function encodeCursor(list: string, position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([list, position.createdAt.getTime(), position.id])).toString('base64url');
 }
 
+/** Lists whose rows have UUID ids (a Postgres uuid column rejects anything else); the others use word ids (gen_…, share ids). */
+const UUID_ID_LISTS = new Set(['diagrams', 'folders', 'keys']);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const WORD_ID = /^[A-Za-z0-9_]{1,64}$/;
+/** The range of a valid Date, in milliseconds either side of the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
 export function decodeCursor(list: string, cursor: string): KeysetPosition {
   const invalid = () => new ApiError('invalid_cursor', 'The cursor is invalid. Use the next_cursor of a previous page.', { param: 'cursor' });
   let decoded: unknown;
@@ -44,7 +51,8 @@ export function decodeCursor(list: string, cursor: string): KeysetPosition {
   }
   if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
   const [name, millis, id] = decoded;
-  if (name !== list || !Number.isSafeInteger(millis) || typeof id !== 'string' || !/^[0-9a-f-]{36}$|^[A-Za-z0-9_]{1,64}$/.test(id)) throw invalid();
+  // Anything the database would refuse (an invalid Date, a non-UUID for a uuid column) is the client's bad cursor, not a 500.
+  if (name !== list || !Number.isSafeInteger(millis) || Math.abs(millis) > MAX_DATE_MS || typeof id !== 'string' || !(UUID_ID_LISTS.has(list) ? UUID : WORD_ID).test(id)) throw invalid();
   return { createdAt: new Date(millis), id };
 }
 

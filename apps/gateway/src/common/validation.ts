@@ -80,9 +80,30 @@ export function validationExceptionFactory(errors: ValidationError[]): ApiError 
   }
 }
 
+/** No body of the API nests deeper than a few levels; far deeper ones would overflow the stack of every recursive walk. */
+export const MAX_BODY_DEPTH = 32;
+
 /**
- * The global ValidationPipe (whitelist, forbid unknown, transform), plus one rule it lacks: a
- * body must be a JSON object. A missing body validates as `{}` so required fields are reported.
+ * Refuses a body nested more than MAX_BODY_DEPTH levels, checked without recursion, before
+ * anything walks it recursively (the idempotency hash, class-transformer, Nest's proto stripping).
+ */
+export function assertBodyDepth(body: unknown): void {
+  if (!body || typeof body !== 'object') return;
+  const pending: Array<[object, number, string | undefined]> = [[body, 1, undefined]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth, field] = next;
+    if (depth > MAX_BODY_DEPTH) {
+      if (field === undefined || Array.isArray(body)) throw new ApiError('invalid_json', `The request body is nested more than ${MAX_BODY_DEPTH} levels deep.`);
+      throw new ApiError('invalid_parameter', `${field} is nested more than ${MAX_BODY_DEPTH} levels deep.`, { param: field });
+    }
+    for (const [key, child] of Object.entries(value)) if (child && typeof child === 'object') pending.push([child, depth + 1, field ?? key]);
+  }
+}
+
+/**
+ * The global ValidationPipe (whitelist, forbid unknown, transform), plus two rules it lacks: a
+ * body must be a JSON object, and not a deeply nested one. A missing body validates as `{}` so
+ * required fields are reported.
  */
 export class ApiValidationPipe extends ValidationPipe {
   constructor() {
@@ -100,6 +121,7 @@ export class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (value === undefined || value === null) value = {};
       else if (typeof value !== 'object' || Array.isArray(value)) throw new ApiError('invalid_json', 'The request body must be a JSON object.');
+      assertBodyDepth(value);
     }
     return super.transform(value, metadata);
   }

@@ -6,6 +6,7 @@ import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { IdempotencyRepository } from '@flowsmith/database';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
+import { assertBodyDepth } from '../common/validation';
 
 /** Response headers worth replaying: what tells the client where and when, not per-request ones. */
 const REPLAYED_HEADERS = /^(location|retry-after|content-type|content-disposition|x-(?!request-id).*)$/i;
@@ -51,6 +52,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const actor = request.actor;
     const scope = actor?.kind === 'api_key' ? `owner:${actor.ownerId}` : `ip:${actor?.ip ?? request.ip}`;
     const path = request.url.split('?')[0];
+    assertBodyDepth(request.body); // before canonical() recurses into it
     const hash = createHash('sha256').update(`${request.method} ${path}\n${canonical(request.body ?? null)}`).digest('hex');
     const ttlMs = this.config.env.IDEMPOTENCY_TTL_HOURS * 3600 * 1000;
 

@@ -58,6 +58,9 @@ const HTML = `<!DOCTYPE html>
 </html>
 `;
 
+/** Swagger UI runs only its own files from here (it sets inline styles and draws data: icons). */
+const DOCS_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'";
+
 /** Swagger UI's files, served from the installed swagger-ui-dist (no CDN); nothing else of that folder. */
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -99,7 +102,7 @@ export class DocsController {
   @Get('docs')
   @Access({ public: true, documentation: true })
   ui(@Res({ passthrough: true }) reply: FastifyReply) {
-    reply.header('Content-Type', 'text/html; charset=utf-8').header('Cache-Control', 'public, max-age=300');
+    reply.header('Content-Type', 'text/html; charset=utf-8').header('Cache-Control', 'public, max-age=300').header('Content-Security-Policy', DOCS_CSP);
     return HTML;
   }
 

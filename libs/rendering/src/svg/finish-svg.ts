@@ -57,8 +57,9 @@ export class UnsafeSvgError extends Error {
 
 const UNSAFE_ELEMENTS = /^<\s*(script|foreignObject|iframe|object|embed|animate|set|handler|listener)\b/i;
 const HREF = /\s(?:xlink:)?href\s*=\s*(["'])(.*?)\1/gi;
+/** Attribute values, blanked before looking for handler names: `font-family="x onmouseover=y"` is only text. */
+const QUOTED_VALUES = /"[^"]*"|'[^']*'/g;
 const UNSAFE_IN_TAG: Array<[RegExp, string]> = [
-  [/\son[a-z]+\s*=/i, 'an event handler attribute'],
   [/javascript\s*:/i, 'a javascript: URL'],
   [/\s(?:xlink:)?href\s*=\s*["'](?!#)/i, 'a reference outside the document'],
   [/url\(\s*["']?(?!#)/i, 'a CSS url() outside the document'],
@@ -81,6 +82,7 @@ function findUnsafe(svg: string): string | null {
       if (hrefs.length !== 1 || !RASTER_DATA_URI.test(hrefs[0][2])) return 'an <image> that is not an embedded picture';
       tag = tag.replace(hrefs[0][0], '');
     }
+    if (/\son[a-z]+\s*=/i.test(tag.replace(QUOTED_VALUES, '""'))) return 'an event handler attribute';
     for (const [pattern, finding] of UNSAFE_IN_TAG) if (pattern.test(tag)) return finding;
   }
   for (const match of svg.matchAll(/<style\b[^>]*>([\s\S]*?)<\/style>/gi)) {

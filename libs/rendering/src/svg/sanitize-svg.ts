@@ -23,8 +23,17 @@ export const RASTER_DATA_URI = /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9
 const SCRIPT_URL = /(?:java|vb)script\s*:|data\s*:\s*text\/html/i;
 const EXTERNAL_CSS_URL = /url\(\s*(['"]?)(?!#)[^)]*\)/gi;
 
+/** CSS escapes as the CSS tokenizer reads them: `@\69mport` is `@import` and `u\72l(` is `url(`. */
+const decodeCssEscapes = (css: string) =>
+  css.replace(/\\([0-9a-f]{1,6})\s?|\\([^\n0-9a-f])/gi, (_, hex: string | undefined, char: string | undefined) => {
+    if (hex === undefined) return char ?? '';
+    const code = parseInt(hex, 16);
+    return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : '\uFFFD';
+  });
+
 export function cleanCss(css: string): string {
-  return css
+  // Escapes could spell @import or url( past the patterns below, so CSS that has any is cleaned in its decoded form.
+  return (css.includes('\\') ? decodeCssEscapes(css) : css)
     .replace(/@import[^;]*;?/gi, '')
     .replace(EXTERNAL_CSS_URL, 'none')
     .replace(/expression\s*\(/gi, '(')
