@@ -9,6 +9,7 @@ import { RateLimiter } from './auth/rate-limiter';
 import { RouteCatalog } from './auth/route-catalog';
 import { ErrorEnvelopeFilter } from './common/error-envelope.filter';
 import { GatewayConfig } from './common/gateway-config';
+import { HttpDrain } from './common/http-drain';
 import { ApiValidationPipe } from './common/validation';
 import { DiagramsController } from './diagrams/diagrams.controller';
 import { DiagramsService } from './diagrams/diagrams.service';
@@ -82,6 +83,7 @@ export class GatewayModule {
         SharesService,
         GenerationsService,
         ErrorEnvelopeFilter,
+        HttpDrain,
         { provide: APP_GUARD, useClass: AccessGuard },
         { provide: APP_FILTER, useExisting: ErrorEnvelopeFilter },
         { provide: APP_PIPE, useValue: new ApiValidationPipe() },

@@ -67,9 +67,12 @@ async function main(): Promise<void> {
     } else if (command === 'revoke') {
       const id = rest[0] ?? fail(USAGE);
       const { count } = await prisma.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
-      const redis = createRedis(env.REDIS_URL, 'queue');
-      await announceRevocation(redis, env.REDIS_PREFIX, id);
-      redis.disconnect();
+      const redis = createRedis(env, 'queue');
+      try {
+        await announceRevocation(redis, env.REDIS_PREFIX, id);
+      } finally {
+        redis.disconnect();
+      }
       console.log(count ? `Revoked key ${id}` : `No active key ${id}`);
     } else {
       fail(USAGE);

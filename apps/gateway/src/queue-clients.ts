@@ -10,8 +10,8 @@ export const RENDER_QUEUE = Symbol('RENDER_QUEUE');
 export const GENERATION_QUEUE = Symbol('GENERATION_QUEUE');
 
 export const queueClientProviders: Provider[] = [
-  { provide: RENDER_QUEUE, useFactory: (config: GatewayConfig) => new QueueClient(QueueName.Render, config.env.REDIS_URL, config.env.REDIS_PREFIX), inject: [GatewayConfig] },
-  { provide: GENERATION_QUEUE, useFactory: (config: GatewayConfig) => new QueueClient(QueueName.Generation, config.env.REDIS_URL, config.env.REDIS_PREFIX), inject: [GatewayConfig] },
+  { provide: RENDER_QUEUE, useFactory: (config: GatewayConfig) => new QueueClient(QueueName.Render, config.env, config.env.REDIS_PREFIX), inject: [GatewayConfig] },
+  { provide: GENERATION_QUEUE, useFactory: (config: GatewayConfig) => new QueueClient(QueueName.Generation, config.env, config.env.REDIS_PREFIX), inject: [GatewayConfig] },
   // The render cache the render workers fill: the gateway only reads it.
   {
     provide: RenderCache,

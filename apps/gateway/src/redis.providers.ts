@@ -8,10 +8,10 @@ export const REDIS_COMMANDS = Symbol('REDIS_COMMANDS');
 export const REDIS_SUBSCRIBER = Symbol('REDIS_SUBSCRIBER');
 
 export const redisProviders: Provider[] = [
-  { provide: REDIS_COMMANDS, useFactory: (config: GatewayConfig) => createRedis(config.env.REDIS_URL, 'command'), inject: [GatewayConfig] },
+  { provide: REDIS_COMMANDS, useFactory: (config: GatewayConfig) => createRedis(config.env, 'command'), inject: [GatewayConfig] },
   {
     provide: REDIS_SUBSCRIBER,
-    useFactory: (config: GatewayConfig) => createRedis(config.env.REDIS_URL, 'queue', { enableAutoPipelining: false }),
+    useFactory: (config: GatewayConfig) => createRedis(config.env, 'queue', { enableAutoPipelining: false }),
     inject: [GatewayConfig],
   },
   { provide: 'REDIS_PREFIX', useFactory: (config: GatewayConfig) => config.env.REDIS_PREFIX, inject: [GatewayConfig] },

@@ -180,6 +180,7 @@ describe('@flowsmith/client against a real gateway', () => {
     expect(await client.folders.delete(folder.id)).toEqual({ object: 'folder', id: folder.id, deleted: true });
     expect(await client.health.live()).toEqual({ status: 'ok' });
     expect((await client.health.ready()).checks).toMatchObject({ database: 'ok' });
+    expect(await client.health.metrics()).toMatch(/^# HELP flowsmith_/m);
   }, 30_000);
 
   it('throws typed errors with type, code, param and request id', async () => {

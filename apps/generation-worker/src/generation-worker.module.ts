@@ -4,6 +4,7 @@ import { QueueName } from '@flowsmith/contracts';
 import { DatabaseModule, PrismaService } from '@flowsmith/database';
 import { READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
 import { GenerationProcessor } from './generation.processor';
+import { GenerationReaper } from './generation-reaper.service';
 import { GenerationService } from './generation.service';
 import { AnthropicProvider } from './providers/anthropic.provider';
 import { MODEL_PROVIDER, ModelProvider } from './providers/model-provider';
@@ -47,6 +48,7 @@ export class GenerationWorkerModule {
         RenderQueueLifecycle,
         GenerationService,
         GenerationProcessor,
+        GenerationReaper,
         ProviderAnnouncement,
         {
           provide: READINESS_CHECKS,

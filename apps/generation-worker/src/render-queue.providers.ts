@@ -8,7 +8,7 @@ export const RENDER_QUEUE = Symbol('RENDER_QUEUE');
 
 export const renderQueueProvider: Provider = {
   provide: RENDER_QUEUE,
-  useFactory: (env: GenerationWorkerEnv) => new QueueClient(QueueName.Render, env.REDIS_URL, env.REDIS_PREFIX),
+  useFactory: (env: GenerationWorkerEnv) => new QueueClient(QueueName.Render, env, env.REDIS_PREFIX),
   inject: [WORKER_ENV],
 };
 

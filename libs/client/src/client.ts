@@ -259,6 +259,12 @@ class Health {
   ready(options?: RequestOptions): Promise<ReadinessStatus> {
     return this.t.json({ route: 'health.ready', anonymous: true, answers: [503], options: { maxRetries: 0, ...options } });
   }
+
+  /** The gateway's Prometheus text; `metricsToken` is the deployment's METRICS_TOKEN, when it has one. */
+  metrics(options: RequestOptions & { metricsToken?: string } = {}): Promise<string> {
+    const { metricsToken, ...rest } = options;
+    return this.t.text({ route: 'health.metrics', anonymous: true, headers: metricsToken ? { authorization: `Bearer ${metricsToken}` } : undefined, options: rest });
+  }
 }
 
 /**

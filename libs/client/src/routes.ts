@@ -54,6 +54,7 @@ export const ROUTES = {
 
   'health.live': { method: 'GET', path: '/healthz', retrySafe: true },
   'health.ready': { method: 'GET', path: '/readyz', retrySafe: true },
+  'health.metrics': { method: 'GET', path: '/metrics', retrySafe: true },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

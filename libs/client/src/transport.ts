@@ -110,6 +110,10 @@ export class Transport {
     return (await (await this.send(call)).json()) as T;
   }
 
+  async text(call: Call): Promise<string> {
+    return (await this.send({ ...call, accept: call.accept ?? 'text/plain' })).text();
+  }
+
   async binary(call: Call): Promise<BinaryResponse> {
     const response = await this.send({ ...call, accept: call.accept ?? 'image/png, image/svg+xml', answers: [304] });
     const notModified = response.status === 304;

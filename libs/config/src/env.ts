@@ -5,6 +5,43 @@ import {
 import { parsePlanTable } from './plans';
 import { ToBool, ToInt } from './transforms';
 
+/** `host:port[,host:port...]`, the seed lists of Sentinel and Cluster. */
+const HOST_PORT_LIST = /^\s*[^\s,]+:\d{1,5}\s*(,\s*[^\s,]+:\d{1,5}\s*)*$/;
+
+/**
+ * The hash tag a prefix forces on every key that starts with it (Redis hashes only the text
+ * between the first `{` and the next `}`), or null when keys under it may land in any slot.
+ */
+export function prefixHashTag(prefix: string): string | null {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : null;
+}
+
+/** Checks across the Redis variables: one topology at most, and a Cluster-safe prefix and URL. */
+function IsRedisTopology() {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isRedisTopology',
+      target: target.constructor,
+      propertyName,
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) => redisTopologyProblem(args.object as BaseEnv) === null,
+        defaultMessage: (args: ValidationArguments) => redisTopologyProblem(args.object as BaseEnv) ?? '',
+      },
+    });
+}
+
+function redisTopologyProblem(env: BaseEnv): string | null {
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) return 'set REDIS_SENTINELS or REDIS_CLUSTER_NODES, not both (one Redis topology)';
+  if (!env.REDIS_CLUSTER_NODES) return null;
+  if (prefixHashTag(String(env.REDIS_PREFIX)) === null) {
+    return `with REDIS_CLUSTER_NODES, REDIS_PREFIX must hold a hash tag such as {fs}: so every key lands in one slot (REDIS_PREFIX is "${env.REDIS_PREFIX}")`;
+  }
+  if (/^rediss?:\/\/[^/]*\/0*[1-9]/.test(String(env.REDIS_URL))) return 'with REDIS_CLUSTER_NODES, REDIS_URL must not select a database (Cluster has only db 0)';
+  return null;
+}
+
 function IsPlanTable() {
   return (target: object, propertyName: string) =>
     registerDecorator({
@@ -30,12 +67,32 @@ export class BaseEnv {
   @Expose() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
+  /**
+   * A single Redis (the default). With Sentinel or Cluster only its userinfo (password), scheme
+   * (rediss:// for TLS) and, for Sentinel, database apply, to every node.
+   */
   @Expose() @IsUrl({ protocols: ['redis', 'rediss'], require_tld: false, require_protocol: true }, {
     message: 'REDIS_URL must be a redis:// or rediss:// URL',
   })
   REDIS_URL: string = 'redis://127.0.0.1:6379';
 
-  /** Every Redis key and BullMQ queue of this deployment lives under it. */
+  /** Sentinel: the sentinels to ask for the master of REDIS_SENTINEL_NAME, `host:port,host:port`. */
+  @Expose() @IsOptional() @Matches(HOST_PORT_LIST, { message: 'REDIS_SENTINELS must be a comma-separated host:port list' })
+  REDIS_SENTINELS?: string;
+
+  @Expose() @Matches(/^\S{1,128}$/, { message: 'REDIS_SENTINEL_NAME must be the master group name, without spaces' })
+  REDIS_SENTINEL_NAME: string = 'mymaster';
+
+  /** The sentinels' own password (requirepass in sentinel.conf), when they have one. */
+  @Expose() @IsOptional() @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  /** Cluster: seed nodes, `host:port,host:port`; the rest of the cluster is discovered from them. */
+  @Expose() @IsOptional() @Matches(HOST_PORT_LIST, { message: 'REDIS_CLUSTER_NODES must be a comma-separated host:port list' })
+  @IsRedisTopology()
+  REDIS_CLUSTER_NODES?: string;
+
+  /** Every Redis key and BullMQ queue of this deployment lives under it; with Cluster it needs a hash tag, e.g. `{fs}:`. */
   @Expose() @Matches(/^[A-Za-z0-9:_{}-]{1,64}$/, { message: 'REDIS_PREFIX may hold letters, digits, : _ - { } (1-64)' })
   REDIS_PREFIX: string = 'fs:';
 
@@ -189,4 +246,12 @@ export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
    */
   @Expose() @ToInt() @IsInt() @Min(1000) @Max(600_000)
   GENERATION_LOCK_MS: number = 30_000;
+
+  /**
+   * A generation still queued or processing with no progress for this long is failed (its quota
+   * released) by the reaper: its worker is gone for good or its job was lost. Well above one
+   * attempt (two model calls of ANTHROPIC_TIMEOUT_MS, parse and render); 15 minutes by default.
+   */
+  @Expose() @ToInt() @IsInt() @Min(10) @Max(7 * 24 * 3600)
+  GENERATION_REAP_AFTER_SECONDS: number = 900;
 }

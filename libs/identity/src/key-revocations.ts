@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 /**
  * How a revocation reaches every gateway instance at once. Revoking writes a marker that every
@@ -16,7 +16,7 @@ export function revocationChannel(redisPrefix: string): string {
   return `${redisPrefix}key:revoked`;
 }
 
-export async function announceRevocation(redis: Redis, redisPrefix: string, keyId: string): Promise<void> {
+export async function announceRevocation(redis: Redis | Cluster, redisPrefix: string, keyId: string): Promise<void> {
   await redis.set(revocationMarkerKey(redisPrefix, keyId), '1', 'EX', REVOCATION_MARKER_TTL_SECONDS);
   await redis.publish(revocationChannel(redisPrefix), keyId);
 }

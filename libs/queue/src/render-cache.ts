@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 
 export interface CachedRender {
   data: Buffer;
@@ -43,7 +43,7 @@ while total > max do
 end
 return evicted`;
 
-type CacheRedis = Redis & {
+type CacheRedis = RedisClient & {
   renderCacheGetBuffer(numKeys: number, ...args: Array<string | number>): Promise<Buffer[] | null>;
   renderCacheSet(numKeys: number, ...args: Array<string | number | Buffer>): Promise<number>;
 };
@@ -54,7 +54,7 @@ export class RenderCache {
   private readonly lruKey: string;
   private readonly totalKey: string;
 
-  constructor(redis: Redis, redisPrefix: string, private readonly maxBytes: number) {
+  constructor(redis: RedisClient, redisPrefix: string, private readonly maxBytes: number) {
     // One hash tag for all cache keys: the scripts touch an entry, the index and the total at once.
     this.entryPrefix = `${redisPrefix}rc:{cache}:e:`;
     this.lruKey = `${redisPrefix}rc:{cache}:lru`;

@@ -38,7 +38,8 @@ function optional<T>(app: INestApplicationContext, token: symbol): T | undefined
 export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: { service: string; signals?: boolean }): Promise<RunningWorker> {
   const app = await NestFactory.createApplicationContext(module as Type<unknown>, { bufferLogs: true });
   app.useLogger(nestLogger(options.service, env.LOG_LEVEL));
-  if (options.signals !== false) app.enableShutdownHooks();
+  // Exit 0 once the jobs in hand have finished and every connection is closed.
+  if (options.signals !== false) app.enableShutdownHooks(undefined, { useProcessExit: true });
   await app.init();
   const presence = app.get(WorkerPresence);
   const queue = app.get<Queue>(getQueueToken(presence.kind));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis';
 import type { WorkerKind } from '@flowsmith/contracts';
 
 /**
@@ -13,7 +13,7 @@ export class WorkerHeartbeat {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly redisPrefix: string,
     private readonly kind: WorkerKind,
     readonly workerId: string,
@@ -43,12 +43,12 @@ export class WorkerHeartbeat {
 }
 
 /** How many workers of a kind beat within the last three intervals. */
-export async function liveWorkers(redis: Redis, redisPrefix: string, kind: WorkerKind, intervalSeconds: number): Promise<number> {
+export async function liveWorkers(redis: RedisClient, redisPrefix: string, kind: WorkerKind, intervalSeconds: number): Promise<number> {
   return redis.zcount(workerRegistryKey(redisPrefix, kind), Date.now() - 3 * intervalSeconds * 1000, '+inf');
 }
 
 /** The meta the workers of a kind last announced, or null. */
-export async function workerInfo(redis: Redis, redisPrefix: string, kind: WorkerKind): Promise<Record<string, string> | null> {
+export async function workerInfo(redis: RedisClient, redisPrefix: string, kind: WorkerKind): Promise<Record<string, string> | null> {
   const raw = await redis.get(`${workerRegistryKey(redisPrefix, kind)}:info`);
   return raw ? (JSON.parse(raw) as Record<string, string>) : null;
 }

@@ -2,17 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { WorkerEnv } from '@flowsmith/config';
 import { QueueName, WorkerKind } from '@flowsmith/contracts';
 import { DEFAULT_JOB_OPTIONS } from './job-options';
-import { bullPrefix, createRedis, bullConnection } from './redis';
+import { BullConnection, bullPrefix, createRedis, openBullConnection, RedisClient } from './redis';
 import { WorkerHeartbeat } from './worker-registry';
 
 export const WORKER_ENV = Symbol('WORKER_ENV');
 export const WORKER_KIND = Symbol('WORKER_KIND');
 export const WORKER_REDIS = Symbol('WORKER_REDIS');
 export const WORKER_META = Symbol('WORKER_META');
+/** The connection BullModule.forRoot was given; for Cluster a client that only we can close. */
+export const WORKER_BULL_CONNECTION = Symbol('WORKER_BULL_CONNECTION');
 
 /** Announces the worker in Redis while it runs, and withdraws it on shutdown. */
 @Injectable()
@@ -21,7 +22,8 @@ export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
   readonly heartbeat: WorkerHeartbeat;
 
   constructor(
-    @Inject(WORKER_REDIS) readonly redis: Redis,
+    @Inject(WORKER_REDIS) readonly redis: RedisClient,
+    @Inject(WORKER_BULL_CONNECTION) private readonly bull: BullConnection,
     @Inject(WORKER_ENV) env: WorkerEnv,
     @Inject(WORKER_KIND) readonly kind: WorkerKind,
     @Inject(WORKER_META) meta: Record<string, string>,
@@ -38,6 +40,7 @@ export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.heartbeat.stop();
     this.redis.disconnect();
+    await this.bull.close();
   }
 }
 
@@ -48,12 +51,13 @@ export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class WorkerRuntimeModule {
   static forRoot(kind: WorkerKind & QueueName, env: WorkerEnv, options: { meta?: Record<string, string> } = {}): DynamicModule {
+    const bull = openBullConnection(env);
     return {
       module: WorkerRuntimeModule,
       global: true,
       imports: [
         BullModule.forRoot({
-          connection: bullConnection(env.REDIS_URL),
+          connection: bull.connection,
           prefix: bullPrefix(env.REDIS_PREFIX),
         }),
         BullModule.registerQueue({ name: kind, defaultJobOptions: DEFAULT_JOB_OPTIONS[kind] }),
@@ -62,7 +66,8 @@ export class WorkerRuntimeModule {
         { provide: WORKER_ENV, useValue: env },
         { provide: WORKER_KIND, useValue: kind },
         { provide: WORKER_META, useValue: options.meta ?? {} },
-        { provide: WORKER_REDIS, useFactory: () => createRedis(env.REDIS_URL, 'queue') },
+        { provide: WORKER_BULL_CONNECTION, useValue: bull },
+        { provide: WORKER_REDIS, useFactory: () => createRedis(env, 'queue') },
         WorkerPresence,
       ],
       exports: [BullModule, WORKER_ENV, WORKER_KIND, WORKER_REDIS, WorkerPresence],

@@ -5,4 +5,6 @@ export * from './http-client';
 export * from './test-run';
 export * from './worker-process';
 export * from './fake-anthropic';
+export * from './private-services';
+export * from './private-redis';
 export * from './svg-safety';

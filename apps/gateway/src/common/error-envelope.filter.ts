@@ -15,7 +15,9 @@ interface FrameworkError {
 /** Database and Redis outages surface as these; the client gets a 503 it can retry. */
 function isInfrastructureOutage(error: FrameworkError): boolean {
   const text = `${error.name ?? ''} ${error.code ?? ''} ${error.message ?? ''}`;
-  return /PrismaClientInitializationError|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|Can't reach database|P1001|P1002|P1017|DatabaseNotReachable|connection is closed|Stream isn't writeable/i.test(
+  // ioredis: a command that could not be sent (MaxRetriesPerRequestError, a closed stream);
+  // Postgres going down or coming up: 57P01 admin shutdown, 57P03 cannot connect now.
+  return /PrismaClientInitializationError|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|Can't reach database|P1001|P1002|P1017|DatabaseNotReachable|connection is closed|Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError|max retries per request|terminating connection|database system is (shutting down|starting up|in recovery mode)|57P0[1-3]|Client has encountered a connection error|QueueUnavailableError|Command timed out/i.test(
     text,
   );
 }

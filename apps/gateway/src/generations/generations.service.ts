@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { GenerateJobResult, looksLikePromptInjection, QueueName } from '@flowsmith/contracts';
 import { DiagramsRepository, FoldersRepository, Generation, GenerationsRepository, periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
-import { JobWaitTimeoutError, liveWorkers, QueueClient } from '@flowsmith/queue';
+import { addJob, JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError } from '@flowsmith/queue';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
@@ -71,7 +71,11 @@ export class GenerationsService {
       name: body.name ?? null,
       folderId: body.folder_id ?? null,
     });
-    await this.generationQueue.queue.add('generate', { generationId: generation.id }, { jobId: generation.id });
+    try {
+      await addJob(this.generationQueue.queue, 'generate', { generationId: generation.id }, { jobId: generation.id });
+    } catch {
+      throw await this.unqueued(generation.id);
+    }
     return this.present(generation);
   }
 
@@ -79,8 +83,9 @@ export class GenerationsService {
     const generation = await this.admit(actor, body, { mode: 'sync', theme: 'light', format: 'svg', name: null, folderId: null });
     let result: GenerateJobResult;
     try {
-      result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS });
+      result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true });
     } catch (error) {
+      if (error instanceof QueueUnavailableError) throw await this.unqueued(generation.id);
       if (error instanceof JobWaitTimeoutError) throw new ApiError('upstream_timeout', 'The generation did not finish in time. Poll GET /v1/generations for its outcome, or retry.');
       throw new ApiError('upstream_error', 'The generation could not be completed; no quota was spent. Retry it.');
     }
@@ -94,6 +99,16 @@ export class GenerationsService {
       request_id: requestId,
       quota: { limit: limits.ai_per_month, used: counters.aiUsed, resets_at: timestamp(periodResetsAt()) },
     };
+  }
+
+  /**
+   * Redis did not take the job (or went away while we waited): the generation fails now, releasing
+   * its unit, and the client gets a 503 to retry. A job that reaches a worker later finds it final.
+   */
+  private async unqueued(id: string): Promise<ApiError> {
+    const message = 'The service is temporarily unavailable: the generation could not be queued. No quota was spent; retry shortly.';
+    await this.generations.fail(id, { type: 'api_error', code: 'service_unavailable', message }, null).catch(() => undefined);
+    return new ApiError('service_unavailable', message, { headers: { 'Retry-After': '5' } });
   }
 
   async get(actor: KeyActor, id: string) {

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Inject, Injectable, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
-import { ApiProduces, ApiResponse } from '@nestjs/swagger';
+import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { countQueue, metricsText, uncountQueue } from '@flowsmith/observability';
 import type { QueueClient } from '@flowsmith/queue';
@@ -37,6 +37,7 @@ function sameSecret(given: string, expected: string): boolean {
  * probes and scrapers expect. Where the gateway's port is reachable from outside, set
  * METRICS_TOKEN and the scraper sends it as a bearer token.
  */
+@ApiTags('Operations')
 @Controller()
 export class MetricsController {
   constructor(private readonly config: GatewayConfig) {}

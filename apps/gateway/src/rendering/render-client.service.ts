@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import {
   ParseJobResult, QueueName, RENDER_BUDGET_MS, RenderFailure, RenderInput, renderCacheKey, RenderJobResult, SourceFormat,
 } from '@flowsmith/contracts';
-import { JobWaitTimeoutError, liveWorkers, QueueClient, RenderCache } from '@flowsmith/queue';
+import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
@@ -113,8 +113,11 @@ export class RenderClient {
 
   private async run<R>(name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number): Promise<R | null> {
     try {
-      return await this.queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()) });
+      return await this.queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true });
     } catch (error) {
+      if (error instanceof QueueUnavailableError) {
+        throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
+      }
       if (error instanceof JobWaitTimeoutError) {
         throw new ApiError('render_timeout', 'The render took longer than 10 seconds. Simplify the diagram or split it.');
       }

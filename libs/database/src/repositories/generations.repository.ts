@@ -1,4 +1,4 @@
-import { Prisma } from '../generated/prisma/client';
+import { Generation, Prisma } from '../generated/prisma/client';
 import type { PrismaService } from '../prisma.service';
 import { afterPosition, NEWEST_FIRST, PageQuery } from '../keyset';
 import { usagePeriod } from './usage.repository';
@@ -45,7 +45,9 @@ export class GenerationsRepository {
   async createWithReservation(generation: NewGeneration, limit: number | null) {
     if (limit !== null && limit <= 0) return null;
     const g = generation;
-    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+    // The row comes back from the same statement: a second query could fail (the database going
+    // away) after the reservation committed, leaving a generation no job will ever run.
+    const rows = await this.prisma.$queryRaw<Generation[]>`
       WITH reserved AS (
         INSERT INTO usage_counters (owner_id, period, ai_reserved, updated_at)
         VALUES (${g.ownerId}::uuid, ${usagePeriod()}, 1, now())
@@ -58,8 +60,11 @@ export class GenerationsRepository {
       SELECT ${g.id}, ${g.ownerId}::uuid, ${g.organizationId}::uuid, ${g.createdBy}::uuid, ${g.apiKeyId}::uuid, ${g.mode}, ${g.prompt}, ${g.hint},
              ${g.theme}, ${g.format}, ${g.name}, ${g.folderId}::uuid, now()
       FROM reserved
-      RETURNING id`;
-    return rows.length ? this.findById(rows[0].id) : null;
+      RETURNING id, owner_id::text AS "ownerId", organization_id::text AS "organizationId", created_by::text AS "createdBy", api_key_id::text AS "apiKeyId",
+        status::text AS status, mode, prompt, hint, theme, format, name, folder_id::text AS "folderId", diagram_id::text AS "diagramId", mermaid,
+        diagram_type AS "diagramType", model, error, attempts, created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt",
+        completed_at AS "completedAt"`;
+    return rows[0] ?? null;
   }
 
   findById(id: string) {
@@ -122,14 +127,45 @@ export class GenerationsRepository {
     return this.prisma.$transaction(async (tx) => {
       const generation = await tx.generation.findUnique({ where: { id } });
       if (!generation || (generation.status !== 'queued' && generation.status !== 'processing')) return null;
-      await tx.generation.updateMany({
+      const { count } = await tx.generation.updateMany({
         where: { id, status: { in: ['queued', 'processing'] } },
         data: { status: 'failed', completedAt: new Date(), error: error as Prisma.InputJsonValue, model },
       });
+      if (!count) return null; // finished (or reaped) since we read it: its unit is already settled
       await tx.$executeRaw`
         UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), updated_at = now()
         WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
       return tx.generation.findUnique({ where: { id } });
     }, TRANSACTION_OPTIONS);
+  }
+
+  /**
+   * Fails every generation still queued or processing that has not moved since `staleBefore` (its
+   * worker is gone for good, or its job was lost), releasing each one's reserved unit, in one
+   * statement: rows another reaper holds are skipped and the status is re-checked under the row
+   * lock, so however many reapers run at once each generation is failed and released exactly once.
+   */
+  async reapStale(staleBefore: Date, error: { type: string; code: string; message: string }, limit = 500): Promise<Array<{ id: string; ownerId: string }>> {
+    return this.prisma.$queryRaw<Array<{ id: string; ownerId: string }>>`
+      WITH stale AS (
+        SELECT id FROM generations
+        WHERE status IN ('queued', 'processing') AND updated_at < ${staleBefore}
+        ORDER BY updated_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      ), reaped AS (
+        UPDATE generations g
+        SET status = 'failed', error = ${JSON.stringify(error)}::jsonb, completed_at = now(), updated_at = now()
+        FROM stale
+        WHERE g.id = stale.id AND g.status IN ('queued', 'processing')
+        RETURNING g.id, g.owner_id, g.created_at
+      ), released AS (
+        UPDATE usage_counters u
+        SET ai_reserved = GREATEST(u.ai_reserved - r.units, 0), updated_at = now()
+        FROM (SELECT owner_id, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS period, count(*)::int AS units FROM reaped GROUP BY 1, 2) r
+        WHERE u.owner_id = r.owner_id AND u.period = r.period
+        RETURNING 1
+      )
+      SELECT id, owner_id::text AS "ownerId" FROM reaped`;
   }
 }
