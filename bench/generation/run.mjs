@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { benchDatabase } from '../bench-database.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -27,14 +28,7 @@ fake.fallback = (prompt) => {
 };
 const baseURL = await fake.start();
 
-const base = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/flowsmith_bench');
-const schema = `bench_gen_${Date.now().toString(36)}`;
-const admin = new pg.Client({ connectionString: new URL('/postgres', base).toString() });
-await admin.connect();
-if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [base.pathname.slice(1)])).rowCount) await admin.query(`CREATE DATABASE "${base.pathname.slice(1)}"`);
-await admin.end();
-const dbUrl = new URL(base);
-dbUrl.searchParams.set('schema', schema);
+const { base, schema, dbUrl } = await benchDatabase('gen');
 const port = 3997;
 const env = {
   ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: `bench:${schema}:`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production',

@@ -44,6 +44,7 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { benchDatabase } from '../bench-database.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -78,15 +79,8 @@ fake.fallback = (prompt) => {
 };
 const fakeUrl = await fake.start();
 
-const base = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/flowsmith_bench');
-const schema = `bench_load_${Date.now().toString(36)}`;
+const { base, schema, dbUrl } = await benchDatabase('load');
 const redisPrefix = `bench:${schema}:`;
-const admin = new pg.Client({ connectionString: new URL('/postgres', base).toString() });
-await admin.connect();
-if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [base.pathname.slice(1)])).rowCount) await admin.query(`CREATE DATABASE "${base.pathname.slice(1)}"`);
-await admin.end();
-const dbUrl = new URL(base);
-dbUrl.searchParams.set('schema', schema);
 const env = {
   ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: redisPrefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production',
   // Limits far above what the run can send, so no 429 is expected: any 429 is counted on its own line.

@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { flowchart10, MIXED_50 } from './diagrams.mjs';
+import { benchDatabase } from '../bench-database.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -123,14 +124,7 @@ async function engine() {
 }
 
 async function api() {
-  const base = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/flowsmith_bench');
-  const schema = `bench_render_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: new URL('/postgres', base).toString() });
-  await admin.connect();
-  if (!(await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [base.pathname.slice(1)])).rowCount) await admin.query(`CREATE DATABASE "${base.pathname.slice(1)}"`);
-  await admin.end();
-  const dbUrl = new URL(base);
-  dbUrl.searchParams.set('schema', schema);
+  const { base, schema, dbUrl } = await benchDatabase('render');
   const port = 3998;
   const env = { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: `bench:${schema}:`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_ANONYMOUS: '1000000000', WORKER_HEARTBEAT_SECONDS: '1', READY_REQUIRES_WORKERS: 'false' };
   execFileSync(join(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], { cwd: ROOT, env, stdio: 'ignore' });

@@ -1,8 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { closeTestPrisma, createTestKey, exited, expectError, RunningGateway, startGateway, TestClient } from '@flowsmith/testing';
+import { closeTestPrisma, createTestKey, exited, expectError, freePort, RunningGateway, startGateway, TestClient } from '@flowsmith/testing';
 import { createGateway } from '../src/gateway';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -10,17 +9,6 @@ const ROOT = resolve(__dirname, '../../..');
 const MARKER = `cobalt${Date.now().toString(36)}marker`;
 const SOURCE = `graph TD\n  A[${MARKER} start] --> B[${MARKER} end]`;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** A built app as a real process whose stdout (its JSON log) the test keeps. */
 class LoggedProcess {

@@ -1,4 +1,4 @@
-import { currentLogger, describeSource, withLogContext } from './logging';
+import { describeSource, rootLogger } from './logging';
 import { metrics } from './metrics';
 
 interface ObservedJob {
@@ -26,28 +26,24 @@ function describeJobData(data: unknown): Record<string, unknown> {
 }
 
 /**
- * Runs one job with its id on every log line inside it, and records how it went: a duration by
- * queue, job name and outcome, and one log line at the end.
+ * Runs one job and records how it went: a duration by queue, job name and outcome, and one log
+ * line at the end with the job's id (and its payload described, never its source).
  */
-export function observeJob<T>(queue: string, job: ObservedJob, work: () => Promise<T>): Promise<T> {
-  return withLogContext({ job_id: job.id, queue, job_name: job.name }, async () => {
-    const started = performance.now();
-    const seconds = () => (performance.now() - started) / 1000;
-    try {
-      const result = await work();
-      const outcome = isRejection(result) ? 'rejected' : 'completed';
-      const duration = seconds();
-      metrics.jobDuration.observe({ queue, job: job.name, outcome }, duration);
-      currentLogger().info({ outcome, attempt: job.attemptsMade + 1, duration_ms: Math.round(duration * 1000), ...describeJobData(job.data) }, 'job finished');
-      return result;
-    } catch (error) {
-      const duration = seconds();
-      metrics.jobDuration.observe({ queue, job: job.name, outcome: 'failed' }, duration);
-      currentLogger().warn(
-        { outcome: 'failed', attempt: job.attemptsMade + 1, duration_ms: Math.round(duration * 1000), error: (error as Error).message, ...describeJobData(job.data) },
-        'job failed',
-      );
-      throw error;
-    }
-  });
+export async function observeJob<T>(queue: string, job: ObservedJob, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  const ids = { job_id: job.id, queue, job_name: job.name, attempt: job.attemptsMade + 1 };
+  try {
+    const result = await work();
+    const outcome = isRejection(result) ? 'rejected' : 'completed';
+    const duration = seconds();
+    metrics.jobDuration.observe({ queue, job: job.name, outcome }, duration);
+    rootLogger().info({ ...ids, outcome, duration_ms: Math.round(duration * 1000), ...describeJobData(job.data) }, 'job finished');
+    return result;
+  } catch (error) {
+    const duration = seconds();
+    metrics.jobDuration.observe({ queue, job: job.name, outcome: 'failed' }, duration);
+    rootLogger().warn({ ...ids, outcome: 'failed', duration_ms: Math.round(duration * 1000), error: (error as Error).message, ...describeJobData(job.data) }, 'job failed');
+    throw error;
+  }
 }

@@ -1,10 +1,10 @@
 import { ChildProcess, execFileSync, spawn, SpawnOptions } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { freePort } from './private-redis';
 
 /**
  * Throwaway Redis and Postgres servers for fault tests. The machine's own servers are shared by
@@ -27,16 +27,6 @@ process.once('exit', () => {
   }
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 /** Polls until `predicate` holds; the error names what was awaited. */
 export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition', intervalMs = 100): Promise<void> {

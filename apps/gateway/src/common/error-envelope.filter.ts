@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorEnvelope } from '@flowsmith/contracts';
+import { rootLogger } from '@flowsmith/observability';
 import { ApiError } from './api-error';
 import { GatewayConfig } from './gateway-config';
 
@@ -60,8 +61,6 @@ export function toApiError(thrown: unknown, request: { method: string; url: stri
 /** The one place that writes API.md's error envelope. */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   constructor(private readonly config: GatewayConfig) {}
 
   catch(thrown: unknown, host: ArgumentsHost): void {
@@ -73,7 +72,7 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const { error, unexpected } = toApiError(thrown, request);
     if (unexpected) {
       const detail = thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown);
-      this.logger.error(`${request.id} ${request.method} ${request.url.split('?')[0]} failed: ${detail}`);
+      rootLogger().error({ request_id: request.id, method: request.method, path: request.url.split('?')[0], error: detail }, 'unexpected error');
     }
     const body: ErrorEnvelope = { error: error.toErrorObject(this.config.hints), request_id: String(request.id) };
     if (error.status === 401) reply.header('WWW-Authenticate', 'Bearer');
