@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import type { GatewayEnv } from '@flowsmith/config';
-import { nestLogger } from '@flowsmith/observability';
+import { nestLogger, rootLogger } from '@flowsmith/observability';
 import { MAX_BODY_BYTES } from '@flowsmith/contracts';
 import { GatewayModule } from './gateway.module';
 import { FRAMEWORK_ERROR_OPTIONS } from './common/framework-errors';
@@ -34,6 +34,8 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
     // What Fastify answers itself (a malformed path, an over-long parameter, oversized headers) is the envelope too.
     ...FRAMEWORK_ERROR_OPTIONS,
   });
+  // The gateway's logger, at its level, before any request can log through it.
+  rootLogger('gateway', env.LOG_LEVEL);
   const fastify = adapter.getInstance();
   // The API speaks JSON only: any other body is 415 unsupported_media_type, not a string to validate.
   fastify.removeContentTypeParser('text/plain');

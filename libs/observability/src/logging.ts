@@ -20,7 +20,7 @@ let root: Logger | undefined;
  * The process's root logger: JSON lines on stdout with the service name, ISO time and the level
  * as a word. Created once per process (a second call returns the first logger).
  */
-export function rootLogger(service = 'flowsmith', level = 'info', destination?: DestinationStream): Logger {
+export function rootLogger(service = 'flowsmith', level = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
   if (root) return root;
   root = pino(
     {
