@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PATH_METADATA } from '@nestjs/common/constants';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { GatewayEnv, GenerationWorkerEnv, loadEnv, RenderWorkerEnv, WorkerEnv } from '@flowsmith/config';
 import { QueueName, RENDER_BUDGET_MS } from '@flowsmith/contracts';
 import { bullPrefix, startHealthServer } from '@flowsmith/queue';
@@ -283,5 +283,30 @@ describe('deploy/kubernetes', () => {
     for (const name of ['gateway', 'render-worker', 'generation-worker']) {
       expect(named('PodDisruptionBudget', name).spec.selector.matchLabels).toEqual(named('Deployment', name).spec.selector.matchLabels);
     }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(resolve(__dirname, '../../docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, any> };
+  /** Compose's `${VAR:-default}` as an operator who sets nothing gets it. */
+  const resolved = (environment: Record<string, string>) =>
+    Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, String(value).replace(/\$\{\w+:-([^}]*)\}/g, '$1')]));
+
+  it('gives each app an environment its own env schema accepts, as an operator who sets nothing gets it', () => {
+    for (const [service, schema] of Object.entries(APP_ENV)) {
+      expect(() => loadEnv(schema as new () => object, resolved(compose.services[service].environment))).not.toThrow();
+    }
+  });
+
+  it('lets each worker kind scale on its own (--scale): no container names, no host ports on workers', () => {
+    for (const service of ['gateway', 'render-worker', 'generation-worker']) expect(compose.services[service].container_name).toBeUndefined();
+    for (const service of ['render-worker', 'generation-worker']) expect(compose.services[service].ports).toBeUndefined();
+  });
+
+  it('keeps Redis persistent and never evicting, as BullMQ needs', () => {
+    const command: string[] = compose.services.redis.command;
+    expect(command.join(' ')).toMatch(/--appendonly yes/);
+    expect(command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+    expect(compose.services.redis.volumes).toEqual(expect.arrayContaining([expect.stringMatching(/:\/data$/)]));
   });
 });
