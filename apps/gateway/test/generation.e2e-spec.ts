@@ -130,13 +130,16 @@ describe('generation (gateway, both workers, fake model)', () => {
   }, 30_000);
 
   it('answers the synchronous route with the Mermaid and the quota, saving nothing', async () => {
-    const client = await proKey();
+    // This key's own diagrams: other spec files write diagrams into the same schema at the same time.
+    const key = await createTestKey({ plan: 'pro' });
+    const client = new TestClient(gateway.url, key.secret);
+    const mine = () => testPrisma().diagram.count({ where: { ownerId: key.ownerId } });
     fake.script('[sync]', emitDiagram(VALID));
-    const before = await testPrisma().diagram.count();
+    const before = await mine();
     const response = await client.post('/api/v1/ai/generate', { prompt: '[sync] order flow', hint: 'flowchart' });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ object: 'ai_generation', mermaid: VALID, diagram_type: 'flowchart', request_id: response.headers.get('x-request-id'), quota: { limit: 100, used: 1, resets_at: expect.any(String) } });
-    expect(await testPrisma().diagram.count()).toBe(before);
+    expect(await mine()).toBe(before);
     fake.script('[sync-refused]', rejectRequest('Not a diagram.'));
     expectError(await client.post('/api/v1/ai/generate', { prompt: '[sync-refused] what time is it' }), { status: 422, type: 'invalid_request_error', code: 'instruction_rejected' });
   }, 30_000);

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { RedisClient } from './redis';
 import type { WorkerKind } from '@flowsmith/contracts';
 
@@ -30,7 +31,10 @@ export class WorkerHeartbeat {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.redis.zrem(workerRegistryKey(this.redisPrefix, this.kind), this.workerId).catch(() => undefined);
+    // Best effort: if Redis is away the entry expires after three silent beats anyway.
+    await this.redis.zrem(workerRegistryKey(this.redisPrefix, this.kind), this.workerId).catch((error: Error) => {
+      Logger.warn(`could not withdraw ${this.workerId} from the worker registry (it expires on its own): ${error.message}`, 'WorkerHeartbeat');
+    });
   }
 
   private async beat(): Promise<void> {
