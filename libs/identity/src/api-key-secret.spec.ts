@@ -1,4 +1,4 @@
-import { API_KEY_PATTERN, hasValidChecksum, hashSecret, mintSecret, sameHash } from './api-key-secret';
+import { API_KEY_PATTERN, hasValidChecksum, hashSecret, mintSecret, sameHash, sameSecret } from './api-key-secret';
 
 describe('API key secrets', () => {
   it('mints fs_live_/fs_test_ keys of 40 base62 characters whose checksum scanners can verify', () => {
@@ -29,5 +29,9 @@ describe('API key secrets', () => {
     expect(sameHash(a, hashSecret('fs_live_one'))).toBe(true);
     expect(sameHash(a, hashSecret('fs_live_two'))).toBe(false);
     expect(sameHash(a, 'abcd')).toBe(false);
+    expect(sameSecret('Bearer s3cret-token', 'Bearer s3cret-token')).toBe(true);
+    expect(sameSecret('Bearer s3cret-tokeN', 'Bearer s3cret-token')).toBe(false);
+    expect(sameSecret('', 'Bearer s3cret-token')).toBe(false);
+    expect(sameSecret('é', 'e')).toBe(false);
   });
 });

@@ -58,6 +58,13 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
+/** Compares a presented credential with the expected one in constant time (operator tokens and passwords). */
+export function sameSecret(given: string, expected: string): boolean {
+  const left = Buffer.from(given, 'utf8');
+  const right = Buffer.from(expected, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
 /** Compares two hex digests in constant time. */
 export function sameHash(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

@@ -6,7 +6,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Field paths that must never reach a log line, whoever logs them. A safety net: the code logs
- * sources and prompts only through describeSource/describePrompt, and secrets never.
+ * sources only through describeSource, and prompts and secrets never.
  */
 const REDACTED = [
   'authorization', '*.authorization', 'req.headers.authorization', 'req.headers.cookie',
@@ -37,13 +37,6 @@ export function rootLogger(service = 'flowsmith', level = process.env.LOG_LEVEL 
 
 let params: Params | undefined;
 
-/**
- * Ids travel on the lines themselves (request_id, job_id), passed explicitly, not through async
- * local storage: on Node 20 an AsyncLocalStorage in use puts a hook on every promise, and it cost
- * ~18 ms of a 60 ms render through the API and ~20% of the gateway's cached throughput
- * (measured with bench:render). nestjs-pino's PinoLogger is used only as Nest's logger, outside
- * any context, so it never enables its storage.
- */
 /** How a source appears in logs: its SHA-256, length, format and type, never its text. */
 export function describeSource(source: string, format?: string, type?: string): Record<string, unknown> {
   return {
@@ -54,14 +47,15 @@ export function describeSource(source: string, format?: string, type?: string): 
   };
 }
 
-/** How a prompt appears in logs: its SHA-256 and length, never its text. */
-export function describePrompt(prompt: string): Record<string, unknown> {
-  return { prompt_sha256: createHash('sha256').update(prompt).digest('hex'), prompt_length: prompt.length };
-}
-
 /**
  * Nest's logger for an app, writing through pino: every `new Logger(context)` of the code base
  * logs JSON lines with its context. Call once at boot.
+ *
+ * Ids travel on the lines themselves (request_id, job_id), passed explicitly, not through async
+ * local storage: on Node 20 an AsyncLocalStorage in use puts a hook on every promise, and it cost
+ * ~18 ms of a 60 ms render through the API and ~20% of the gateway's cached throughput
+ * (measured with bench:render). nestjs-pino's PinoLogger is used here only as Nest's logger,
+ * outside any context, so it never enables its storage.
  */
 export function nestLogger(service: string, level: string): LoggerService {
   params ??= { pinoHttp: { logger: rootLogger(service, level) } };

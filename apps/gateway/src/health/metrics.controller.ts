@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, Inject, Injectable, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
 import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { sameSecret } from '@flowsmith/identity';
 import { countQueue, metricsText, uncountQueue } from '@flowsmith/observability';
 import type { QueueClient } from '@flowsmith/queue';
 import { Access } from '../auth/access.decorator';
@@ -24,12 +24,6 @@ export class QueueDepthReporter implements OnModuleInit, OnModuleDestroy {
     uncountQueue(this.render.queue);
     uncountQueue(this.generation.queue);
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**

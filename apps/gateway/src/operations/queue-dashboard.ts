@@ -1,15 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayEnv } from '@flowsmith/config';
+import { sameSecret } from '@flowsmith/identity';
 import type { QueueClient } from '@flowsmith/queue';
 import { GENERATION_QUEUE, RENDER_QUEUE } from '../queue-clients';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
-
-function sameSecret(given: Buffer, expected: Buffer): boolean {
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 /**
  * Bull Board for operators at /admin/queues: off unless BULL_BOARD_PASSWORD is set, and then
@@ -25,7 +21,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, env: Gate
     import('@bull-board/api/bullMQAdapter'),
     import('@bull-board/fastify'),
   ]);
-  const expected = Buffer.from(`Basic ${Buffer.from(`${env.BULL_BOARD_USER}:${env.BULL_BOARD_PASSWORD}`).toString('base64')}`);
+  const expected = `Basic ${Buffer.from(`${env.BULL_BOARD_USER}:${env.BULL_BOARD_PASSWORD}`).toString('base64')}`;
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
@@ -37,7 +33,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, env: Gate
   await app.register(
     async (scope: FastifyInstance) => {
       scope.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-        if (sameSecret(Buffer.from(request.headers.authorization ?? ''), expected)) return done();
+        if (sameSecret(request.headers.authorization ?? '', expected)) return done();
         void reply
           .code(401)
           .header('WWW-Authenticate', 'Basic realm="Flowsmith queues", charset="UTF-8"')
