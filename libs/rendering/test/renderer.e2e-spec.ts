@@ -153,30 +153,97 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     }
   }, 120_000);
 
-  it('produces byte-identical SVGs with and without the speed patches to mermaid, for every diagram type and theme', async () => {
+  it('produces byte-identical SVGs with and without the speed patches to mermaid, for every diagram type, theme and hostile source', async () => {
     const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     try {
+      const sources = [...CORPUS.map((c) => c.source), ...HOSTILE.map((h) => h.source)];
       const render = async (stockMermaid: boolean) => {
         const page = await browser.newPage();
         await setupMermaidPage(page, { stockMermaid });
-        const out: string[] = [];
-        for (const { source } of CORPUS) {
+        const out: Array<{ svg: string; stockPass: string }> = [];
+        for (const source of sources) {
           for (const theme of ['light', 'midnight'] as const) {
             // Some shapes jitter with Math.random (rough.js): seed it the same way in both pages.
-            const result: any = await page.evaluate((text, config) => {
+            const result: any = await page.evaluate(async (text, config) => {
               let seed = 42;
               Math.random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-              return (globalThis as any).__flowsmith.render(text, config);
+              const rendered = await (globalThis as any).__flowsmith.render(text, config);
+              if (!rendered.ok) return { svg: `error: ${rendered.message}`, stockPass: '' };
+              // The patched page skips mermaid's last DOMPurify pass over an SVG that holds nothing
+              // it could remove. The same pass, by a fresh DOMPurify without the page's hooks:
+              const purify = (globalThis as any).DOMPurify(globalThis);
+              const stockPass = purify.sanitize(rendered.svg, { ADD_TAGS: ['foreignobject'], ADD_ATTR: ['dominant-baseline'], HTML_INTEGRATION_POINTS: { foreignobject: true } });
+              return { svg: rendered.svg, stockPass };
             }, source, mermaidConfig(THEME_DEFINITIONS[theme]) as any);
-            out.push(result.ok ? result.svg : `error: ${result.message}`);
+            out.push(result);
           }
         }
         await page.close();
         return out;
       };
       const [patched, stock] = [await render(false), await render(true)];
-      expect(patched.length).toBe(CORPUS.length * 2);
-      patched.forEach((svg, i) => expect(svg).toBe(stock[i]));
+      expect(patched.length).toBe(sources.length * 2);
+      let skipped = 0;
+      patched.forEach(({ svg, stockPass }, i) => {
+        if (svg === stock[i].svg) return;
+        // Only where the pass was skipped: what is left between the two is exactly that pass.
+        skipped++;
+        expect(stockPass).toBe(stock[i].svg);
+      });
+      // The gate did skip the pass (the point of it), and the hostile sources kept it.
+      expect(skipped).toBeGreaterThan(CORPUS.length);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
+  it("copies mermaid's configuration exactly as mermaid's own merge does, into fresh objects every time", async () => {
+    const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      await setupMermaidPage(page);
+      for (const theme of THEMES.map((t) => t.id)) {
+        const findings: string[] = await page.evaluate(async (config) => {
+          const g = globalThis as any;
+          g.mermaid.initialize(config);
+          await g.mermaid.render('probe', 'flowchart TD\n  A --> B');
+          const current = g.mermaid.mermaidAPI.getConfig();
+          const problems: string[] = [];
+          // Compare structure, key order, values, prototypes and which objects are shared.
+          const compare = (a: any, b: any, path: string, depth: number) => {
+            if (typeof a !== 'object' || a === null) {
+              if (!Object.is(a, b)) problems.push(`${path}: ${String(a)} vs ${String(b)}`);
+              return;
+            }
+            if (typeof b !== 'object' || b === null) return void problems.push(`${path}: object vs ${String(b)}`);
+            if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) problems.push(`${path}: prototypes differ`);
+            if (Array.isArray(a) !== Array.isArray(b)) problems.push(`${path}: array vs object`);
+            const [ka, kb] = [Object.keys(a), Object.keys(b)];
+            if (ka.join('\u0000') !== kb.join('\u0000')) problems.push(`${path}: keys ${ka.length} vs ${kb.length}`);
+            if (depth >= 3) {
+              if (a !== b) problems.push(`${path}: mermaid shares this object, the copy does not`);
+              return;
+            }
+            for (const key of ka) compare(a[key], b[key], `${path}.${key}`, depth + 1);
+          };
+          const fast = g.__fsGetConfig(current);
+          const slow = g.__fsAssign({}, current, 2);
+          compare(fast, slow, 'config', 0);
+          // Two copies share nothing a caller may change (arrays and the first three levels).
+          const again = g.__fsGetConfig(current);
+          const shared = (a: any, b: any, path: string, depth: number): void => {
+            if (typeof a !== 'object' || a === null || depth >= 3) return;
+            if (a === b) problems.push(`${path}: the same object in two copies`);
+            for (const key of Object.keys(a)) shared(a[key], b[key], `${path}.${key}`, depth + 1);
+          };
+          shared(fast, again, 'config', 0);
+          fast.themeVariables.primaryColor = 'changed';
+          fast.flowchart.nodeSpacing = -1;
+          if (g.__fsGetConfig(current).themeVariables.primaryColor === 'changed') problems.push('a change to a copy reached the next copy');
+          return problems;
+        }, mermaidConfig(THEME_DEFINITIONS[theme]) as any);
+        expect({ theme, findings }).toEqual({ theme, findings: [] });
+      }
     } finally {
       await browser.close();
     }

@@ -1,4 +1,11 @@
 /**
+ * What could run or fetch in an SVG: the same patterns as the worker's final check
+ * (svg/finish-svg.ts). An SVG in which none occurs has nothing for DOMPurify to remove, so the
+ * costly sanitize passes (mermaid's own over the finished SVG, and ours) run only when one does.
+ */
+const SUSPICIOUS = String.raw`/<\s*(script|foreignObject|iframe|object|embed|image|animate|set|handler|listener|a)\b|\son[a-z]+\s*=|javascript\s*:|(?:xlink:)?href\s*=\s*["'](?!#)|@import|url\(\s*["']?(?!#)|expression\s*\(|-moz-binding|behavior\s*:/i`;
+
+/**
  * Runs inside the Chromium page, after mermaid and DOMPurify are loaded. It defines
  * `window.__flowsmith` with `render` and `parse`. Kept as plain browser JavaScript in a string so
  * that no bundler is needed to ship it.
@@ -9,9 +16,7 @@
  */
 export const PAGE_SCRIPT = String.raw`
 (() => {
-  // The same patterns as the worker's final check (svg/finish-svg.ts): an SVG in which none occurs
-  // has nothing for DOMPurify to remove, so the costly sanitize pass (~10 ms) runs only when one does.
-  const SUSPICIOUS = /<\s*(script|foreignObject|iframe|object|embed|image|animate|set|handler|listener|a)\b|\son[a-z]+\s*=|javascript\s*:|(?:xlink:)?href\s*=\s*["'](?!#)|@import|url\(\s*["']?(?!#)|expression\s*\(|-moz-binding|behavior\s*:/i;
+  const SUSPICIOUS = ${SUSPICIOUS};
   const cleanCss = (css) => String(css)
     .replace(/@import[^;]*;?/gi, '')
     .replace(/url\(\s*(['"]?)(?!#)[^)]*\)/gi, 'none')
@@ -119,12 +124,23 @@ export const FAST_DEFINE_SCRIPT = String.raw`
 `;
 
 /**
- * Mermaid's getConfig() returns `assignWithDepth({}, config)`: a depth-2 merge into a fresh object
- * that walks the whole configuration (all diagram defaults, ~300 theme variables) dozens of times
- * per diagram; it is nearly half of a render. `__fsAssign` is the same merge, rule for rule
- * (null values skipped, arrays merged by union, plain assignment below the depth), without
- * mermaid's per-key Object.entries/defineProperty overhead. mermaid-engine.ts points getConfig at
- * it when loading mermaid, and refuses to start if the bundle no longer has the expected shape.
+ * Loaded before mermaid; mermaid-engine.ts points two places of the bundle here.
+ *
+ * `__fsGetConfig`: mermaid's getConfig() returns `assignWithDepth({}, config)`, a depth-2 merge into
+ * a fresh object that walks the whole configuration (every diagram's defaults, ~300 theme
+ * variables) and is called ~100 times per diagram: a third of a render. The result is a fresh
+ * object with the same keys in the same order every time, as long as the configuration object is
+ * the same; mermaid never changes that object in place (config.ts only ever replaces it, and hands
+ * out copies). So the copy is compiled, once per shape of configuration, into one function made of
+ * object literals, which V8 builds an order of magnitude faster than a key-by-key merge. `assign` is
+ * mermaid's merge rule for rule (null values skipped, arrays merged by union, `Object.assign` below
+ * the depth): the compiled copy follows the same rules, and configurations it cannot express (a
+ * `__proto__` key) use `assign` itself.
+ *
+ * `__fsSuspicious`: the gate of mermaid's final DOMPurify pass over the SVG (see SUSPICIOUS).
+ *
+ * A spec renders every diagram type with these patches and with stock mermaid, and requires
+ * byte-identical SVGs.
  */
 export const FAST_ASSIGN_SCRIPT = String.raw`
 (() => {
@@ -161,16 +177,111 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
     }
     return dst;
   };
+  const union = (items) => assign([], items, 0);
+
+  // One walk of a configuration: its shape (at each level merged key by key, every key in order and
+  // whether its value is null, an array, an object or anything else; length-prefixed, so no key can
+  // pass for another) and its values in the same order. null: a shape the compiled copy cannot
+  // express.
+  const read = (config) => {
+    const values = [];
+    const walk = (value, depth) => {
+      let shape = '{';
+      for (const key of Object.keys(value)) {
+        if (key === '__proto__') return null;
+        const item = value[key];
+        shape += key.length + ':' + key;
+        if (item === null) shape += 'n';
+        else if (typeof item !== 'object' || Array.isArray(item) || depth <= 1) {
+          shape += typeof item !== 'object' ? 'p' : Array.isArray(item) ? 'a' : 'o';
+          values.push(item);
+        } else {
+          const inner = walk(item, depth - 1);
+          if (inner === null) return null;
+          shape += inner;
+        }
+      }
+      return shape + '}';
+    };
+    const shape = walk(config, 2);
+    return shape === null ? null : { shape, values };
+  };
+  // The copy, compiled: a constructor per merged level that stores the walked values in order, its
+  // prototype Object.prototype, so what it builds is a plain object like the merge's. Not object
+  // literals, nor stores into {}: V8 keeps an object given 128 or more properties that way as a slow
+  // dictionary (the theme variables have ~270), while a constructor's objects stay fast, and are
+  // built an order of magnitude faster than a merge.
+  const compile = (config) => {
+    let index = 0;
+    const constructorOf = (value, depth) => {
+      const lines = [];
+      const inner = [];
+      for (const key of Object.keys(value)) {
+        const item = value[key];
+        const target = 'this[' + JSON.stringify(key) + '] = ';
+        if (item === null) continue;
+        if (typeof item !== 'object') lines.push(target + 'v[' + index++ + '];');
+        else if (Array.isArray(item)) lines.push(target + 'union(v[' + index++ + ']);');
+        else if (depth <= 1) lines.push(target + 'Object.assign({}, v[' + index++ + ']);');
+        else lines.push(target + 'new inner[' + (inner.push(constructorOf(item, depth - 1)) - 1) + '](v);');
+      }
+      const Level = new Function('union', 'inner', 'return function Level(v) {\n' + lines.join('\n') + '\n};')(union, inner);
+      Level.prototype = Object.prototype;
+      return Level;
+    };
+    const Config = constructorOf(config, 2);
+    return (values) => new Config(values);
+  };
+
+  const byObject = new WeakMap();
+  const byShape = new Map();
+  globalThis.__fsGetConfig = (config) => {
+    let copy = byObject.get(config);
+    if (copy === undefined) {
+      const walked = read(config);
+      if (walked === null) copy = () => assign({}, config, 2);
+      else {
+        let build = byShape.get(walked.shape);
+        if (build === undefined) {
+          if (byShape.size >= 64) byShape.clear();
+          build = compile(config);
+          byShape.set(walked.shape, build);
+        }
+        const values = walked.values;
+        copy = () => build(values);
+      }
+      byObject.set(config, copy);
+    }
+    return copy();
+  };
   globalThis.__fsAssign = assign;
+  const suspicious = ${SUSPICIOUS};
+  globalThis.__fsSuspicious = (svg) => suspicious.test(svg);
 })();
 `;
 
-/** Rewrites mermaid's getConfig to use __fsAssign; throws if the bundle's shape has changed. */
+/**
+ * Points mermaid's getConfig at `__fsGetConfig`, and gates its final DOMPurify pass over the SVG
+ * with `__fsSuspicious`. Throws if the bundle no longer has the shape these rely on: getConfig as
+ * expected, the configuration variable assigned only where config.ts assigns it, and the one
+ * final sanitize call.
+ */
 export function patchMermaidBundle(bundle: string): string {
   const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
   const matches = [...bundle.matchAll(getConfig)];
   if (matches.length !== 1) throw new Error(`mermaid's getConfig has an unexpected shape (${matches.length} matches); update patchMermaidBundle`);
-  return bundle.replace(getConfig, (_, name, wrap, __, config) => `${name}=${wrap}(()=>globalThis.__fsAssign({},${config},2),"getConfig")`);
+  const config = matches[0][4];
+  const escaped = config.replace(/\$/g, '\\$');
+  // config.ts assigns its configuration twice: at load, and in updateCurrentConfig. More would mean
+  // someone else may change it, and a compiled copy would no longer be safe.
+  const assignments = bundle.match(new RegExp(`(?<![\\w$.])${escaped}=(?!=)`, 'g'))?.length ?? 0;
+  if (assignments !== 2) throw new Error(`mermaid's configuration is assigned ${assignments} times, not 2; update patchMermaidBundle`);
+  const finalSanitize = /else (\w+)\|\|\((\w+)=(\w+)\.sanitize\(\2,\{ADD_TAGS:/g;
+  const sanitizes = [...bundle.matchAll(finalSanitize)];
+  if (sanitizes.length !== 1) throw new Error(`mermaid's final sanitize has an unexpected shape (${sanitizes.length} matches); update patchMermaidBundle`);
+  return bundle
+    .replace(getConfig, (_, name, wrap) => `${name}=${wrap}(()=>globalThis.__fsGetConfig(${config}),"getConfig")`)
+    .replace(finalSanitize, (_, loose, svg, purify) => `else ${loose}||!globalThis.__fsSuspicious(${svg})||(${svg}=${purify}.sanitize(${svg},{ADD_TAGS:`);
 }
 
 /** The document every page starts from: nothing to fetch, and a CSP that forbids fetching anyway. */
