@@ -4,7 +4,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
 import { RenderInput, SourceFormat, THEMES, ThemeId } from '@flowsmith/contracts';
 import { isSafeSvg, Renderer, THEME_DEFINITIONS } from '../src';
-import { differingPixels, structuralFindings, withoutText } from './svg-checks';
+import { differingPixels, pixelsChangedByPruning, structuralFindings, withoutText } from './svg-checks';
 
 /**
  * The corpus of every format but mermaid (libs/rendering/test/corpus/<format>/), through the whole
@@ -68,6 +68,7 @@ describe.each(FORMATS)('$format corpus through the Renderer', ({ format, extensi
       if (!png.ok) throw new Error(png.error.message);
       const meta = await sharp(png.output.data).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['png', svg.output.width, svg.output.height]);
+      expect(await pixelsChangedByPruning(png.output.data, text, 1, THEME_DEFINITIONS[theme].background)).toBe(0);
     });
 
     it.each(['light', 'dark'] as const)('draws its labels into the PNG in %s', async (theme) => {

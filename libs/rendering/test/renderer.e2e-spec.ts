@@ -4,7 +4,7 @@ import { RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
 import puppeteer from 'puppeteer';
 import { CHROMIUM_ARGS, isSafeSvg, mermaidConfig, Renderer, setupMermaidPage, THEME_DEFINITIONS } from '../src';
 import { CORPUS, HOSTILE } from './corpus';
-import { differingPixels, structuralFindings, withoutText } from './svg-checks';
+import { differingPixels, pixelsChangedByPruning, structuralFindings, withoutText } from './svg-checks';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -36,6 +36,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
       expect(meta.format).toBe('png');
       expect([meta.width, meta.height]).toEqual([svg.output.width * 2, svg.output.height * 2]);
       expect([png.output.width, png.output.height]).toEqual([meta.width, meta.height]);
+      expect(await pixelsChangedByPruning(png.output.data, text, 2, THEME_DEFINITIONS[theme].background)).toBe(0);
       // The labels are drawn: the PNG differs from one made of the same SVG with its text removed.
       const blank = await sharp(Buffer.from(withoutText(text)), { density: 144 }).flatten({ background: THEME_DEFINITIONS[theme].background }).png().toBuffer();
       expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(200 * labels.length);

@@ -16,6 +16,21 @@ export async function differingPixels(a: Buffer, b: Buffer): Promise<number> {
 }
 
 /**
+ * Pixels that differ at all between a PNG and the same SVG rasterized as it is, style sheet whole:
+ * the rasterizer prunes style rules that cannot match (svg/raster-css.ts), which must change none.
+ */
+export async function pixelsChangedByPruning(png: Buffer, svg: string, scale: number, background: string): Promise<number> {
+  const asIs = await sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background }).raw().toBuffer({ resolveWithObject: true });
+  const served = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect([served.info.width, served.info.height]).toEqual([asIs.info.width, asIs.info.height]);
+  let count = 0;
+  for (let i = 0; i < asIs.data.length; i += 3) {
+    if (asIs.data[i] !== served.data[i] || asIs.data[i + 1] !== served.data[i + 1] || asIs.data[i + 2] !== served.data[i + 2]) count++;
+  }
+  return count;
+}
+
+/**
  * Walks the parsed SVG: no element that can run or embed, no event handler attribute, no reference
  * or CSS that leaves the document. Text is only text: an escaped "<img onerror>" label is harmless.
  */

@@ -261,10 +261,10 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
 `;
 
 /**
- * Points mermaid's getConfig at `__fsGetConfig`, and gates its final DOMPurify pass over the SVG
- * with `__fsSuspicious`. Throws if the bundle no longer has the shape these rely on: getConfig as
- * expected, the configuration variable assigned only where config.ts assigns it, and the one
- * final sanitize call.
+ * Points mermaid's getConfig at `__fsGetConfig`, gates its final DOMPurify pass over the SVG with
+ * `__fsSuspicious`, and lets sanitizeText answer a label without markup itself. Throws if the bundle
+ * no longer has the shape these rely on: getConfig as expected, the configuration variable assigned
+ * only where config.ts assigns it, the one final sanitize call, and sanitizeText.
  */
 export function patchMermaidBundle(bundle: string): string {
   const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
@@ -279,9 +279,22 @@ export function patchMermaidBundle(bundle: string): string {
   const finalSanitize = /else (\w+)\|\|\((\w+)=(\w+)\.sanitize\(\2,\{ADD_TAGS:/g;
   const sanitizes = [...bundle.matchAll(finalSanitize)];
   if (sanitizes.length !== 1) throw new Error(`mermaid's final sanitize has an unexpected shape (${sanitizes.length} matches); update patchMermaidBundle`);
+  // sanitizeText runs DOMPurify over every label; for a string without "<" DOMPurify returns it as
+  // it is (its own first check), but only after parsing its whole configuration again. Same answer,
+  // without the parse, when mermaid passes its default configuration.
+  const sanitizeText = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\3&&\(\4\.dompurifyConfig\?\3=(\w+)\.sanitize\((\w+)\(\3,\4\),\4\.dompurifyConfig\)\.toString\(\):\3=\5\.sanitize\(\6\(\3,\4\),\{FORBID_TAGS:\["style"\]\}\)\.toString\(\),\3\),"sanitizeText"\)/g;
+  const sanitizeTexts = [...bundle.matchAll(sanitizeText)];
+  if (sanitizeTexts.length !== 1) throw new Error(`mermaid's sanitizeText has an unexpected shape (${sanitizeTexts.length} matches); update patchMermaidBundle`);
   return bundle
     .replace(getConfig, (_, name, wrap) => `${name}=${wrap}(()=>globalThis.__fsGetConfig(${config}),"getConfig")`)
-    .replace(finalSanitize, (_, loose, svg, purify) => `else ${loose}||!globalThis.__fsSuspicious(${svg})||(${svg}=${purify}.sanitize(${svg},{ADD_TAGS:`);
+    .replace(finalSanitize, (_, loose, svg, purify) => `else ${loose}||!globalThis.__fsSuspicious(${svg})||(${svg}=${purify}.sanitize(${svg},{ADD_TAGS:`)
+    .replace(
+      sanitizeText,
+      (_, name, wrap, text, cfg, purify, more) =>
+        `${name}=${wrap}((${text},${cfg})=>{if(!${text})return ${text};let m=${more}(${text},${cfg});` +
+        `if(!${cfg}.dompurifyConfig&&typeof m=="string"&&m.indexOf("<")===-1)return m;` +
+        `return ${cfg}.dompurifyConfig?${purify}.sanitize(m,${cfg}.dompurifyConfig).toString():${purify}.sanitize(m,{FORBID_TAGS:["style"]}).toString()},"sanitizeText")`,
+    );
 }
 
 /** The document every page starts from: nothing to fetch, and a CSP that forbids fetching anyway. */
