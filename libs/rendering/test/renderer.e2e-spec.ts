@@ -230,6 +230,10 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
           const fast = g.__fsGetConfig(current);
           const slow = g.__fsAssign({}, current, 2);
           compare(fast, slow, 'config', 0);
+          compare(g.__fsCopy(current), slow, 'config (copy)', 0);
+          // The site configuration, which updateCurrentConfig copies, is its own shape.
+          const site = g.mermaid.mermaidAPI.getSiteConfig();
+          compare(g.__fsCopy(site), g.__fsAssign({}, site, 2), 'site config', 0);
           // Two copies share nothing a caller may change (arrays and the first three levels).
           const again = g.__fsGetConfig(current);
           const shared = (a: any, b: any, path: string, depth: number): void => {

@@ -233,26 +233,30 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
     return (values) => new Config(values);
   };
 
-  const byObject = new WeakMap();
   const byShape = new Map();
-  globalThis.__fsGetConfig = (config) => {
-    let copy = byObject.get(config);
-    if (copy === undefined) {
-      const walked = read(config);
-      if (walked === null) copy = () => assign({}, config, 2);
-      else {
-        let build = byShape.get(walked.shape);
-        if (build === undefined) {
-          if (byShape.size >= 64) byShape.clear();
-          build = compile(config);
-          byShape.set(walked.shape, build);
-        }
-        const values = walked.values;
-        copy = () => build(values);
-      }
-      byObject.set(config, copy);
+  // A fresh copy of any configuration, as assign({}, config, 2) makes it.
+  const copyOf = (config) => {
+    const walked = read(config);
+    if (walked === null) return { copy: () => assign({}, config, 2) };
+    let build = byShape.get(walked.shape);
+    if (build === undefined) {
+      if (byShape.size >= 64) byShape.clear();
+      build = compile(config);
+      byShape.set(walked.shape, build);
     }
-    return copy();
+    const values = walked.values;
+    return { copy: () => build(values) };
+  };
+  globalThis.__fsCopy = (config) => copyOf(config).copy();
+  // getConfig's configuration object is never changed in place: one walk per object.
+  const byObject = new WeakMap();
+  globalThis.__fsGetConfig = (config) => {
+    let entry = byObject.get(config);
+    if (entry === undefined) {
+      entry = copyOf(config);
+      byObject.set(config, entry);
+    }
+    return entry.copy();
   };
   globalThis.__fsAssign = assign;
   const suspicious = ${SUSPICIOUS};
@@ -262,9 +266,10 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
 
 /**
  * Points mermaid's getConfig at `__fsGetConfig`, gates its final DOMPurify pass over the SVG with
- * `__fsSuspicious`, and lets sanitizeText answer a label without markup itself. Throws if the bundle
- * no longer has the shape these rely on: getConfig as expected, the configuration variable assigned
- * only where config.ts assigns it, the one final sanitize call, and sanitizeText.
+ * `__fsSuspicious`, lets sanitizeText answer a label without markup itself, and gives
+ * updateCurrentConfig's first copy to `__fsCopy`. Throws if the bundle no longer has the shape
+ * these rely on: getConfig as expected, the configuration variable assigned only where config.ts
+ * assigns it, the one final sanitize call, sanitizeText, and updateCurrentConfig.
  */
 export function patchMermaidBundle(bundle: string): string {
   const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
@@ -285,7 +290,14 @@ export function patchMermaidBundle(bundle: string): string {
   const sanitizeText = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\3&&\(\4\.dompurifyConfig\?\3=(\w+)\.sanitize\((\w+)\(\3,\4\),\4\.dompurifyConfig\)\.toString\(\):\3=\5\.sanitize\(\6\(\3,\4\),\{FORBID_TAGS:\["style"\]\}\)\.toString\(\),\3\),"sanitizeText"\)/g;
   const sanitizeTexts = [...bundle.matchAll(sanitizeText)];
   if (sanitizeTexts.length !== 1) throw new Error(`mermaid's sanitizeText has an unexpected shape (${sanitizeTexts.length} matches); update patchMermaidBundle`);
+  // updateCurrentConfig (twice per render) starts from a full copy of the site configuration with
+  // mermaid's own merge, the same merge into a fresh object as getConfig's: __fsCopy, without the
+  // per-object cache (the site configuration is merged into in place).
+  const updateCopy = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\{let (\w+)=(\w+)\(\{\},\3\),(\w+)=\{\};for\(let (\w+) of \4\)(?=[^]{0,400}"updateCurrentConfig"\))/g;
+  const updateCopies = [...bundle.matchAll(updateCopy)];
+  if (updateCopies.length !== 1) throw new Error(`mermaid's updateCurrentConfig has an unexpected shape (${updateCopies.length} matches); update patchMermaidBundle`);
   return bundle
+    .replace(updateCopy, (_, name, wrap, site, directives, copy, __, sum, each) => `${name}=${wrap}((${site},${directives})=>{let ${copy}=globalThis.__fsCopy(${site}),${sum}={};for(let ${each} of ${directives})`)
     .replace(getConfig, (_, name, wrap) => `${name}=${wrap}(()=>globalThis.__fsGetConfig(${config}),"getConfig")`)
     .replace(finalSanitize, (_, loose, svg, purify) => `else ${loose}||!globalThis.__fsSuspicious(${svg})||(${svg}=${purify}.sanitize(${svg},{ADD_TAGS:`)
     .replace(
