@@ -12,8 +12,19 @@ import { addRequestLogging } from './operations/request-logging';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 import { addSecurityHeaders } from './operations/security-headers';
 
+// Request ids come from a pool of random bytes drawn 4 KB at a time: one randomBytes call per
+// request was ~5% of the gateway's CPU on a cached image.
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
 export function newRequestId(): string {
-  return `req_${randomBytes(8).toString('hex')}`;
+  if (idOffset + 8 > idPool.length) {
+    idPool = randomBytes(4096);
+    idOffset = 0;
+  }
+  const id = idPool.toString('hex', idOffset, idOffset + 8);
+  idOffset += 8;
+  return `req_${id}`;
 }
 
 /**

@@ -234,6 +234,31 @@ describe('rendering routes', () => {
       expectError(await client.get(`/api/v1/diagrams/${diagram.id}/image?scale=4`), { status: 422, type: 'invalid_request_error', code: 'output_too_large', param: 'scale' });
       expect((await client.get(`/api/v1/diagrams/${diagram.id}/image?format=svg`)).status).toBe(200);
     });
+
+    it('serves each of many concurrent requests its own diagram, reads batched, and never one of another owner', async () => {
+      // The route reads diagrams in batches of whatever arrives together: a mix of owners, a
+      // missing id and a deleted diagram in one burst must each get their own answer.
+      const owners = await Promise.all([0, 1, 2].map(async () => new TestClient(gateway.url, (await createTestKey()).secret)));
+      const diagrams = await Promise.all(owners.map((client, i) => client.post('/api/v1/diagrams', { name: `o${i}`, source: `graph TD\n  Owner${i} --> Node${i}` })));
+      const deleted = (await owners[0].post('/api/v1/diagrams', { name: 'gone', source: 'graph TD\n  Gone --> Away' })).body;
+      await owners[0].delete(`/api/v1/diagrams/${deleted.id}`);
+      const requests = Array.from({ length: 30 }, (_, i) => {
+        const owner = i % 3;
+        const target = (owner + Math.floor(i / 3)) % 3; // its own diagram or another owner's
+        return { owner, target, response: owners[owner].get(`/api/v1/diagrams/${diagrams[target].body.id}/image?format=svg`) };
+      });
+      const extra = [owners[0].get(`/api/v1/diagrams/${deleted.id}/image?format=svg`), owners[1].get('/api/v1/diagrams/00000000-0000-4000-8000-000000000000/image?format=svg')];
+      for (const { owner, target, response } of requests) {
+        const answer = await response;
+        if (owner === target) {
+          expect(answer.status).toBe(200);
+          expect(answer.text).toContain(`Owner${owner}`);
+        } else {
+          expectError(answer, { status: 404, type: 'not_found_error', code: 'resource_not_found' });
+        }
+      }
+      for (const answer of await Promise.all(extra)) expectError(answer, { status: 404, type: 'not_found_error', code: 'resource_not_found' });
+    });
   });
 
   describe('budget and availability', () => {

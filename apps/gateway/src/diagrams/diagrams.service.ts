@@ -80,7 +80,7 @@ export class DiagramsService {
 
   /** The stored diagram rendered; never spends quota (API.md). */
   async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale; page?: string }): Promise<RenderInput> {
-    const diagram = await this.diagrams.findVisible(id, actor.ownerId);
+    const diagram = await this.diagrams.findRenderable(id, actor.ownerId);
     if (!diagram) throw notFound('Diagram');
     const { page, ...rest } = input;
     return { source: diagram.source, sourceFormat: diagram.sourceFormat, ...rest, ...pageOf(diagram.sourceFormat, page), watermark: false };
