@@ -124,23 +124,24 @@ export const FAST_DEFINE_SCRIPT = String.raw`
 `;
 
 /**
- * Loaded before mermaid; mermaid-engine.ts points two places of the bundle here.
+ * Loaded before mermaid; patchMermaidBundle points places of the bundle here.
  *
  * `__fsGetConfig`: mermaid's getConfig() returns `assignWithDepth({}, config)`, a depth-2 merge into
- * a fresh object that walks the whole configuration (every diagram's defaults, ~300 theme
- * variables) and is called ~100 times per diagram: a third of a render. The result is a fresh
- * object with the same keys in the same order every time, as long as the configuration object is
- * the same; mermaid never changes that object in place (config.ts only ever replaces it, and hands
- * out copies). So the copy is compiled, once per shape of configuration, into one function made of
- * object literals, which V8 builds an order of magnitude faster than a key-by-key merge. `assign` is
- * mermaid's merge rule for rule (null values skipped, arrays merged by union, `Object.assign` below
- * the depth): the compiled copy follows the same rules, and configurations it cannot express (a
- * `__proto__` key) use `assign` itself.
+ * a fresh object that walks the whole configuration (every diagram's defaults, ~270 theme
+ * variables) and is called ~100 times per diagram. The result is a fresh object with the same keys
+ * in the same order every time, as long as the configuration object is the same; mermaid never
+ * changes that object in place (config.ts only ever replaces it, and hands out copies). So the
+ * copy is compiled once per shape of configuration (see `compile`), and each configuration object
+ * is walked once. `__fsCopy` is the same compiled copy without the per-object walk, for a
+ * configuration that is changed in place (the site configuration). `assign` is mermaid's merge
+ * rule for rule (null values skipped, arrays merged by union, `Object.assign` below the depth): the
+ * compiled copy follows the same rules, and a configuration it cannot express (a `__proto__` key)
+ * uses `assign` itself.
  *
  * `__fsSuspicious`: the gate of mermaid's final DOMPurify pass over the SVG (see SUSPICIOUS).
  *
- * A spec renders every diagram type with these patches and with stock mermaid, and requires
- * byte-identical SVGs.
+ * Specs require byte-identical SVGs from patched and stock mermaid for every diagram type, and
+ * copies equal to mermaid's merge.
  */
 export const FAST_ASSIGN_SCRIPT = String.raw`
 (() => {
@@ -234,10 +235,10 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
   };
 
   const byShape = new Map();
-  // A fresh copy of any configuration, as assign({}, config, 2) makes it.
-  const copyOf = (config) => {
+  // A function that returns a fresh copy of this configuration, as assign({}, config, 2) makes it.
+  const copierOf = (config) => {
     const walked = read(config);
-    if (walked === null) return { copy: () => assign({}, config, 2) };
+    if (walked === null) return () => assign({}, config, 2);
     let build = byShape.get(walked.shape);
     if (build === undefined) {
       if (byShape.size >= 64) byShape.clear();
@@ -245,24 +246,31 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
       byShape.set(walked.shape, build);
     }
     const values = walked.values;
-    return { copy: () => build(values) };
+    return () => build(values);
   };
-  globalThis.__fsCopy = (config) => copyOf(config).copy();
+  globalThis.__fsCopy = (config) => copierOf(config)();
   // getConfig's configuration object is never changed in place: one walk per object.
   const byObject = new WeakMap();
   globalThis.__fsGetConfig = (config) => {
-    let entry = byObject.get(config);
-    if (entry === undefined) {
-      entry = copyOf(config);
-      byObject.set(config, entry);
+    let copy = byObject.get(config);
+    if (copy === undefined) {
+      copy = copierOf(config);
+      byObject.set(config, copy);
     }
-    return entry.copy();
+    return copy();
   };
   globalThis.__fsAssign = assign;
   const suspicious = ${SUSPICIOUS};
   globalThis.__fsSuspicious = (svg) => suspicious.test(svg);
 })();
 `;
+
+/** The one match of a global pattern in the bundle; throws if mermaid's code no longer has that shape. */
+function onlyMatch(bundle: string, pattern: RegExp, what: string): RegExpMatchArray {
+  const matches = [...bundle.matchAll(pattern)];
+  if (matches.length !== 1) throw new Error(`mermaid's ${what} has an unexpected shape (${matches.length} matches); update patchMermaidBundle`);
+  return matches[0];
+}
 
 /**
  * Points mermaid's getConfig at `__fsGetConfig`, gates its final DOMPurify pass over the SVG with
@@ -273,29 +281,24 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
  */
 export function patchMermaidBundle(bundle: string): string {
   const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
-  const matches = [...bundle.matchAll(getConfig)];
-  if (matches.length !== 1) throw new Error(`mermaid's getConfig has an unexpected shape (${matches.length} matches); update patchMermaidBundle`);
-  const config = matches[0][4];
+  const config = onlyMatch(bundle, getConfig, 'getConfig')[4];
   const escaped = config.replace(/\$/g, '\\$');
   // config.ts assigns its configuration twice: at load, and in updateCurrentConfig. More would mean
   // someone else may change it, and a compiled copy would no longer be safe.
   const assignments = bundle.match(new RegExp(`(?<![\\w$.])${escaped}=(?!=)`, 'g'))?.length ?? 0;
   if (assignments !== 2) throw new Error(`mermaid's configuration is assigned ${assignments} times, not 2; update patchMermaidBundle`);
   const finalSanitize = /else (\w+)\|\|\((\w+)=(\w+)\.sanitize\(\2,\{ADD_TAGS:/g;
-  const sanitizes = [...bundle.matchAll(finalSanitize)];
-  if (sanitizes.length !== 1) throw new Error(`mermaid's final sanitize has an unexpected shape (${sanitizes.length} matches); update patchMermaidBundle`);
+  onlyMatch(bundle, finalSanitize, 'final sanitize');
   // sanitizeText runs DOMPurify over every label; for a string without "<" DOMPurify returns it as
   // it is (its own first check), but only after parsing its whole configuration again. Same answer,
   // without the parse, when mermaid passes its default configuration.
   const sanitizeText = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\3&&\(\4\.dompurifyConfig\?\3=(\w+)\.sanitize\((\w+)\(\3,\4\),\4\.dompurifyConfig\)\.toString\(\):\3=\5\.sanitize\(\6\(\3,\4\),\{FORBID_TAGS:\["style"\]\}\)\.toString\(\),\3\),"sanitizeText"\)/g;
-  const sanitizeTexts = [...bundle.matchAll(sanitizeText)];
-  if (sanitizeTexts.length !== 1) throw new Error(`mermaid's sanitizeText has an unexpected shape (${sanitizeTexts.length} matches); update patchMermaidBundle`);
+  onlyMatch(bundle, sanitizeText, 'sanitizeText');
   // updateCurrentConfig (twice per render) starts from a full copy of the site configuration with
   // mermaid's own merge, the same merge into a fresh object as getConfig's: __fsCopy, without the
   // per-object cache (the site configuration is merged into in place).
   const updateCopy = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\{let (\w+)=(\w+)\(\{\},\3\),(\w+)=\{\};for\(let (\w+) of \4\)(?=[^]{0,400}"updateCurrentConfig"\))/g;
-  const updateCopies = [...bundle.matchAll(updateCopy)];
-  if (updateCopies.length !== 1) throw new Error(`mermaid's updateCurrentConfig has an unexpected shape (${updateCopies.length} matches); update patchMermaidBundle`);
+  onlyMatch(bundle, updateCopy, 'updateCurrentConfig');
   return bundle
     .replace(updateCopy, (_, name, wrap, site, directives, copy, __, sum, each) => `${name}=${wrap}((${site},${directives})=>{let ${copy}=globalThis.__fsCopy(${site}),${sum}={};for(let ${each} of ${directives})`)
     .replace(getConfig, (_, name, wrap) => `${name}=${wrap}(()=>globalThis.__fsGetConfig(${config}),"getConfig")`)
