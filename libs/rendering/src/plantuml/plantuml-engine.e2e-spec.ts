@@ -47,13 +47,17 @@ async function renderOk(engine: PlantumlEngine, source: string, theme = LIGHT) {
   return result.value;
 }
 
+/** The one JVM of a single-JVM engine. */
+const jvmOf = (engine: PlantumlEngine) => engine.pool.processes[0];
+
 /** Until the engine has noticed that its JVM is gone. */
 async function jvmGone(engine: PlantumlEngine, pid: number): Promise<void> {
-  while (engine.process.pid === pid) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (engine.pool.pids.includes(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe('PlantumlEngine (real JVM)', () => {
-  const engine = new PlantumlEngine({ timeoutMs: 10_000, warm: true });
+  // One JVM, so that the fault tests below know which one holds the diagram; the pool has its own tests.
+  const engine = new PlantumlEngine({ timeoutMs: 10_000, warm: true, jvms: 1 });
 
   beforeAll(() => engine.start());
   afterAll(() => engine.close());
@@ -91,7 +95,7 @@ describe('PlantumlEngine (real JVM)', () => {
 
   it('lays out with Graphviz where it is installed, and with Smetana where it is not', async () => {
     expect(engine.layout).toBe('dot'); // npm test installs Graphviz
-    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null, warm: true });
+    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null, warm: true, jvms: 1 });
     await smetana.start();
     try {
       expect(smetana.layout).toBe('smetana');
@@ -162,12 +166,18 @@ describe('PlantumlEngine (real JVM)', () => {
       ['an @enduml inside a bare source', 'Alice -> Bob\n@enduml\nBob -> Alice', 2, 'one diagram'],
       ['a pipe command', 'Alice -> Bob\n@@@format png', 2, '@@@'],
       ['ditaa, which only draws PNG', '@startditaa\n+--+\n@endditaa', 1, 'PNG'],
+      // Forms that passed the screen while it read lines as text rather than as PlantUML's preprocessor does (plantuml-source.spec.ts has them all).
+      ['an include behind an inline block comment', "/' c '/ !include /etc/passwd", 1, '!include'],
+      ['an include behind a prefix that PlantUML strips', '<x>@startuml\n<x>!include /etc/passwd', 1, '@start'],
+      ['a theme read from the working directory', '!theme secret\nAlice -> Bob', 1, '!theme secret'],
+      ['a style sheet from a file', '<style file=/etc/passwd>\nAlice -> Bob', 1, '<style>'],
+      ['a sprite from a file behind a comment', "/' '/ sprite $s /etc/passwd\nAlice -> Bob", 1, 'sprite'],
     ];
 
     it.each(refused)('refuses %s before the JVM sees it', async (_name, source, line, mention) => {
       const result = await engine.render(source, LIGHT);
       if (result.ok) throw new Error('expected a refusal');
-      expect(result.error).toEqual({ code: 'parse_failed', line, message: expect.stringContaining(mention) });
+      expect(result.error).toMatchObject({ code: 'parse_failed', line, message: expect.stringContaining(mention) });
     });
 
     it(`refuses a source over ${MAX_SOURCE_BYTES / 1024} KB`, async () => {
@@ -183,11 +193,11 @@ describe('PlantumlEngine (real JVM)', () => {
     });
 
     it('fails a diagram that fills the JVM heap as too large, and renders the next one on a new JVM', async () => {
-      const restarts = engine.process.restarts;
+      const restarts = engine.pool.restarts;
       const hungry = '!$s = "abcdefgh"\n!$i = 0\n!while $i < 30\n!$s = $s + $s\n!$i = $i + 1\n!endwhile\nAlice -> Bob : %strlen($s)';
       expect(await engine.render(hungry, LIGHT)).toEqual({ ok: false, error: { code: 'output_too_large', message: 'The diagram needs more memory than PlantUML may use.' } });
       expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
-      expect(engine.process.restarts).toBe(restarts + 1);
+      expect(engine.pool.restarts).toBe(restarts + 1);
     }, 30_000);
 
     it('renders harmlessly what only exists at run time: the SANDBOX profile reads no file', async () => {
@@ -213,47 +223,47 @@ describe('PlantumlEngine (real JVM)', () => {
   describe('a JVM that dies', () => {
     it('is replaced after a kill from outside, and the next render succeeds', async () => {
       await renderOk(engine, GOOD);
-      const restarts = engine.process.restarts;
-      const pid = engine.process.pid!;
+      const restarts = engine.pool.restarts;
+      const pid = jvmOf(engine).pid!;
       process.kill(pid, 'SIGKILL');
       await jvmGone(engine, pid);
       expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
-      expect(engine.process.restarts).toBe(restarts + 1);
-      expect(engine.process.pid).not.toBe(pid);
+      expect(engine.pool.restarts).toBe(restarts + 1);
+      expect(jvmOf(engine).pid).not.toBe(pid);
     }, 30_000);
 
     it('fails the render in flight with a plain error (so the job is retried), and the queue carries on', async () => {
       await renderOk(engine, GOOD);
-      const restarts = engine.process.restarts;
+      const restarts = engine.pool.restarts;
       const inFlight = engine.render(ENDLESS, LIGHT);
       const queued = engine.render(GOOD, LIGHT);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      process.kill(engine.process.pid!, 'SIGKILL');
+      process.kill(jvmOf(engine).pid!, 'SIGKILL');
       const error = await inFlight.then(() => null, (reason: Error) => reason);
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(RenderTimeoutError);
       expect(await queued).toMatchObject({ ok: true });
-      expect(engine.process.restarts).toBe(restarts + 1);
+      expect(engine.pool.restarts).toBe(restarts + 1);
     }, 30_000);
 
     it('fails a diagram that crashes PlantUML as a value, not as a retryable error', async () => {
-      const restarts = engine.process.restarts;
+      const restarts = engine.pool.restarts;
       const result = await engine.render(CRASHING, LIGHT);
       expect(result).toEqual({ ok: false, error: { code: 'parse_failed', message: expect.stringContaining('PlantUML failed on this diagram') } });
       expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
-      expect(engine.process.restarts).toBe(restarts + 1);
+      expect(engine.pool.restarts).toBe(restarts + 1);
     }, 30_000);
   });
 
   it("turns PlantUML's picture of its own failure, which names the JVM, into an error", async () => {
     // ELK is not in the jar; the engine refuses the pragma, so the diagram goes to the process directly.
-    const crash = engine.process.render('@startuml\n!pragma layout elk\nclass A\nclass B\nA --> B\n@enduml\n', 10_000);
+    const crash = jvmOf(engine).render('@startuml\n!pragma layout elk\nclass A\nclass B\nA --> B\n@enduml\n', 10_000);
     await expect(crash).rejects.toThrow(/^PlantUML failed on this diagram with IllegalArgumentException: java.lang.ClassNotFoundException/);
     expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
   });
 
   it('times out a diagram that never finishes, restarts the JVM, and carries on with the queue', async () => {
-    const quick = new PlantumlEngine({ timeoutMs: 1500, warm: true });
+    const quick = new PlantumlEngine({ timeoutMs: 1500, warm: true, jvms: 1 });
     await quick.start();
     try {
       await renderOk(quick, GOOD);
@@ -261,9 +271,42 @@ describe('PlantumlEngine (real JVM)', () => {
       const queued = quick.render(GOOD, LIGHT);
       await expect(endless).rejects.toBeInstanceOf(RenderTimeoutError);
       expect(await queued).toMatchObject({ ok: true });
-      expect(quick.process.restarts).toBe(1);
+      expect(quick.pool.restarts).toBe(1);
     } finally {
       await quick.close();
     }
   }, 30_000);
+
+  describe('a pool of JVMs', () => {
+    const pool = new PlantumlEngine({ timeoutMs: 10_000, warm: true, jvms: 2 });
+    beforeAll(() => pool.start());
+    afterAll(() => pool.close());
+
+    it('starts and warms every JVM', async () => {
+      await Promise.all([renderOk(pool, GOOD), renderOk(pool, GOOD)]);
+      expect(pool.pool.pids).toHaveLength(2);
+      // A diagram goes to a warm JVM first; the other is done with its warm-up diagram soon after.
+      for (let i = 0; pool.pool.processes.some((jvm) => jvm.cold) && i < 400; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      for (const jvm of pool.pool.processes) expect(jvm.cold).toBe(false);
+    }, 30_000);
+
+    it('keeps serving on the other JVM while one is stuck, and replaces a killed one warm', async () => {
+      const restarts = pool.pool.restarts;
+      const inFlight = pool.render(ENDLESS, LIGHT);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const stuck = pool.pool.processes.find((process) => process.busy)!;
+      const victim = stuck.pid!;
+      expect(textOf((await renderOk(pool, GOOD)).svg)).toContain('still fine');
+      process.kill(victim, 'SIGKILL');
+      const error = await inFlight.then(() => null, (reason: Error) => reason);
+      expect(error).toBeInstanceOf(Error);
+      expect(error).not.toBeInstanceOf(RenderTimeoutError);
+      // The pool starts the replacement at once, not under the next diagram.
+      for (let i = 0; pool.pool.pids.length < 2 && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(pool.pool.pids).toHaveLength(2);
+      expect(pool.pool.pids).not.toContain(victim);
+      for (let i = 0; i < 4; i++) expect(textOf((await renderOk(pool, GOOD)).svg)).toContain('still fine');
+      expect(pool.pool.restarts).toBe(restarts + 1);
+    }, 30_000);
+  });
 });

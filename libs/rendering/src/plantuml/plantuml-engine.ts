@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
-import { PlantumlCrashError, PlantumlOutput, PlantumlOutputTooLargeError, PlantumlProcess } from './plantuml-process';
+import { sanitizeSvg } from '../svg/sanitize-svg';
+import { defaultPlantumlJvms, PlantumlPool } from './plantuml-pool';
+import { PlantumlCrashError, PlantumlOutput, PlantumlOutputTooLargeError } from './plantuml-process';
 import { FramedSource, framePlantumlSource } from './plantuml-source';
-import { cleanPlantumlSvg, keepLightBackground, plantumlDiagramType, plantumlViewBox } from './plantuml-svg';
+import { cleanPlantumlSvg, isPlainPlantumlSvg, keepLightBackground, plantumlDiagramType, plantumlViewBox } from './plantuml-svg';
 import { plantumlThemeLines } from './plantuml-theme';
 
 export interface PlantumlEngineOptions {
@@ -14,8 +16,10 @@ export interface PlantumlEngineOptions {
   jarPath?: string;
   /** Per diagram, from the moment it reaches the JVM. */
   timeoutMs: number;
-  /** Start the JVM (and warm it) in start(); otherwise it starts with the first diagram. */
+  /** Start the JVMs (and warm them) in start(); otherwise each starts with its first diagram. */
   warm?: boolean;
+  /** JVM pipes (diagrams rendered at once); by default one per core, at most 4 (plantuml-pool.ts). */
+  jvms?: number;
   /** Graphviz's dot; by default /usr/bin/dot or /usr/local/bin/dot if either exists; null: never Graphviz. */
   graphvizDot?: string | null;
 }
@@ -37,10 +41,6 @@ const MAX_SVG_BYTES = 2 * 1024 * 1024;
 /** As for SVG sources: no output format could hold a larger drawing. */
 const MAX_SIDE = 20_000;
 
-/** Enough to load the classes and warm the JIT for the first real diagram. */
-const WARM_UP = '@startuml\nAlice -> Bob: warm up\n@enduml\n';
-const WARM_UP_TIMEOUT_MS = 60_000;
-
 const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
 
 function syntaxFailure(output: Extract<PlantumlOutput, { ok: false }>, framed: FramedSource): RenderFailure {
@@ -56,15 +56,16 @@ function diagramFailure(error: unknown): RenderFailure | null {
 }
 
 /**
- * PlantUML through one long-lived JVM (see PlantumlProcess). Sources are framed and checked in
- * Node first (nothing that reads files, URLs or the environment reaches the JVM, which runs in
- * PlantUML's SANDBOX profile as well); the theme is a style sheet injected before the user's lines.
+ * PlantUML through a pool of long-lived JVMs (see PlantumlPool). Sources are framed and screened
+ * in Node first (plantuml-screen.ts: nothing that reads files, URLs or the environment reaches the
+ * JVM, which runs in PlantUML's SANDBOX profile as well); the theme is a style sheet injected
+ * before the user's lines. The engine sanitizes its own SVG: PlantUML's plain drawing passes as is
+ * (isPlainPlantumlSvg), anything else goes through the shared SVG step's sanitizer.
  */
 export class PlantumlEngine implements RenderEngine {
   readonly format = 'plantuml' as const;
-  /** PlantUML's SVG goes through the shared SVG step. */
-  readonly sanitizesOutput = false;
-  readonly process: PlantumlProcess;
+  readonly sanitizesOutput = true;
+  readonly pool: PlantumlPool;
   /** `dot` or `smetana`: which layout engine this worker's diagrams get. */
   readonly layout: 'dot' | 'smetana';
   private readonly timeoutMs: number;
@@ -73,22 +74,20 @@ export class PlantumlEngine implements RenderEngine {
 
   constructor(options: PlantumlEngineOptions) {
     const dot = options.graphvizDot === null ? undefined : (options.graphvizDot ?? findGraphvizDot());
-    this.process = new PlantumlProcess({ javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES, graphvizDot: dot });
+    this.pool = new PlantumlPool(options.jvms ?? defaultPlantumlJvms(), { javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES, graphvizDot: dot });
     this.timeoutMs = options.timeoutMs;
     this.warm = options.warm ?? false;
     this.layout = dot ? 'dot' : 'smetana';
     this.layoutLines = dot ? [] : SMETANA;
   }
 
-  /** When asked to be warm: starts the JVM and queues a warm-up diagram, without waiting for it. */
+  /** When asked to be warm: starts the JVMs and has each render a warm-up diagram, without waiting for it. */
   async start(): Promise<void> {
-    if (!this.warm) return;
-    await this.process.start();
-    void this.process.render(WARM_UP, WARM_UP_TIMEOUT_MS).catch(() => undefined);
+    if (this.warm) await this.pool.start(true);
   }
 
   close(): Promise<void> {
-    return this.process.close();
+    return this.pool.close();
   }
 
   async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
@@ -107,14 +106,15 @@ export class PlantumlEngine implements RenderEngine {
     if (!framed.ok) return framed;
     let output: PlantumlOutput;
     try {
-      output = await this.process.render(framed.value.text, this.timeoutMs);
+      output = await this.pool.render(framed.value.text, this.timeoutMs);
     } catch (error) {
       const failure = diagramFailure(error);
       if (failure) return { ok: false, error: failure };
       throw error;
     }
     if (!output.ok) return { ok: false, error: syntaxFailure(output, framed.value) };
-    const svg = cleanPlantumlSvg(output.svg);
+    const cleaned = cleanPlantumlSvg(output.svg);
+    const svg = isPlainPlantumlSvg(cleaned) ? cleaned : sanitizeSvg(cleaned, { optimise: false }).svg;
     const viewBox = plantumlViewBox(svg);
     if (!viewBox) throw new Error('PlantUML produced an SVG without a viewBox');
     if (viewBox[2] > MAX_SIDE || viewBox[3] > MAX_SIDE) {

@@ -60,8 +60,8 @@ export function defaultPlantumlJar(): string {
 }
 
 /**
- * One long-lived PlantUML JVM in pipe mode: a diagram costs milliseconds instead of a JVM start
- * (RECIPES.md). Diagrams go through the pipe one at a time. A diagram that overruns its time, or a
+ * One long-lived PlantUML JVM in pipe mode: a diagram costs milliseconds instead of a JVM start.
+ * Diagrams go through the pipe one at a time (PlantumlPool runs several). A diagram that overruns its time, or a
  * JVM that dies, fails only the diagram in flight; the JVM is replaced and the queue carries on.
  */
 export class PlantumlProcess {
@@ -83,7 +83,7 @@ export class PlantumlProcess {
   private stderr = '';
   private launches = 0;
   /** No diagram has come back from this JVM yet. */
-  private cold = true;
+  private fresh = true;
   private closed = false;
   private readonly graphvizDot: string | undefined;
 
@@ -98,6 +98,16 @@ export class PlantumlProcess {
   /** JVMs started after the first: after a timeout, a crash or an outside kill. */
   get restarts(): number {
     return Math.max(0, this.launches - 1);
+  }
+
+  /** No diagram has come back from the current JVM yet (or there is none): its first one pays for class loading. */
+  get cold(): boolean {
+    return this.fresh;
+  }
+
+  /** A diagram is in flight or queued. */
+  get busy(): boolean {
+    return this.inFlight !== null || this.queue.length > 0;
   }
 
   /** The JVM's process id, for health checks and fault tests. */
@@ -164,7 +174,7 @@ export class PlantumlProcess {
     );
     this.child = child;
     this.launches++;
-    this.cold = true;
+    this.fresh = true;
     this.output = [];
     this.outputBytes = 0;
     this.stderr = '';
@@ -202,7 +212,7 @@ export class PlantumlProcess {
         this.discard();
         this.pump();
       },
-      request.timeoutMs + (this.cold ? COLD_START_GRACE_MS : 0),
+      request.timeoutMs + (this.fresh ? COLD_START_GRACE_MS : 0),
     );
     this.inFlight = { request, timer };
     this.stderr = '';
@@ -234,7 +244,7 @@ export class PlantumlProcess {
     if (!flight) return;
     clearTimeout(flight.timer);
     this.inFlight = null;
-    this.cold = false;
+    this.fresh = false;
     const output = parseFrame(frame);
     if (output instanceof Error) flight.request.reject(output);
     else flight.request.resolve(output);
