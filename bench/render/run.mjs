@@ -11,8 +11,10 @@
 //    (bench/render/engines/<format>.mjs), in the same run.
 // E. The flowsmith CLI (dist/cli/flowsmith.js): 200 Mermaid files end to end through the API,
 //    against mmdc's mean per diagram from C times 200; and `flowsmith --version` start-up.
+// F. PlantUML against PlantUML's own server (`-picoweb`) on the same jar and ten corpus diagrams,
+//    one at a time and eight at a time: warm Renderer, and through the API when api runs too.
 // Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores),
-//      BENCH_ONLY=engine,api,cli,mmdc,formats (default: all; cli runs inside api).
+//      BENCH_ONLY=engine,api,cli,mmdc,formats,plantuml (default: all; cli runs inside api).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -178,6 +180,7 @@ async function api() {
     };
     log('api', JSON.stringify(results.api));
     if (only.has('cli')) await cli(url, secret);
+    if (only.has('plantuml')) results.plantuml_vs_picoweb_api = await plantumlThroughApi(url, headers);
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
@@ -247,6 +250,46 @@ function mmdc() {
   log('mmdc', JSON.stringify(results.mmdc));
 }
 
+/** F. Issue 13: our PlantUML (warm Renderer) against PlantUML's own server on the same jar and ten diagrams. */
+async function plantumlVsPicoweb() {
+  const { compareSides, startPicoweb, themedText } = await import('./engines/plantuml.mjs');
+  const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: 1, maxRendersPerPage: 500, maxRendersPerBrowser: 5000, renderTimeoutMs: 8000, warmAll: true });
+  await renderer.start();
+  const picoweb = await startPicoweb();
+  try {
+    const ours = async (source) => {
+      const outcome = await renderer.render({ source, sourceFormat: 'plantuml', theme: 'light', format: 'svg', scale: 1, watermark: false });
+      if (!outcome.ok) throw new Error(`plantuml: ${outcome.error.message}`);
+    };
+    // picoweb: PlantUML's own look; picoweb_same_picture: fed the themed text our engine sends its JVM.
+    results.plantuml_vs_picoweb = await compareSides({ flowsmith: ours, picoweb: picoweb.render, picoweb_same_picture: (source) => picoweb.render(themedText(source)) }, { log });
+  } finally {
+    picoweb.close();
+    await renderer.close();
+  }
+}
+
+/** The same through the API (POST /v1/beautify, cache missed), from node:http over kept-alive sockets, against picoweb. */
+async function plantumlThroughApi(url, headers) {
+  const { compareSides, startPicoweb, themedText } = await import('./engines/plantuml.mjs');
+  const picoweb = await startPicoweb();
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const beautify = (source) => new Promise((ok, fail) => {
+    const body = JSON.stringify({ source, source_format: 'plantuml' });
+    const req = httpRequest(`${url}/api/v1/beautify`, { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => (res.statusCode === 200 ? ok() : fail(new Error(`beautify plantuml ${res.statusCode}`))));
+    });
+    req.on('error', fail).end(body);
+  });
+  try {
+    return await compareSides({ flowsmith_api: beautify, picoweb: picoweb.render, picoweb_same_picture: (source) => picoweb.render(themedText(source)) }, { log });
+  } finally {
+    agent.destroy();
+    picoweb.close();
+  }
+}
+
 const FORMAT_TARGETS = { plantuml: 40, drawio: 60, bpmn: 80, svg: 15 };
 
 /** A distinct copy of a sample, so nothing along the way can answer from memory. */
@@ -289,12 +332,13 @@ async function formats() {
   await renderer.close();
 }
 
-const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,cli,mmdc,formats').split(','));
+const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,cli,mmdc,formats,plantuml').split(','));
 if (only.has('cli')) only.add('api');
 if (only.has('engine')) await engine();
 if (only.has('api')) await api();
 if (only.has('mmdc') && !process.env.BENCH_SKIP_MMDC) mmdc();
 if (only.has('formats')) await formats();
+if (only.has('plantuml')) await plantumlVsPicoweb();
 
 const e = results.engine;
 const lines = [
@@ -330,6 +374,16 @@ for (const [format, f] of Object.entries(results.formats ?? {})) {
 if (results.formats_plantuml_class) {
   const c = results.formats_plantuml_class;
   lines.push(`| plantuml class diagram (9 classifiers, 2 packages, 7 relations, a note) → SVG, warm | p50 ${c.warm_p50_ms} ms, p99 ${c.warm_p99_ms} ms | (p50 ≤ 40 ms) |`);
+}
+for (const [label, key, ours] of [['warm Renderer', 'plantuml_vs_picoweb', 'flowsmith'], ['through the API', 'plantuml_vs_picoweb_api', 'flowsmith_api']]) {
+  const side = results[key];
+  if (!side) continue;
+  const [o, p, q] = [side[ours], side.picoweb, side.picoweb_same_picture];
+  const ratio = (a, b) => Math.round((a / b) * 100) / 100;
+  lines.push(
+    `| PlantUML, ten corpus diagrams, ${label}, one at a time | p50 ${o.sequential_p50_ms} ms; picoweb ${p.sequential_p50_ms} ms (${ratio(p.sequential_p50_ms, o.sequential_p50_ms)}×), same picture ${q.sequential_p50_ms} ms (${ratio(q.sequential_p50_ms, o.sequential_p50_ms)}×) | ≤ picoweb, goal 1.5× faster |`,
+    `| PlantUML, ten corpus diagrams, ${label}, 8 at a time | p50 ${o.concurrent.p50_ms} ms, ${o.concurrent.per_second}/s; picoweb p50 ${p.concurrent.p50_ms} ms, ${p.concurrent.per_second}/s; same picture p50 ${q.concurrent.p50_ms} ms, ${q.concurrent.per_second}/s | ≤ picoweb |`,
+  );
 }
 writeFileSync(join(ROOT, 'bench/render/results.json'), JSON.stringify(results, null, 2) + '\n');
 console.log(lines.join('\n'));

@@ -22,12 +22,13 @@ interface Waiting {
 }
 
 /**
- * Several PlantumlProcess pipes behind one queue: a diagram goes to the first idle JVM (a warm one
- * before one that has not rendered yet), else waits here until one is idle, so a slow diagram holds
- * up only its own JVM. A JVM that died or was killed for a timeout under a diagram is replaced and
+ * Several PlantumlProcess pipes behind one queue: a diagram goes to the idle JVM that has waited
+ * longest (a warm one before one that has not rendered yet; each JVM's JIT only warms with the
+ * diagrams it gets), else waits here until one is idle, so a slow diagram holds up only its own JVM. A JVM that died or was killed for a timeout under a diagram is replaced and
  * warmed before it takes the next one; the others carry on meanwhile.
  */
 export class PlantumlPool {
+  /** In the order they get diagrams: the least recently used first. */
   readonly processes: PlantumlProcess[];
   private readonly busy = new Set<PlantumlProcess>();
   private readonly waiting: Waiting[] = [];
@@ -78,6 +79,9 @@ export class PlantumlPool {
       const idle = this.processes.filter((process) => !this.busy.has(process));
       const next = idle.find((process) => !process.cold) ?? idle[0];
       if (!next) return;
+      // The one used least recently goes last in line, so every JVM gets diagrams and a warm JIT.
+      this.processes.splice(this.processes.indexOf(next), 1);
+      this.processes.push(next);
       const request = this.waiting.shift();
       if (!request) return;
       this.busy.add(next);

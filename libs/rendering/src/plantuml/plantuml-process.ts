@@ -151,6 +151,9 @@ export class PlantumlProcess {
         `-Xmx${this.maxHeapMb}m`,
         // A diagram that exhausts the heap takes the JVM down cleanly instead of leaving it half-alive.
         '-XX:+ExitOnOutOfMemoryError',
+        // One GC thread per JVM: with a JVM per core, G1's concurrent threads only compete with the
+        // renders (bench/render, 8 at a time: ~20% more diagrams per second, the same latency alone).
+        '-XX:+UseSerialGC',
         '-Djava.awt.headless=true',
         '-Dfile.encoding=UTF-8',
         '-Dsun.stdout.encoding=UTF-8',
