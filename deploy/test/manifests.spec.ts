@@ -31,7 +31,8 @@ const NOT_APP_ENV: Record<string, string> = {
 };
 /** Each Deployment and the env schema its process validates at boot. */
 const APP_ENV = { gateway: GatewayEnv, 'render-worker': RenderWorkerEnv, 'generation-worker': GenerationWorkerEnv } as const;
-const WORKER_QUEUE: Record<string, QueueName> = { 'render-worker': QueueName.Render, 'generation-worker': QueueName.Generation };
+/** The queues each worker Deployment consumes (apps/render-worker/src/render.processor.ts: both render queues). */
+const WORKER_QUEUES: Record<string, QueueName[]> = { 'render-worker': [QueueName.Render, QueueName.RenderBestEffort], 'generation-worker': [QueueName.Generation] };
 
 // Loose shapes: the schema check guarantees the structure, these only name what the spec reads.
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string>; stringData?: Record<string, string> };
@@ -206,7 +207,7 @@ describe('deploy/kubernetes', () => {
     const server = await startHealthServer(0, async () => ({ redis: 'ok' }));
     try {
       const listening = (server.address() as AddressInfo).port;
-      for (const deployment of Object.keys(WORKER_QUEUE)) {
+      for (const deployment of Object.keys(WORKER_QUEUES)) {
         const container = containerOf(deployment);
         const schema: new () => WorkerEnv = APP_ENV[deployment as 'render-worker' | 'generation-worker'];
         const healthPort = loadEnv(schema, environment(container)).HEALTH_PORT;
@@ -250,13 +251,12 @@ describe('deploy/kubernetes', () => {
   it("scales each worker on the BullMQ wait list our code writes to", () => {
     const prefix = bullPrefix(configMap.REDIS_PREFIX);
     const scaled = ofKind('ScaledObject');
-    expect(scaled.map((doc) => doc.spec.scaleTargetRef.name).sort()).toEqual(Object.keys(WORKER_QUEUE).sort());
+    expect(scaled.map((doc) => doc.spec.scaleTargetRef.name).sort()).toEqual(Object.keys(WORKER_QUEUES).sort());
     for (const doc of scaled) {
       const deployment = doc.spec.scaleTargetRef.name as string;
       const redis = doc.spec.triggers.filter((trigger: any) => trigger.type === 'redis');
-      expect(redis).toHaveLength(1);
-      // BullMQ's QueueKeys: `${prefix}:${queue}:wait`, a LIST that KEDA's redis scaler LLENs.
-      expect(redis[0].metadata.listName).toBe(`${prefix}:${WORKER_QUEUE[deployment]}:wait`);
+      // BullMQ's QueueKeys: `${prefix}:${queue}:wait`, a LIST that KEDA's redis scaler LLENs: one trigger per queue consumed.
+      expect(redis.map((trigger: any) => trigger.metadata.listName)).toEqual(WORKER_QUEUES[deployment].map((queue) => `${prefix}:${queue}:wait`));
       // The scaler reads the address from the target container's env, and the password through the TriggerAuthentication.
       const env = containerOf(deployment).env.map((variable: { name: string }) => variable.name);
       expect(env).toContain(redis[0].metadata.addressFromEnv);
@@ -274,11 +274,11 @@ describe('deploy/kubernetes', () => {
     expect(named('Deployment', 'gateway').spec.replicas).toBeUndefined();
 
     const alternative = manifests.filter((item) => item.file === 'hpa-prometheus.yaml').map((item) => item.doc);
-    expect(alternative.map((doc) => doc.spec.scaleTargetRef.name).sort()).toEqual(Object.keys(WORKER_QUEUE).sort());
+    expect(alternative.map((doc) => doc.spec.scaleTargetRef.name).sort()).toEqual(Object.keys(WORKER_QUEUES).sort());
     for (const doc of alternative) {
-      const external = doc.spec.metrics.find((metric: any) => metric.type === 'External').external.metric;
-      expect(external.name).toBe('flowsmith_queue_jobs');
-      expect(external.selector.matchLabels).toEqual({ queue: WORKER_QUEUE[doc.spec.scaleTargetRef.name], state: 'waiting' });
+      const externals = doc.spec.metrics.filter((metric: any) => metric.type === 'External').map((metric: any) => metric.external.metric);
+      expect(externals.map((external: any) => external.name)).toEqual(WORKER_QUEUES[doc.spec.scaleTargetRef.name].map(() => 'flowsmith_queue_jobs'));
+      expect(externals.map((external: any) => external.selector.matchLabels)).toEqual(WORKER_QUEUES[doc.spec.scaleTargetRef.name].map((queue) => ({ queue, state: 'waiting' })));
     }
     for (const name of ['gateway', 'render-worker', 'generation-worker']) {
       expect(named('PodDisruptionBudget', name).spec.selector.matchLabels).toEqual(named('Deployment', name).spec.selector.matchLabels);

@@ -27,6 +27,7 @@ import { MeController } from './me/me.controller';
 import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
 import { RenderClient } from './rendering/render-client.service';
+import { RenderSlots } from './rendering/render-slots';
 import { queueClientProviders, QueueClientsLifecycle } from './queue-clients';
 import { RenderingController } from './rendering/rendering.controller';
 import { SharesController } from './shares/shares.controller';
@@ -79,6 +80,7 @@ export class GatewayModule {
         QueueClientsLifecycle,
         QueueDepthReporter,
         RenderClient,
+        RenderSlots,
         ExportQuota,
         SharesService,
         GenerationsService,

@@ -1,19 +1,25 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { RenderWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
-import { READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
+import { BullModule } from '@nestjs/bullmq';
+import { DEFAULT_JOB_OPTIONS, READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
 import { RenderJobsService } from './render-jobs.service';
-import { RenderProcessor } from './render.processor';
+import { RenderBestEffortProcessor, RenderProcessor } from './render.processor';
 
 @Module({})
 export class RenderWorkerModule {
   static forRoot(env: RenderWorkerEnv): DynamicModule {
     return {
       module: RenderWorkerModule,
-      imports: [WorkerRuntimeModule.forRoot(QueueName.Render, env)],
+      imports: [
+        WorkerRuntimeModule.forRoot(QueueName.Render, env),
+        // The same workers consume the best-effort render queue (render.processor.ts).
+        BullModule.registerQueue({ name: QueueName.RenderBestEffort, defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.RenderBestEffort] }),
+      ],
       providers: [
         RenderJobsService,
         RenderProcessor,
+        RenderBestEffortProcessor,
         {
           provide: READINESS_CHECKS,
           useFactory: (jobs: RenderJobsService): ReadinessChecks => ({

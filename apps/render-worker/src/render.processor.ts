@@ -6,26 +6,30 @@ import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_LOCK_DURATION_
 import { RenderJobsService } from './render-jobs.service';
 
 /**
- * The render queue's consumer: thin, it routes each job to RenderJobsService. It starts taking
+ * A render queue's consumer: thin, it routes each job to RenderJobsService. It starts taking
  * jobs only once Chromium is warm, and on shutdown stops taking new ones and lets the jobs in hand
- * finish before the browser closes.
+ * finish before the browser closes. The worker consumes both render queues from one page pool.
  */
-@Processor(QueueName.Render, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Render], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
-@Injectable()
-export class RenderProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly handlers: JobHandlers<QueueName.Render>;
+abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  protected readonly handlers: JobHandlers<QueueName.Render>;
 
-  constructor(private readonly jobs: RenderJobsService) {
+  constructor(
+    protected readonly jobs: RenderJobsService,
+    private readonly queue: QueueName.Render | QueueName.RenderBestEffort,
+  ) {
     super();
     this.handlers = {
       render: (job) => this.jobs.render(job.data),
       parse: (job) => this.jobs.parse(job.data),
     };
-    assertHandlersComplete(QueueName.Render, this.handlers);
+    assertHandlersComplete(queue, this.handlers);
   }
 
+  /** Jobs of this queue this worker runs at once. */
+  protected abstract get concurrency(): number;
+
   onApplicationBootstrap(): void {
-    this.worker.concurrency = this.jobs.concurrency;
+    this.worker.concurrency = this.concurrency;
     void this.worker.run();
   }
 
@@ -34,6 +38,36 @@ export class RenderProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   process(job: Job): Promise<unknown> {
-    return dispatchJob(QueueName.Render, this.handlers, job);
+    return dispatchJob(this.queue, this.handlers, job);
+  }
+}
+
+/** Keys on paid plans and the generation worker: every page. */
+@Processor(QueueName.Render, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Render], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
+@Injectable()
+export class RenderProcessor extends RenderQueueConsumer {
+  constructor(jobs: RenderJobsService) {
+    super(jobs, QueueName.Render);
+  }
+
+  protected get concurrency(): number {
+    return this.jobs.concurrency;
+  }
+}
+
+/**
+ * Free keys, anonymous callers and public routes (libs/contracts/src/fairness.ts): one page fewer
+ * than the worker has (at least one), so this traffic can never hold every page and a paying
+ * key's render never waits behind it. With a single page the two share it.
+ */
+@Processor(QueueName.RenderBestEffort, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.RenderBestEffort], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
+@Injectable()
+export class RenderBestEffortProcessor extends RenderQueueConsumer {
+  constructor(jobs: RenderJobsService) {
+    super(jobs, QueueName.RenderBestEffort);
+  }
+
+  protected get concurrency(): number {
+    return Math.max(1, this.jobs.concurrency - 1);
   }
 }

@@ -96,9 +96,12 @@ export class BaseEnv {
   @Expose() @Matches(/^[A-Za-z0-9:_{}-]{1,64}$/, { message: 'REDIS_PREFIX may hold letters, digits, : _ - { } (1-64)' })
   REDIS_PREFIX: string = 'fs:';
 
-  /** Seconds between a worker's heartbeats; readiness treats a worker silent for 3 beats as gone. */
+  /**
+   * Seconds between a worker's heartbeats; a worker silent for 3 beats counts as gone, and the
+   * gateway answers 503 at once on routes that need one (so a dead worker costs at most 6 s of waits).
+   */
   @Expose() @ToInt() @IsInt() @Min(1) @Max(60)
-  WORKER_HEARTBEAT_SECONDS: number = 5;
+  WORKER_HEARTBEAT_SECONDS: number = 2;
 }
 
 // A mixin constructor must accept any arguments (TypeScript requires `any[]` here).
@@ -150,6 +153,21 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @ToInt() @IsInt() @Min(1)
   RATE_LIMIT_EMBED: number = 300;
 
+  /** Renders one anonymous IP may have queued or running at once (keys: the plan's renders_in_flight). */
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RENDER_IN_FLIGHT_ANONYMOUS: number = 2;
+
+  /** The same for the public routes (embeds, shares), per viewer IP: one page may show several. */
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RENDER_IN_FLIGHT_EMBED: number = 8;
+
+  /**
+   * The most elements (libs/contracts/src/fairness.ts: statements, or XML start tags) an anonymous
+   * source may have; larger ones are 413 and need a key. Keys are bounded by the 100 KB source limit.
+   */
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RENDER_ANONYMOUS_MAX_ELEMENTS: number = 500;
+
   /** How long a gateway may serve a key from memory; revocation is checked in Redis on every request regardless. */
   @Expose() @ToInt() @IsInt() @Min(0) @Max(3600)
   KEY_CACHE_TTL_SECONDS: number = 60;
@@ -181,6 +199,41 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   /** /readyz demands a live worker of each kind; turn off for a gateway deployed before its workers. */
   @Expose() @ToBool() @IsBoolean()
   READY_REQUIRES_WORKERS: boolean = true;
+
+  /** A client must send all of a request's headers within this (Node's server.headersTimeout). */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(600)
+  HTTP_HEADERS_TIMEOUT_SECONDS: number = 10;
+
+  /**
+   * ... and the whole request, headers and body, within this (server.requestTimeout); then 400 and
+   * the connection is closed. 30 s carries a 1 MB body at 35 KB/s. Not the time to answer: a render
+   * waits up to its own 10 s after the body has arrived.
+   */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(3600)
+  HTTP_REQUEST_TIMEOUT_SECONDS: number = 30;
+
+  /** A connection on which nothing moves either way for this long is closed (server.timeout). */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(3600)
+  HTTP_IDLE_TIMEOUT_SECONDS: number = 60;
+
+  /**
+   * An idle kept-alive connection is closed after this. Longer than the 60 s idle timeout of common
+   * load balancers, so the gateway never closes a connection a balancer is about to reuse.
+   */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(3600)
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: number = 72;
+
+  /**
+   * Connections one peer address may hold open at once; more are answered 429 and closed. The peer
+   * is the socket's, not X-Forwarded-For's: behind a proxy (TRUST_PROXY_HOPS) it is the proxy, so
+   * raise this to the proxy's upstream connection limit and cap clients in the proxy. 0: no cap.
+   */
+  @Expose() @ToInt() @IsInt() @Min(0)
+  HTTP_MAX_CONNECTIONS_PER_IP: number = 256;
+
+  /** Connections the gateway holds at all; more are dropped. Keep it below the open-file limit. 0: no cap. */
+  @Expose() @ToInt() @IsInt() @Min(0)
+  HTTP_MAX_CONNECTIONS: number = 10_000;
 }
 
 export class WorkerEnv extends BaseEnv {
@@ -254,4 +307,15 @@ export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
    */
   @Expose() @ToInt() @IsInt() @Min(10) @Max(7 * 24 * 3600)
   GENERATION_REAP_AFTER_SECONDS: number = 900;
+
+  /**
+   * A generation queued or processing, unmoved for this long, whose job is missing from Redis
+   * (Redis restarted without its data, or a gateway died between saving it and queueing it) is
+   * queued again under the same job id, by whichever worker claims it first; one whose job failed
+   * for good is failed. Checked every third of it (at most every 10 s). 0 turns recovery off: only
+   * for deployments that share one database between several REDIS_PREFIXes, as the test suite
+   * does, where one prefix's worker would take over another's generations.
+   */
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(3600)
+  GENERATION_RECOVER_AFTER_SECONDS: number = 30;
 }

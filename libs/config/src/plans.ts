@@ -6,6 +6,7 @@ const FIELDS: Record<keyof PlanLimits, (value: unknown) => boolean> = {
   ai_per_month: (v) => v === null || (Number.isInteger(v) && (v as number) >= 0),
   shares: (v) => v === null || (Number.isInteger(v) && (v as number) >= 0),
   max_png_scale: (v) => v === 1 || v === 2 || v === 4,
+  renders_in_flight: (v) => Number.isInteger(v) && (v as number) >= 1,
 };
 
 /**

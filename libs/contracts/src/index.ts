@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './fairness';
 export * from './generation';
 export * from './plans';
 export * from './queues';

@@ -6,11 +6,18 @@ import type { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } fro
  * migration plan that drains the old queue first.
  */
 export enum QueueName {
+  /** Renders for keys on paid plans, and the generation worker's own renders. */
   Render = 'render',
+  /**
+   * Renders for free keys, anonymous callers and the public routes (embeds, shares). The same
+   * render workers consume it with one page fewer than they have, so this traffic can never take
+   * every page away from paying keys (libs/contracts/src/fairness.ts).
+   */
+  RenderBestEffort = 'render-best-effort',
   Generation = 'generation',
 }
 
-/** Worker kinds as they announce themselves (heartbeats, readiness). One per queue. */
+/** Worker kinds as they announce themselves (heartbeats, readiness). A render worker consumes both render queues. */
 export const WORKER_KINDS = [QueueName.Render, QueueName.Generation] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
@@ -31,6 +38,7 @@ export interface GenerationJobs {
 
 export interface QueueJobs {
   [QueueName.Render]: RenderJobs;
+  [QueueName.RenderBestEffort]: RenderJobs;
   [QueueName.Generation]: GenerationJobs;
 }
 
@@ -41,5 +49,6 @@ export type JobResult<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][
 /** The job names each queue's worker must handle, checked at worker start-up. */
 export const DECLARED_JOB_NAMES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   [QueueName.Render]: ['render', 'parse'],
+  [QueueName.RenderBestEffort]: ['render', 'parse'],
   [QueueName.Generation]: ['generate'],
 };

@@ -56,7 +56,15 @@ export interface RenderFailure {
   column?: number;
 }
 
-export interface RenderJobData extends RenderInput {
+/**
+ * When the caller stops waiting (epoch ms). A worker skips a job that reaches it later (its caller
+ * already has its 504), and bounds a render it starts by the time that is left.
+ */
+export interface JobDeadline {
+  deadline?: number;
+}
+
+export interface RenderJobData extends RenderInput, JobDeadline {
   cacheKey: string;
 }
 
@@ -65,7 +73,7 @@ export type RenderJobResult =
   | { ok: true; cacheKey: string; contentType: string; width: number; height: number; diagramType: string; bytes: number }
   | { ok: false; error: RenderFailure };
 
-export interface ParseJobData {
+export interface ParseJobData extends JobDeadline {
   source: string;
   sourceFormat: SourceFormat;
 }

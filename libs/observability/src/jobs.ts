@@ -42,6 +42,12 @@ export async function observeJob<T>(queue: string, job: ObservedJob, work: () =>
     return result;
   } catch (error) {
     const duration = seconds();
+    if ((error as Error).name === 'JobAbandonedError') {
+      // Expected under load (its caller already has its 504): counted, logged at debug.
+      metrics.jobDuration.observe({ queue, job: job.name, outcome: 'abandoned' }, duration);
+      rootLogger().debug({ ...ids, outcome: 'abandoned', reason: (error as Error).message }, 'job skipped');
+      throw error;
+    }
     metrics.jobDuration.observe({ queue, job: job.name, outcome: 'failed' }, duration);
     rootLogger().warn({ ...ids, outcome: 'failed', duration_ms: Math.round(duration * 1000), error: (error as Error).message, ...describeJobData(job.data) }, 'job failed');
     throw error;

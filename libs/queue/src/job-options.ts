@@ -5,16 +5,19 @@ import { QueueName } from '@flowsmith/contracts';
  * Every queue's job defaults in one place. Failed and completed jobs are kept by count so Redis
  * memory stays bounded; attempts and backoff are what a job gets unless its producer says otherwise.
  */
+// Both render queues: output lives in the render cache; a job's result is a few fields, kept a
+// minute so a waiter that arrives late still reads it. Job ids are content addresses, which dedupes
+// renders in flight; a failed job is dropped at once so it cannot answer a later request.
+const RENDER_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 200 },
+  removeOnComplete: { age: 60, count: 10_000 },
+  removeOnFail: true,
+};
+
 export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
-  // Render output lives in the render cache; a job's result is a few fields, kept a minute so a
-  // waiter that arrives late still reads it. Job ids are content addresses, which dedupes renders
-  // in flight; a failed job is dropped at once so it cannot answer a later request.
-  [QueueName.Render]: {
-    attempts: 3,
-    backoff: { type: 'exponential', delay: 200 },
-    removeOnComplete: { age: 60, count: 10_000 },
-    removeOnFail: true,
-  },
+  [QueueName.Render]: RENDER_JOB_OPTIONS,
+  [QueueName.RenderBestEffort]: RENDER_JOB_OPTIONS,
   // Provider 429s, 5xx and overloads are retried up to 5 attempts; 'provider' is the generation
   // worker's backoff strategy (the provider's Retry-After, else exponential with jitter).
   [QueueName.Generation]: {
@@ -28,6 +31,7 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
 /** Worker settings per queue: how long a job may run before its lock lapses and it counts as stalled. */
 export const WORKER_LOCK_DURATION_MS: Record<QueueName, number> = {
   [QueueName.Render]: 15_000,
+  [QueueName.RenderBestEffort]: 15_000,
   // The generation worker replaces this with GENERATION_LOCK_MS (same default) before it starts.
   [QueueName.Generation]: 30_000,
 };

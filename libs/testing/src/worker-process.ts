@@ -19,7 +19,9 @@ export function spawnWorker(app: WorkerApp, env: Record<string, string> = {}): C
   if (!existsSync(main)) throw new Error(`${main} is missing: run 'npm run build' first (npm test does).`);
   const child = spawn(process.execPath, [main], {
     cwd: ROOT,
-    env: { ...process.env, WORKER_HEARTBEAT_SECONDS: '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+    // Recovery of lost generations is off: the run's one schema is shared by workers of many Redis
+    // prefixes, and each would take the others' generations for lost (generation-recovery.e2e-spec.ts tests it).
+    env: { ...process.env, WORKER_HEARTBEAT_SECONDS: '1', GENERATION_RECOVER_AFTER_SECONDS: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
     stdio: process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore',
   });
   children.add(child);

@@ -7,6 +7,7 @@ import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
 import type { Actor } from './actor';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { Bucket, RateLimiter } from './rate-limiter';
+import { RenderTenant, tierOfPlan } from '@flowsmith/contracts';
 import { metrics } from '@flowsmith/observability';
 
 /**
@@ -32,12 +33,28 @@ export class AccessGuard implements CanActivate {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const actor = await this.identify(request, policy);
-    await this.limit(actor, policy, reply);
+    const bucket = await this.limit(actor, policy, reply);
+    actor.render = this.renderTenant(actor, policy, bucket);
     if (actor.kind === 'api_key' && 'scope' in policy && !actor.scopes.has(policy.scope)) {
       throw new ApiError('insufficient_scope', `This key is missing the required scope: ${policy.scope}.`);
     }
     request.actor = actor;
     return true;
+  }
+
+  /**
+   * Keys render as their owner (every key of an owner shares its cap), on their plan's queue;
+   * anonymous callers as their IP. Public routes (embeds, shares) get a larger cap per IP, since
+   * one page may show several of them at once.
+   */
+  private renderTenant(actor: Actor, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, bucket: Bucket): RenderTenant {
+    const env = this.config.env;
+    const charged = { ...bucket, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 };
+    if (actor.kind === 'api_key') {
+      return { id: `owner:${actor.ownerId}`, tier: tierOfPlan(actor.plan), maxInFlight: this.config.plans[actor.plan].renders_in_flight, bucket: charged };
+    }
+    const embed = 'anonymous' in policy && policy.anonymous === 'embed';
+    return { id: `ip:${actor.ip}`, tier: 'anonymous', maxInFlight: embed ? env.RENDER_IN_FLIGHT_EMBED : env.RENDER_IN_FLIGHT_ANONYMOUS, bucket: charged };
   }
 
   private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>): Promise<Actor> {
@@ -54,15 +71,16 @@ export class AccessGuard implements CanActivate {
         plan: key.plan,
         scopes: key.scopes,
         ip: request.ip,
-      };
+      } as Actor;
     }
     if (!('anonymous' in policy) || !policy.anonymous) {
       throw new ApiError('not_authenticated', "No API key provided. Send 'Authorization: Bearer <api key>'.", { anonymousHint: true });
     }
-    return { kind: 'anonymous', ip: request.ip };
+    return { kind: 'anonymous', ip: request.ip } as Actor;
   }
 
-  private async limit(actor: Actor, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, reply: FastifyReply): Promise<void> {
+  /** Counts the request in its buckets, or refuses it; returns the bucket that render costs are charged to. */
+  private async limit(actor: Actor, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, reply: FastifyReply): Promise<Bucket> {
     const env = this.config.env;
     const windowMs = env.RATE_LIMIT_WINDOW_SECONDS * 1000;
     const buckets: Bucket[] = [];
@@ -99,6 +117,7 @@ export class AccessGuard implements CanActivate {
     // With two buckets, report the one closest to running out.
     const tightest = decision.buckets.reduce((a, b) => (b.limit - b.used < a.limit - a.used ? b : a));
     this.headers(reply, tightest.limit, Math.max(0, tightest.limit - tightest.used), Math.max(1, Math.ceil(tightest.resetMs / 1000)));
+    return buckets[0];
   }
 
   private headers(reply: FastifyReply, limit: number, remaining: number, resetSeconds: number): void {

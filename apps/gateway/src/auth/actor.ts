@@ -1,4 +1,4 @@
-import type { PlanName, Scope } from '@flowsmith/contracts';
+import type { PlanName, RenderTenant, Scope } from '@flowsmith/contracts';
 
 export interface KeyActor {
   kind: 'api_key';
@@ -10,11 +10,14 @@ export interface KeyActor {
   plan: PlanName;
   scopes: ReadonlySet<Scope>;
   ip: string;
+  /** Whom this request's renders are scheduled and charged as (libs/contracts/src/fairness.ts). */
+  render: RenderTenant;
 }
 
 export interface AnonymousActor {
   kind: 'anonymous';
   ip: string;
+  render: RenderTenant;
 }
 
 export type Actor = KeyActor | AnonymousActor;

@@ -19,22 +19,25 @@ export type RateDecision =
  * Fixed windows counted in Redis, so every gateway instance shares them. One script checks the
  * key's revocation marker, then checks every bucket before counting in any, so a denied request
  * spends nothing and an AI request spends from both of its buckets or neither.
- * Windows start at a bucket's first request and last `window` ms (the key's PTTL).
+ * Windows start at a bucket's first request and last `window` ms (the key's PTTL). A request
+ * costs one unit; a render charges what its source's complexity costs beyond that
+ * (libs/contracts/src/fairness.ts), and is refused when that would pass the limit.
  */
 const SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return {-1} end
 local window = tonumber(ARGV[1])
+local cost = tonumber(ARGV[2])
 for i = 2, #KEYS do
   local used = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if used >= tonumber(ARGV[i]) then
+  if used + cost > tonumber(ARGV[i + 1]) then
     local ttl = redis.call('PTTL', KEYS[i])
     if ttl < 0 then redis.call('PEXPIRE', KEYS[i], window); ttl = window end
-    return {0, tonumber(ARGV[i]), used, ttl}
+    return {0, tonumber(ARGV[i + 1]), used, ttl}
   end
 end
 local result = {1}
 for i = 2, #KEYS do
-  local used = redis.call('INCR', KEYS[i])
+  local used = redis.call('INCRBY', KEYS[i], cost)
   local ttl = redis.call('PTTL', KEYS[i])
   if ttl < 0 then redis.call('PEXPIRE', KEYS[i], window); ttl = window end
   result[#result + 1] = used
@@ -55,7 +58,7 @@ export class RateLimiter {
     this.redis = redis as RedisWithLimiter;
   }
 
-  async consume(buckets: Bucket[], windowMs: number, keyId?: string): Promise<RateDecision> {
+  async consume(buckets: Bucket[], windowMs: number, keyId?: string, cost = 1): Promise<RateDecision> {
     const marker = revocationMarkerKey(this.prefix, keyId ?? 'anonymous');
     let reply: number[];
     try {
@@ -64,6 +67,7 @@ export class RateLimiter {
         marker,
         ...buckets.map((bucket) => this.prefix + bucket.key),
         windowMs,
+        cost,
         ...buckets.map((bucket) => bucket.limit),
       );
     } catch {

@@ -18,18 +18,21 @@ export class DiagramsService {
   ) {}
 
   /**
-   * A source is parsed on write by the render worker (400 parse_failed if it does not parse),
-   * which also names its diagram type.
+   * A source is rendered on write, as the image route's default SVG (so that render is cached),
+   * and not only parsed: a source that parses but cannot be drawn (a PlantUML `version`, a Mermaid
+   * node whose image cannot load) is 400 here rather than on every later image request. The
+   * render names the diagram type.
    */
-  private diagramType(source: string, format: SourceFormat): Promise<string> {
-    return this.renders.parse(source, format);
+  private async diagramType(actor: KeyActor, source: string, format: SourceFormat): Promise<string> {
+    const image = await this.renders.render({ source, sourceFormat: format, theme: 'light', format: 'svg', scale: 1, watermark: false, ...pageOf(format, undefined) }, actor.render, 'source');
+    return image.diagramType;
   }
 
   async create(actor: KeyActor, body: CreateDiagramDto) {
     const folderId = body.folder_id ?? null;
     if (folderId) await this.visibleFolder(actor, folderId);
     const format = body.source_format ?? 'mermaid';
-    const diagramType = await this.diagramType(body.source, format);
+    const diagramType = await this.diagramType(actor, body.source, format);
     const diagram = await this.diagrams.create({
       ownerId: actor.ownerId,
       organizationId: actor.organizationId,
@@ -66,7 +69,7 @@ export class DiagramsService {
     if (body.source !== undefined || body.source_format !== undefined) {
       changes.source = body.source ?? current.source;
       changes.sourceFormat = body.source_format ?? current.sourceFormat;
-      changes.diagramType = await this.diagramType(changes.source, changes.sourceFormat);
+      changes.diagramType = await this.diagramType(actor, changes.source, changes.sourceFormat as SourceFormat);
     }
     const updated = await this.diagrams.update(id, actor.ownerId, changes);
     if (!updated) throw notFound('Diagram');

@@ -8,21 +8,27 @@ import { Access } from '../auth/access.decorator';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ApiEndpoint } from '../openapi/api-docs.decorators';
-import { GENERATION_QUEUE, RENDER_QUEUE } from '../queue-clients';
+import { GENERATION_QUEUE, RENDER_BEST_EFFORT_QUEUE, RENDER_QUEUE } from '../queue-clients';
 
-/** The gateway reports the depth of both queues it produces to (read from Redis at scrape time). */
+/** The gateway reports the depth of every queue it produces to (read from Redis at scrape time). */
 @Injectable()
 export class QueueDepthReporter implements OnModuleInit, OnModuleDestroy {
-  constructor(@Inject(RENDER_QUEUE) private readonly render: QueueClient, @Inject(GENERATION_QUEUE) private readonly generation: QueueClient) {}
+  private readonly queues: QueueClient[];
+
+  constructor(
+    @Inject(RENDER_QUEUE) render: QueueClient,
+    @Inject(RENDER_BEST_EFFORT_QUEUE) renderBestEffort: QueueClient,
+    @Inject(GENERATION_QUEUE) generation: QueueClient,
+  ) {
+    this.queues = [render, renderBestEffort, generation];
+  }
 
   onModuleInit(): void {
-    countQueue(this.render.queue);
-    countQueue(this.generation.queue);
+    for (const client of this.queues) countQueue(client.queue);
   }
 
   onModuleDestroy(): void {
-    uncountQueue(this.render.queue);
-    uncountQueue(this.generation.queue);
+    for (const client of this.queues) uncountQueue(client.queue);
   }
 }
 

@@ -3,14 +3,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
-  ParseJobResult, QueueName, RENDER_BUDGET_MS, RenderFailure, RenderInput, renderCacheKey, RenderJobResult, SourceFormat,
+  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderTenant,
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
-import { RENDER_QUEUE } from '../queue-clients';
+import { RateLimiter } from '../auth/rate-limiter';
+import { RENDER_BEST_EFFORT_QUEUE, RENDER_QUEUE } from '../queue-clients';
+import { RenderSlots } from './render-slots';
 
 export interface RenderedImage {
   data: Buffer;
@@ -50,22 +52,29 @@ export function failureToError(failure: RenderFailure, param?: string): ApiError
 }
 
 /**
- * The gateway's side of rendering: a cache lookup by content address, else a job on the render
- * queue and a wait of at most the 10 s budget (504 render_timeout after), then the bytes from the
- * shared cache that the worker filled.
+ * The gateway's side of rendering: a cache lookup by content address, else a job on the tenant's
+ * render queue and a wait of at most the 10 s budget (504 render_timeout after), then the bytes
+ * from the shared cache that the worker filled. Before a job is queued the tenant is admitted
+ * (libs/contracts/src/fairness.ts): anonymous sources under their complexity ceiling, the source's
+ * cost charged to the caller's bucket, and one of the tenant's in-flight slots taken.
  */
 @Injectable()
 export class RenderClient {
   private workersSeenAt = 0;
+  private readonly waiters = new Set<(error: ApiError) => void>();
+  private watchTimer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(RENDER_QUEUE) private readonly queue: QueueClient,
+    @Inject(RENDER_QUEUE) private readonly paying: QueueClient,
+    @Inject(RENDER_BEST_EFFORT_QUEUE) private readonly bestEffort: QueueClient,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
     private readonly cache: RenderCache,
     private readonly config: GatewayConfig,
+    private readonly slots: RenderSlots,
+    private readonly limiter: RateLimiter,
   ) {}
 
-  async render(input: RenderInput, sourceParam?: string): Promise<RenderedImage> {
+  async render(input: RenderInput, tenant: RenderTenant, sourceParam?: string): Promise<RenderedImage> {
     const key = renderCacheKey(input);
     const hit = await this.cache.get(key);
     metrics.renderCache.inc({ result: hit ? 'hit' : 'miss' });
@@ -73,14 +82,20 @@ export class RenderClient {
 
     await this.requireWorker();
     const deadline = Date.now() + RENDER_BUDGET_MS;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      // The content address is the job id, so identical renders in flight share one job.
-      const jobId = attempt === 0 ? key : `${key}-${randomBytes(4).toString('hex')}`;
-      const result = await this.run<RenderJobResult>('render', { ...input, cacheKey: key }, jobId, deadline);
-      if (result && !result.ok) throw failureToError(result.error, sourceParam);
-      const stored = await this.cache.get(key);
-      if (stored) return { ...stored, etag: etagOf(key), cached: false };
-      // Evicted between the worker's write and our read, or an old finished job answered: once more.
+    const release = await this.admit(input, tenant, deadline, sourceParam);
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        // The content address is the job id, so identical renders in flight share one job.
+        const jobId = attempt === 0 ? key : `${key}-${randomBytes(4).toString('hex')}`;
+        const result = await this.run<RenderJobResult>(tenant, 'render', { ...input, cacheKey: key, deadline }, jobId, deadline);
+        if (result && !result.ok) throw failureToError(result.error, sourceParam);
+        const stored = await this.cache.get(key);
+        if (stored) return { ...stored, etag: etagOf(key), cached: false };
+        // Evicted between the worker's write and our read, an old finished job answered, or the
+        // job was skipped because an earlier caller of the same content had stopped waiting: once more.
+      }
+    } finally {
+      await release();
     }
     throw new ApiError('service_unavailable', 'The render could not complete. Retry shortly.', { headers: { 'Retry-After': '2' } });
   }
@@ -90,31 +105,68 @@ export class RenderClient {
    * 304 without rendering; otherwise the bytes, with their type. The route sets its own caching
    * headers first; the rendered image is returned for any header it adds after.
    */
-  async serve(reply: FastifyReply, input: RenderInput, ifNoneMatch: string | undefined, options: { sourceParam?: string; contentType?: string } = {}) {
+  async serve(reply: FastifyReply, input: RenderInput, tenant: RenderTenant, ifNoneMatch: string | undefined, options: { sourceParam?: string; contentType?: string } = {}) {
     const etag = etagOf(renderCacheKey(input));
     reply.header('ETag', etag);
     if (matchesEtag(ifNoneMatch, etag)) {
       reply.status(304);
       return { body: '' as const, image: null };
     }
-    const image = await this.render(input, options.sourceParam);
+    const image = await this.render(input, tenant, options.sourceParam);
     reply.header('Content-Type', options.contentType ?? image.contentType).header('X-Content-Type-Options', 'nosniff');
     return { body: image.data, image };
   }
 
-  /** Parses a source in a worker; returns its diagram type or throws 400 parse_failed. */
-  async parse(source: string, sourceFormat: SourceFormat): Promise<string> {
-    await this.requireWorker();
-    const result = await this.run<ParseJobResult>('parse', { source, sourceFormat }, undefined, Date.now() + RENDER_BUDGET_MS);
-    if (!result) throw new ApiError('render_timeout', 'Parsing the source took longer than 10 seconds.');
-    if (!result.ok) throw failureToError(result.error, 'source');
-    return result.diagramType;
+  /**
+   * Lets a render be queued, or refuses it: a ceiling on anonymous complexity (413), the source's
+   * cost beyond the request's own unit charged to the caller's bucket (429), and one of the
+   * tenant's in-flight slots (429). Returns what gives the slot back.
+   */
+  private async admit(input: RenderInput, tenant: RenderTenant, deadline: number, sourceParam?: string): Promise<() => Promise<void>> {
+    const env = this.config.env;
+    const elements = estimateElements(input.source, input.sourceFormat);
+    if (tenant.tier === 'anonymous' && elements > env.RENDER_ANONYMOUS_MAX_ELEMENTS) {
+      throw new ApiError(
+        'source_too_large',
+        `This source has about ${elements} elements; anonymous callers may render at most ${env.RENDER_ANONYMOUS_MAX_ELEMENTS}. Use an API key to render larger diagrams.`,
+        { param: sourceParam ?? 'source', anonymousHint: true },
+      );
+    }
+    const units = renderCostUnits(elements);
+    if (units > 1 && tenant.bucket) {
+      const { key, limit, windowMs } = tenant.bucket;
+      const decision = await this.limiter.consume([{ key, limit }], windowMs, undefined, units - 1);
+      if (decision.kind === 'denied') {
+        const reset = Math.max(1, Math.ceil(decision.resetMs / 1000));
+        throw new ApiError(
+          'rate_limited',
+          `This source has about ${elements} elements and costs ${units} requests of the limit of ${limit} per ${windowMs / 1000} seconds (${decision.used} used). Retry after ${reset} seconds, or split the diagram.`,
+          { headers: { 'Retry-After': String(reset) }, anonymousHint: tenant.tier === 'anonymous' },
+        );
+      }
+    }
+    const slot = await this.slots.acquire(tenant, deadline).catch(() => {
+      throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
+    });
+    if (!slot.ok) {
+      metrics.rateLimitDenials.inc({ bucket: 'in_flight' });
+      throw new ApiError(
+        'rate_limited',
+        `${slot.held} renders of this ${tenant.tier === 'anonymous' ? 'address' : 'account'} are already in progress, the most it may have at once (${tenant.maxInFlight}). Retry when one has finished.`,
+        { headers: { 'Retry-After': '1' }, anonymousHint: tenant.tier === 'anonymous' },
+      );
+    }
+    return slot.release;
   }
 
-  private async run<R>(name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number): Promise<R | null> {
+  private async run<R>(tenant: RenderTenant, name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number): Promise<R | null> {
+    const queue = renderQueueOf(tenant.tier) === QueueName.Render ? this.paying : this.bestEffort;
+    const watch = this.watchWorkers();
     try {
-      return await this.queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true });
+      const job = queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true });
+      return await Promise.race([job, watch.gone]);
     } catch (error) {
+      if (error instanceof ApiError) throw error;
       if (error instanceof QueueUnavailableError) {
         throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
       }
@@ -123,17 +175,56 @@ export class RenderClient {
       }
       if (name === 'render') return null; // finished and gone before we listened: the cache decides
       throw new ApiError('service_unavailable', 'The render worker failed to process the request. Retry shortly.', { headers: { 'Retry-After': '2' } });
+    } finally {
+      watch.stop();
     }
+  }
+
+  /**
+   * While callers wait, the render workers' heartbeats are checked once a second (one check for
+   * all of them): when the last worker falls silent (killed, out of memory, partitioned), every
+   * waiting caller gets a 503 at once rather than a 504 when its budget runs out.
+   */
+  private watchWorkers(): { gone: Promise<never>; stop: () => void } {
+    let fail!: (error: ApiError) => void;
+    const gone = new Promise<never>((_, reject) => (fail = reject));
+    gone.catch(() => undefined);
+    this.waiters.add(fail);
+    if (!this.watchTimer) {
+      this.watchTimer = setInterval(() => {
+        this.countWorkers().then((count) => {
+          if (count > 0) return;
+          for (const waiter of this.waiters) waiter(noWorker());
+        }, () => undefined);
+      }, 1000);
+      this.watchTimer.unref();
+    }
+    return {
+      gone,
+      stop: () => {
+        this.waiters.delete(fail);
+        if (this.waiters.size === 0 && this.watchTimer) {
+          clearInterval(this.watchTimer);
+          this.watchTimer = undefined;
+        }
+      },
+    };
+  }
+
+  private countWorkers(): Promise<number> {
+    const env = this.config.env;
+    return liveWorkers(this.redis, env.REDIS_PREFIX, QueueName.Render, env.WORKER_HEARTBEAT_SECONDS);
   }
 
   /** No live render worker: say so at once (503) rather than wait out the budget. */
   private async requireWorker(): Promise<void> {
-    if (Date.now() - this.workersSeenAt < 2000) return;
-    const env = this.config.env;
-    const count = await liveWorkers(this.redis, env.REDIS_PREFIX, QueueName.Render, env.WORKER_HEARTBEAT_SECONDS).catch(() => 0);
-    if (count === 0) {
-      throw new ApiError('service_unavailable', 'No render worker is available. Retry shortly.', { headers: { 'Retry-After': '5' } });
-    }
+    if (Date.now() - this.workersSeenAt < 1000) return;
+    const count = await this.countWorkers().catch(() => 0);
+    if (count === 0) throw noWorker();
     this.workersSeenAt = Date.now();
   }
+}
+
+function noWorker(): ApiError {
+  return new ApiError('service_unavailable', 'No render worker is available. Retry shortly.', { headers: { 'Retry-After': '5' } });
 }

@@ -51,7 +51,7 @@ export class RenderingController {
   async beautify(@CurrentActor() actor: Actor, @Body() body: BeautifyDto) {
     const theme = body.theme ?? 'modern';
     const watermarked = actor.kind === 'anonymous';
-    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, ...pageOf(body.source_format, body.page) }, 'source');
+    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, ...pageOf(body.source_format, body.page) }, actor.render, 'source');
     return {
       object: 'render' as const,
       diagram_type: image.diagramType,
@@ -96,14 +96,10 @@ export class RenderingController {
     const theme = body.theme ?? 'modern';
     const { scale, clamped } = format === 'png' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const watermark = actor.kind === 'anonymous';
+    // Spent once the file exists: a render that fails holds no unit (usage/export-quota.service.ts).
+    await this.quota.check(actor);
+    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, ...pageOf(body.source_format, body.page) }, actor.render, 'source');
     const allowance = await this.quota.spend(actor);
-    let image;
-    try {
-      image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, ...pageOf(body.source_format, body.page) }, 'source');
-    } catch (error) {
-      await allowance.refund();
-      throw error;
-    }
     const filename = exportFilename(body.source, image.diagramType, format, query.filename ?? body.filename);
     const headers: Record<string, string> = {
       'X-Diagram-Type': image.diagramType,
@@ -149,7 +145,7 @@ export class RenderingController {
   })
   @ApiImage({ types: ['image/svg+xml'], description: 'The SVG (or a fallback SVG showing the parse error).' })
   @Access({ public: true, anonymous: 'embed', ignoreKey: true })
-  async embed(@Query() query: EmbedQueryDto, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async embed(@CurrentActor() actor: Actor, @Query() query: EmbedQueryDto, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     publicHeaders(reply);
     const decoded = Buffer.from(query.source.replace(/\s/g, ''), 'base64');
     if (decoded.length > MAX_EMBED_SOURCE_BYTES) {
@@ -161,6 +157,6 @@ export class RenderingController {
     }
     const input = { source, sourceFormat: 'mermaid' as const, theme: query.theme ?? 'modern', format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true };
     reply.header('Cache-Control', 'public, max-age=3600, s-maxage=86400');
-    return (await this.renders.serve(reply, input, ifNoneMatch, { sourceParam: 'source', contentType: 'image/svg+xml; charset=utf-8' })).body;
+    return (await this.renders.serve(reply, input, actor.render, ifNoneMatch, { sourceParam: 'source', contentType: 'image/svg+xml; charset=utf-8' })).body;
   }
 }

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, Headers, Param, Post, Query, Res } from 
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access, RequireScope } from '../auth/access.decorator';
-import type { KeyActor } from '../auth/actor';
-import { CurrentKey } from '../auth/current-actor.decorator';
+import type { Actor, KeyActor } from '../auth/actor';
+import { CurrentActor, CurrentKey } from '../auth/current-actor.decorator';
 import { notFound } from '../common/api-error';
 import { ListQueryDto } from '../common/pagination';
 import { ApiEndpoint, ApiImage, ApiList, ApiOk } from '../openapi/api-docs.decorators';
@@ -56,12 +56,12 @@ export class SharesController {
   @ApiParam({ name: 'id', description: 'The share id and the format: `<id>.svg` or `<id>.png`.', schema: { type: 'string', pattern: '^[0-9A-Za-z]+\\.(svg|png)$' }, example: 'aB3dE5fG7h.svg' })
   @ApiImage({ description: 'The shared image.' })
   @Access({ public: true, anonymous: 'embed', ignoreKey: true })
-  async read(@Param('id') file: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async read(@CurrentActor() actor: Actor, @Param('id') file: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const match = /^([0-9A-Za-z]+)\.(svg|png)$/.exec(file);
     if (!match) throw notFound('Share');
     reply.header('Access-Control-Allow-Origin', '*');
     const input = await this.shares.renderInput(match[1], match[2] as 'svg' | 'png');
     reply.header('Cache-Control', 'public, s-maxage=300');
-    return (await this.renders.serve(reply, input, ifNoneMatch)).body;
+    return (await this.renders.serve(reply, input, actor.render, ifNoneMatch)).body;
   }
 }

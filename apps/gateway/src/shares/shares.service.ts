@@ -51,7 +51,8 @@ export class SharesService {
     if (hasDiagram && !(await this.diagrams.findVisible(body.diagram_id!, actor.ownerId))) throw notFound('Diagram', 'diagram_id');
     if (hasSource) {
       if (!body.source_format) throw new ApiError('missing_parameter', 'Missing required parameter: source_format.', { param: 'source_format' });
-      await this.renders.parse(body.source!, body.source_format);
+      // Rendered once (and so cached), not only parsed: what is published renders.
+      await this.renders.render({ source: body.source!, sourceFormat: body.source_format, theme: body.theme ?? 'light', format: 'svg', scale: 1, watermark: false }, actor.render, 'source');
     }
     const cap = this.config.plans[actor.plan].shares;
     const share = await this.shares.createWithinCap(

@@ -13,8 +13,6 @@ export interface ExportAllowance {
   /** null: unlimited. */
   limit: number | null;
   resetsAt: string | null;
-  /** Gives the export back when the render fails. */
-  refund(): Promise<void>;
 }
 
 const TRIAL_SECONDS = 24 * 3600;
@@ -22,6 +20,10 @@ const TRIAL_SECONDS = 24 * 3600;
 /**
  * Exports spend from the owner's monthly bucket, atomically in Postgres so concurrent requests can
  * never pass the limit; anonymous callers get a trial of one per IP per 24 h, counted in Redis.
+ * An export is spent only once its file exists: the route checks the bucket first (`check`, so a
+ * spent bucket costs no render), renders, then spends (`spend`, which may still find the last unit
+ * taken by a concurrent export). A render that fails therefore never holds a unit, and a burst of
+ * failing exports cannot make anyone else see quota_exhausted while units remain.
  */
 @Injectable()
 export class ExportQuota {
@@ -35,30 +37,47 @@ export class ExportQuota {
     return `${this.config.env.REDIS_PREFIX}trial:export:{${ip}}`;
   }
 
+  /** Refuses at once when the bucket has nothing left; spends nothing. */
+  async check(actor: Actor): Promise<void> {
+    if (actor.kind === 'anonymous') {
+      const ttl = await this.redis.pttl(this.trialKey(actor.ip));
+      if (ttl > 0) throw this.trialSpent(Math.ceil(ttl / 1000));
+      return;
+    }
+    const limit = this.config.plans[actor.plan].exports_per_month;
+    if (limit === null) return;
+    const counters = await this.usage.counters(actor.ownerId, usagePeriod());
+    if (counters.exportsUsed >= limit) throw this.monthSpent(actor.plan, limit);
+  }
+
+  /** Spends one export, or throws quota_exhausted when the last one has gone meanwhile. */
   async spend(actor: Actor): Promise<ExportAllowance> {
     if (actor.kind === 'anonymous') {
       const key = this.trialKey(actor.ip);
       const claimed = await this.redis.set(key, '1', 'EX', TRIAL_SECONDS, 'NX');
       const ttl = await this.redis.ttl(key);
-      const resetsAt = timestamp(new Date(Date.now() + Math.max(ttl, 0) * 1000));
-      if (!claimed) {
-        throw new ApiError('quota_exhausted', `Anonymous callers may export once per 24 hours; the next export is possible at ${resetsAt}. Sign up for an API key to export more.`, {
-          anonymousHint: true,
-          headers: { 'Retry-After': String(Math.max(ttl, 1)) },
-        });
-      }
-      return { plan: 'anonymous', used: 1, limit: 1, resetsAt, refund: async () => void (await this.redis.del(key)) };
+      if (!claimed) throw this.trialSpent(ttl);
+      return { plan: 'anonymous', used: 1, limit: 1, resetsAt: timestamp(new Date(Date.now() + Math.max(ttl, 0) * 1000)) };
     }
     const limit = this.config.plans[actor.plan].exports_per_month;
-    const period = usagePeriod();
+    const used = await this.usage.spendExport(actor.ownerId, usagePeriod(), limit);
+    if (used === null) throw this.monthSpent(actor.plan, limit!);
+    return { plan: actor.plan, used, limit, resetsAt: timestamp(periodResetsAt()) };
+  }
+
+  private trialSpent(ttlSeconds: number): ApiError {
+    const resetsAt = timestamp(new Date(Date.now() + Math.max(ttlSeconds, 0) * 1000));
+    return new ApiError('quota_exhausted', `Anonymous callers may export once per 24 hours; the next export is possible at ${resetsAt}. Sign up for an API key to export more.`, {
+      anonymousHint: true,
+      headers: { 'Retry-After': String(Math.max(ttlSeconds, 1)) },
+    });
+  }
+
+  private monthSpent(plan: string, limit: number): ApiError {
     const resetsAt = timestamp(periodResetsAt());
-    const used = await this.usage.spendExport(actor.ownerId, period, limit);
-    if (used === null) {
-      throw new ApiError('quota_exhausted', `This ${actor.plan} plan's ${limit} exports for the month are spent; the bucket resets at ${resetsAt}.`, {
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil((periodResetsAt().getTime() - Date.now()) / 1000))) },
-      });
-    }
-    return { plan: actor.plan, used, limit, resetsAt, refund: () => this.usage.refundExport(actor.ownerId, period) };
+    return new ApiError('quota_exhausted', `This ${plan} plan's ${limit} exports for the month are spent; the bucket resets at ${resetsAt}.`, {
+      headers: { 'Retry-After': String(Math.max(1, Math.ceil((periodResetsAt().getTime() - Date.now()) / 1000))) },
+    });
   }
 
   /** The bucket as beautify reports it (`usage`): nothing is spent. */
