@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { FastifyHttpOptions } from 'fastify';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import type { GatewayEnv } from '@flowsmith/config';
@@ -6,37 +7,55 @@ import { nestLogger, rootLogger } from '@flowsmith/observability';
 import { MAX_BODY_BYTES } from '@flowsmith/contracts';
 import { GatewayModule } from './gateway.module';
 import { FRAMEWORK_ERROR_OPTIONS } from './common/framework-errors';
+import { addJsonBodyParser, JsonBodyOptions, MAX_BODY_DEPTH, MAX_BODY_KEYS } from './common/json-body';
+import { newRequestId } from './common/request-id';
+import { httpTimeouts, limitConnections } from './operations/connection-limits';
 import { ApiDocument } from './openapi/docs.controller';
 import { addHttpMetrics } from './operations/http-metrics';
 import { addRequestLogging } from './operations/request-logging';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 import { addSecurityHeaders } from './operations/security-headers';
 
-// Request ids come from a pool of random bytes drawn 4 KB at a time: one randomBytes call per
-// request was ~5% of the gateway's CPU on a cached image.
-let idPool = Buffer.alloc(0);
-let idOffset = 0;
+export { newRequestId } from './common/request-id';
 
-export function newRequestId(): string {
-  if (idOffset + 8 > idPool.length) {
-    idPool = randomBytes(4096);
-    idOffset = 0;
+/**
+ * Nest registers its own `application/json` and `application/x-www-form-urlencoded` parsers when
+ * the application initialises. The gateway replaces them with one JSON parser with depth and key
+ * limits (common/json-body.ts); the API speaks JSON only, so a form body is 415 like any other.
+ */
+class GatewayFastifyAdapter extends FastifyAdapter {
+  private jsonParserAdded = false;
+
+  constructor(
+    options: FastifyHttpOptions<Server>,
+    private readonly jsonBody: JsonBodyOptions,
+  ) {
+    super(options);
   }
-  const id = idPool.toString('hex', idOffset, idOffset + 8);
-  idOffset += 8;
-  return `req_${id}`;
+
+  override registerParserMiddleware(prefix?: string, rawBody?: boolean): void {
+    super.registerParserMiddleware(prefix, rawBody);
+    if (this.jsonParserAdded) return;
+    this.jsonParserAdded = true;
+    const fastify = this.getInstance();
+    fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded']);
+    addJsonBodyParser(fastify, this.jsonBody);
+  }
 }
 
 /**
  * Fastify underneath (for throughput), a request id on every response (and on every log line of
- * the request), security headers, latency metrics, JSON-only bodies of at most 1 MB, and the
- * client's address taken through TRUST_PROXY_HOPS proxies and no more.
+ * the request), security headers, latency metrics, JSON-only bodies of at most 1 MB, 32 levels
+ * and 1,000 keys, the client's address taken through TRUST_PROXY_HOPS proxies and no more, and
+ * the HTTP_* limits of GatewayEnv: header, request, idle and keep-alive timeouts, and caps on
+ * connections per peer address and in all (operations/connection-limits.ts).
  * Failures before Nest sees a request (bad JSON, big bodies) still reach the envelope filter
  * through Nest's Fastify error handler.
  */
 export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
-  const adapter = new FastifyAdapter({
+  const adapter = new GatewayFastifyAdapter({
     bodyLimit: MAX_BODY_BYTES,
+    ...httpTimeouts(env),
     trustProxy: env.TRUST_PROXY_HOPS > 0 ? env.TRUST_PROXY_HOPS : false,
     genReqId: newRequestId,
     requestIdHeader: false,
@@ -44,10 +63,11 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
     return503OnClosing: true,
     // What Fastify answers itself (a malformed path, an over-long parameter, oversized headers) is the envelope too.
     ...FRAMEWORK_ERROR_OPTIONS,
-  });
+  }, { bodyLimit: MAX_BODY_BYTES, maxDepth: MAX_BODY_DEPTH, maxKeys: MAX_BODY_KEYS });
   // The gateway's logger, at its level, before any request can log through it.
   rootLogger('gateway', env.LOG_LEVEL);
   const fastify = adapter.getInstance();
+  limitConnections(fastify.server, { perAddress: env.HTTP_MAX_CONNECTIONS_PER_IP, total: env.HTTP_MAX_CONNECTIONS });
   // The API speaks JSON only: any other body is 415 unsupported_media_type, not a string to validate.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorEnvelope } from '@flowsmith/contracts';
+import { noteClientGone } from '../operations/client-disconnects';
 import { ApiError } from './api-error';
+import { newRequestId } from './request-id';
 
 /**
  * Fastify answers a few malformed requests itself, before any hook or Nest sees them, with its own
@@ -34,22 +35,32 @@ function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: Fa
     .send(envelope(apiError, String(request.id)));
 }
 
-/** Node's HTTP parser failed (headers over 16 KB, not HTTP): no request exists, so the answer is written to the socket. */
-function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+/** The response Node's HTTP server has in flight on a socket, if any (an internal field of node:http). */
+type HttpSocket = Socket & { _httpMessage?: { headersSent?: boolean } | null };
+
+/**
+ * Node's HTTP server gave up on a connection: its parser failed (headers over 16 KB, not HTTP), the
+ * request did not arrive within HTTP_HEADERS_TIMEOUT_SECONDS / HTTP_REQUEST_TIMEOUT_SECONDS, or
+ * the client reset it. No request exists, so the answer is written to the socket, unless a
+ * response has already begun on it. A timeout or reset is the client's doing: one debug line.
+ */
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: HttpSocket): void {
+  const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+  if (timedOut || error.code === 'ECONNRESET') noteClientGone(socket, timedOut ? 'request timeout' : 'reset', { code: error.code });
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const requestId = `req_${randomBytes(8).toString('hex')}`;
+  const requestId = newRequestId();
   const apiError = new ApiError(
     'invalid_parameter',
-    error.code === 'HPE_HEADER_OVERFLOW' ? 'The request headers are larger than 16 KB.' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'The request took too long to arrive.' : 'The request is not valid HTTP.',
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'The request headers are larger than 16 KB.' : timedOut ? 'The request took too long to arrive.' : 'The request is not valid HTTP.',
   );
   const body = envelope(apiError, requestId);
-  if (socket.writable) {
+  if (socket.writable && !socket._httpMessage?.headersSent) {
     socket.write(
       `HTTP/1.1 ${apiError.status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
         `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
-  socket.destroy(error);
+  socket.destroy();
 }
 
 export const FRAMEWORK_ERROR_OPTIONS = { routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors, clientErrorHandler };

@@ -3,6 +3,10 @@ import {
   IsDefined, IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength, registerDecorator, ValidateIf, ValidationError,
 } from 'class-validator';
 import { ApiError } from './api-error';
+import { MAX_BODY_DEPTH } from './json-body';
+import { assertWellFormedText } from './well-formed-text';
+
+export { MAX_BODY_DEPTH } from './json-body';
 
 /** Fails a string over `max` bytes of UTF-8; reported as 413 source_too_large (API.md). */
 export function MaxUtf8Bytes(max: number) {
@@ -80,12 +84,10 @@ export function validationExceptionFactory(errors: ValidationError[]): ApiError 
   }
 }
 
-/** No body of the API nests deeper than a few levels; far deeper ones would overflow the stack of every recursive walk. */
-export const MAX_BODY_DEPTH = 32;
-
 /**
- * Refuses a body nested more than MAX_BODY_DEPTH levels, checked without recursion, before
- * anything walks it recursively (the idempotency hash, class-transformer, Nest's proto stripping).
+ * Refuses a body nested more than MAX_BODY_DEPTH levels, checked without recursion. The JSON
+ * parser (json-body.ts) already refuses such text before it is parsed; this is for walks of a body
+ * that may not have come through it (the idempotency interceptor checks before it hashes).
  */
 export function assertBodyDepth(body: unknown): void {
   if (!body || typeof body !== 'object') return;
@@ -101,9 +103,11 @@ export function assertBodyDepth(body: unknown): void {
 }
 
 /**
- * The global ValidationPipe (whitelist, forbid unknown, transform), plus two rules it lacks: a
- * body must be a JSON object, and not a deeply nested one. A missing body validates as `{}` so
- * required fields are reported.
+ * The global ValidationPipe (whitelist, forbid unknown, transform), plus rules it lacks: a body
+ * must be a JSON object, not a deeply nested one, and no string of a body, query or path may hold
+ * what Postgres cannot store (NUL, lone surrogates; well-formed-text.ts), so every route and every
+ * field answers 400 naming the field instead of a database error. A missing body validates as
+ * `{}` so required fields are reported.
  */
 export class ApiValidationPipe extends ValidationPipe {
   constructor() {
@@ -117,12 +121,15 @@ export class ApiValidationPipe extends ValidationPipe {
     });
   }
 
-  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && metadata.metatype !== Object) {
       if (value === undefined || value === null) value = {};
       else if (typeof value !== 'object' || Array.isArray(value)) throw new ApiError('invalid_json', 'The request body must be a JSON object.');
       assertBodyDepth(value);
     }
-    return super.transform(value, metadata);
+    const transformed: unknown = await super.transform(value, metadata);
+    // Checked once the fields are validated, so that an unknown or malformed field keeps its own message.
+    if (metadata.type === 'body' || metadata.type === 'query' || metadata.type === 'param') assertWellFormedText(transformed, metadata.data ?? '');
+    return transformed;
   }
 }

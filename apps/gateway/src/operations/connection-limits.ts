@@ -1,0 +1,77 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import type { GatewayEnv } from '@flowsmith/config';
+import type { ErrorEnvelope } from '@flowsmith/contracts';
+import { rootLogger } from '@flowsmith/observability';
+import { ApiError } from '../common/api-error';
+import { newRequestId } from '../common/request-id';
+
+/**
+ * Node's and Fastify's timeouts, from the env (GatewayEnv's HTTP_* variables). Fastify defaults
+ * requestTimeout to 0, so before these a POST that promised 1000 bytes and sent 8 was held for as
+ * long as the client liked (400+ s in the red-team run of issue 13).
+ * - headersTimeout / requestTimeout: all headers, then the whole request, must arrive in time;
+ *   Node then answers through the clientError handler (framework-errors.ts) and closes.
+ * - connectionsCheckingInterval: how often Node checks those two; its default of 30 s would let a
+ *   10 s limit run to 40 s.
+ * - connectionTimeout (socket.setTimeout): a connection idle both ways is closed.
+ * - keepAliveTimeout: how long an idle kept-alive connection waits for its next request.
+ */
+export function httpTimeouts(env: GatewayEnv) {
+  const requestTimeout = env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000;
+  return {
+    requestTimeout,
+    connectionTimeout: env.HTTP_IDLE_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeout: env.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    http: {
+      // Node refuses a headers timeout longer than the request timeout.
+      headersTimeout: Math.min(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000, requestTimeout),
+      connectionsCheckingInterval: Math.min(1000, requestTimeout),
+    },
+  };
+}
+
+/** What a refused connection is told before it is closed: 429 in the envelope, no request read. */
+function refusal(limit: number): string {
+  const requestId = newRequestId();
+  const error = new ApiError('rate_limited', `Too many open connections from your address (at most ${limit}). Reuse connections, or close some.`);
+  const body = JSON.stringify({ error: error.toErrorObject(), request_id: requestId } satisfies ErrorEnvelope);
+  return (
+    `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Retry-After: 1\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  );
+}
+
+/**
+ * Caps connections per peer address and in all. Counted by the socket's remote address: behind
+ * TRUST_PROXY_HOPS that is the proxy, which then needs its own per-client cap (GatewayEnv's
+ * HTTP_MAX_CONNECTIONS_PER_IP says so). Over the cap the connection gets a 429 and is closed at
+ * once, before Node reads a byte of its request; over the total Node drops it (server.maxConnections).
+ */
+export function limitConnections(server: Server, { perAddress, total }: { perAddress: number; total: number }): void {
+  if (total > 0) server.maxConnections = total;
+  if (perAddress <= 0) return;
+  const open = new Map<string, number>();
+  let refused = 0;
+  server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? '';
+    const count = (open.get(address) ?? 0) + 1;
+    if (count > perAddress) {
+      // One line per second of refusals at most: an attack must not turn into a log flood.
+      if (refused++ === 0) setTimeout(() => {
+        rootLogger().warn({ remote_address: address, refused, limit: perAddress }, 'connections refused: too many from one address');
+        refused = 0;
+      }, 1000).unref();
+      socket.on('error', () => {});
+      if (socket.writable) socket.write(refusal(perAddress));
+      socket.destroy();
+      return;
+    }
+    open.set(address, count);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    });
+  });
+}
