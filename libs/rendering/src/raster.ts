@@ -1,30 +1,20 @@
-import sharp from 'sharp';
-import { MAX_PNG_SIDE, RenderFailure, Scale } from '@flowsmith/contracts';
-import { rasterStyleSheets } from './svg/raster-css';
+import type { Scale } from '@flowsmith/contracts';
+import { checkRasterLimits, MAX_PNG_PIXELS } from './raster/raster-limits';
+import type { RasterPool, RasterResult } from './raster/raster-pool';
 
-export type RasterResult = { ok: true; png: Buffer; width: number; height: number } | { ok: false; error: RenderFailure };
+export * from './raster/raster-limits';
+export { RasterPool } from './raster/raster-pool';
+export type { RasterPoolOptions, RasterResult } from './raster/raster-pool';
+export { drawPng } from './raster/draw-png';
 
 /**
- * SVG to PNG with librsvg (inside sharp) at 1, 2 or 4 device pixels per CSS pixel, on the theme's
- * background. Labels are SVG <text> in the fonts Chromium measured with, so both agree. librsvg
- * gets the SVG without the style rules that cannot match (svg/raster-css.ts: the same pixels, ~3 ms
- * less), and zlib level 3 writes a file ~3% larger than level 6 in half the time (~2 ms).
+ * SVG to PNG at 1, 2 or 4 device pixels per CSS pixel, on the theme's background, with a hard
+ * limit on each step: the size and the filters' work are checked first (raster/raster-limits.ts,
+ * output_too_large at once), then one of the pool's raster processes draws it and is killed if it
+ * is still drawing at `deadline` (render_timeout) or outgrows its memory (output_too_large).
  */
-export async function rasterize(svg: string, width: number, height: number, scale: Scale, background: string): Promise<RasterResult> {
-  const outWidth = width * scale;
-  const outHeight = height * scale;
-  if (outWidth > MAX_PNG_SIDE || outHeight > MAX_PNG_SIDE) {
-    return {
-      ok: false,
-      error: {
-        code: 'output_too_large',
-        message: `The PNG would be ${outWidth}×${outHeight} px; at most ${MAX_PNG_SIDE} px on a side. Use a smaller scale or the SVG format.`,
-      },
-    };
-  }
-  const { data, info } = await sharp(Buffer.from(rasterStyleSheets(svg)), { density: 72 * scale, limitInputPixels: MAX_PNG_SIDE * MAX_PNG_SIDE })
-    .flatten({ background })
-    .png({ compressionLevel: 3, adaptiveFiltering: false })
-    .toBuffer({ resolveWithObject: true });
-  return { ok: true, png: data, width: info.width, height: info.height };
+export function rasterize(pool: RasterPool, svg: string, width: number, height: number, scale: Scale, background: string, deadline: number): Promise<RasterResult> {
+  const refused = checkRasterLimits(svg, width, height, scale);
+  if (refused) return Promise.resolve({ ok: false, error: refused });
+  return pool.draw({ svg, scale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
 }

