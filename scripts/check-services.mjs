@@ -6,7 +6,7 @@ import pg from 'pg';
 const args = process.argv.slice(2);
 const waitIndex = args.indexOf('--wait');
 const waitSeconds = waitIndex >= 0 ? Number(args[waitIndex + 1]) : 0;
-const wanted = args.filter((a, i) => !a.startsWith('--') && i !== waitIndex + 1);
+const wanted = args.filter((a, i) => !a.startsWith('--') && (waitIndex < 0 || i !== waitIndex + 1));
 const databaseUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/flowsmith';
 const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 

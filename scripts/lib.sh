@@ -47,12 +47,34 @@ ensure_services() {
       pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start >&2 || true
     fi
   fi
-  if ! node scripts/check-services.mjs redis >/dev/null 2>&1; then
-    command -v redis-server >/dev/null || ensure_apt redis-server
-    log "starting Redis"
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >&2
-  fi
+  ensure_redis
   node scripts/check-services.mjs postgres redis --wait 30 >&2
+}
+
+# Redis as REDIS_URL says. One that already answers is used as it is (never restarted: someone else
+# may own it), with a warning when it would lose queued jobs (scripts/redis-durability.mjs). Else,
+# when REDIS_URL is local, start one with deploy/redis.conf (append-only file fsynced every second,
+# noeviction) keeping its data in REDIS_DATA_DIR, so a restart replays every accepted job.
+ensure_redis() {
+  if node scripts/check-services.mjs redis >/dev/null 2>&1; then
+    node scripts/redis-durability.mjs --quiet
+    return 0
+  fi
+  local host port password
+  { read -r host; read -r port; read -r password; } < <(node -e '
+    const u = new URL(process.env.REDIS_URL || "redis://127.0.0.1:6379");
+    console.log(u.hostname.replace(/^\[(.*)\]$/, "$1")); console.log(u.port || 6379); console.log(decodeURIComponent(u.password))')
+  case "$host" in
+    127.0.0.1|localhost|::1) ;;
+    *) log "Redis at $host:$port does not answer; start it (npm run up starts only a local Redis)"; return 1 ;;
+  esac
+  command -v redis-server >/dev/null || ensure_apt redis-server
+  local dir="${REDIS_DATA_DIR:-$ROOT/.run/redis}"
+  mkdir -p "$dir"
+  local auth=(); [ -z "$password" ] || auth=(--requirepass "$password")
+  log "starting Redis on port $port (append-only file in $dir, fsync every second, noeviction)"
+  redis-server "$ROOT/deploy/redis.conf" --daemonize yes --bind 127.0.0.1 -::1 --port "$port" --dir "$dir" \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "${auth[@]}" >&2
 }
 
 # The same steps as `npm run build` (one definition, in package.json): Prisma client, SWC, CLI bundle.

@@ -1,26 +1,43 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
 import type { GenerationWorkerEnv } from '@flowsmith/config';
-import { ERROR_CATALOG, RENDER_BUDGET_MS } from '@flowsmith/contracts';
+import { ERROR_CATALOG, QueueName, RENDER_BUDGET_MS } from '@flowsmith/contracts';
 import { GenerationsRepository } from '@flowsmith/database';
 import { WORKER_ENV } from '@flowsmith/queue';
+import { GenerationRecovery } from './generation-recovery';
 
 /**
- * Fails generations left queued or processing past GENERATION_REAP_AFTER_SECONDS: their worker
- * died for good, their job failed where no worker could record it (the database was down), or
- * Redis lost it. Each is failed with upstream_timeout and its reserved unit released, by one
- * conditional statement, so every generation worker can run a reaper: each generation is reaped
- * exactly once. A job that turns up later finds its generation final and does nothing.
+ * Looks after generations that nobody will finish, in every generation worker at once:
+ * - recovery (generation-recovery.ts), every few seconds: a generation unmoved for
+ *   GENERATION_RECOVER_AFTER_SECONDS whose job is missing from Redis is queued again, so a Redis
+ *   that lost its data costs a minute, not the generation;
+ * - the reaper: a generation still queued or processing past GENERATION_REAP_AFTER_SECONDS (its
+ *   worker died for good, its job failed where no worker could record it) is failed with
+ *   upstream_timeout and its reserved unit released, by one conditional statement, so each
+ *   generation is reaped exactly once however many reapers run. A job that turns up later finds
+ *   its generation final and does nothing.
+ * The two never take the same generation: recovery looks only at generations created within
+ * GENERATION_REAP_AFTER_SECONDS, and a re-queued one gets that long again before the reaper.
  */
 @Injectable()
 export class GenerationReaper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(GenerationReaper.name);
   private timer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private recoveryTimer?: NodeJS.Timeout;
+  private recovering?: Promise<unknown>;
+  private readonly recovery?: GenerationRecovery;
 
   constructor(
     private readonly generations: GenerationsRepository,
     @Inject(WORKER_ENV) private readonly env: GenerationWorkerEnv,
-  ) {}
+    @InjectQueue(QueueName.Generation) queue: Queue,
+  ) {
+    if (env.GENERATION_RECOVER_AFTER_SECONDS > 0) {
+      this.recovery = new GenerationRecovery(generations, queue, { graceSeconds: env.GENERATION_RECOVER_AFTER_SECONDS, maxAgeSeconds: env.GENERATION_REAP_AFTER_SECONDS });
+    }
+  }
 
   /** A tenth of the deadline, between 1 s and a minute: a stuck generation fails at most 10% late. */
   get intervalMs(): number {
@@ -33,14 +50,23 @@ export class GenerationReaper implements OnApplicationBootstrap, OnModuleDestroy
     if (this.env.GENERATION_REAP_AFTER_SECONDS * 1000 < attemptMs) {
       this.logger.warn(`GENERATION_REAP_AFTER_SECONDS (${this.env.GENERATION_REAP_AFTER_SECONDS}) is shorter than one attempt may take (${Math.ceil(attemptMs / 1000)} s): slow generations may be failed while they run`);
     }
+    if (this.recovery && this.env.GENERATION_RECOVER_AFTER_SECONDS >= this.env.GENERATION_REAP_AFTER_SECONDS) {
+      this.logger.warn(`GENERATION_RECOVER_AFTER_SECONDS (${this.env.GENERATION_RECOVER_AFTER_SECONDS}) is not below GENERATION_REAP_AFTER_SECONDS (${this.env.GENERATION_REAP_AFTER_SECONDS}): generations whose jobs vanish are failed, never queued again`);
+    }
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
+    // The reaper's first pass goes first, so generations past its deadline are failed, not re-queued.
     this.tick();
+    if (this.recovery) {
+      this.recoveryTimer = setInterval(() => this.recoveryTick(), GenerationRecovery.intervalMs(this.env.GENERATION_RECOVER_AFTER_SECONDS));
+      this.recoveryTimer.unref();
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    await this.running;
+    clearInterval(this.recoveryTimer);
+    await Promise.all([this.running, this.recovering]);
   }
 
   private tick(): void {
@@ -48,6 +74,18 @@ export class GenerationReaper implements OnApplicationBootstrap, OnModuleDestroy
     this.running = this.reapOnce()
       .catch((error: Error) => this.logger.warn(`reaping abandoned generations failed (will retry): ${error.message}`))
       .finally(() => (this.running = undefined));
+  }
+
+  private recoveryTick(): void {
+    if (this.recovering || this.running || !this.recovery) return;
+    this.recovering = this.recovery
+      .recoverOnce()
+      .then(({ requeued, failed }) => {
+        if (requeued.length) this.logger.warn(`queued ${requeued.length} generation(s) again, whose jobs were missing from Redis: ${requeued.join(', ')}`);
+        if (failed.length) this.logger.warn(`failed ${failed.length} generation(s) whose jobs had failed for good, quota released: ${failed.join(', ')}`);
+      })
+      .catch((error: Error) => this.logger.warn(`recovering generations with lost jobs failed (will retry): ${error.message}`))
+      .finally(() => (this.recovering = undefined));
   }
 
   /** One pass: the ids it failed. */

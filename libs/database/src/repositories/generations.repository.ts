@@ -140,6 +140,39 @@ export class GenerationsRepository {
   }
 
   /**
+   * Generations that may have lost their job: queued or processing, unmoved for `graceSeconds`, and
+   * created less than `maxAgeSeconds` ago (older ones are the reaper's), both by the database's
+   * clock. Oldest first, a page of `limit` after the keyset position `after`.
+   */
+  recoveryCandidates(graceSeconds: number, maxAgeSeconds: number, limit: number, after?: { updatedAt: Date; id: string }) {
+    return this.prisma.$queryRaw<Array<{ id: string; updatedAt: Date }>>`
+      SELECT id, updated_at AS "updatedAt" FROM generations
+      WHERE status IN ('queued', 'processing')
+        AND updated_at < now() - make_interval(secs => ${graceSeconds}::double precision)
+        AND created_at > now() - make_interval(secs => ${maxAgeSeconds}::double precision)
+        AND (updated_at, id) > (${after?.updatedAt ?? new Date(0)}::timestamptz, ${after?.id ?? ''}::text)
+      ORDER BY updated_at, id
+      LIMIT ${limit}`;
+  }
+
+  /**
+   * Claims lost generations for re-queueing: those of `ids` still queued or processing and unmoved
+   * for `graceSeconds` are touched (updated_at = now()) and returned. One statement, so however many
+   * workers claim the same row at once, one gets it: the others wait on its row lock, re-check the
+   * condition against the touched row and skip it. The touch also gives the new job a whole
+   * GENERATION_REAP_AFTER_SECONDS before the reaper would fail it.
+   */
+  async claimForRecovery(ids: string[], graceSeconds: number): Promise<string[]> {
+    if (!ids.length) return [];
+    const rows = await this.prisma.$queryRaw<Array<{ id: string }>>`
+      UPDATE generations SET updated_at = now()
+      WHERE id = ANY(${ids}::text[]) AND status IN ('queued', 'processing')
+        AND updated_at < now() - make_interval(secs => ${graceSeconds}::double precision)
+      RETURNING id`;
+    return rows.map((row) => row.id);
+  }
+
+  /**
    * Fails every generation still queued or processing that has not moved since `staleBefore` (its
    * worker is gone for good, or its job was lost), releasing each one's reserved unit, in one
    * statement: rows another reaper holds are skipped and the status is re-checked under the row
