@@ -62,7 +62,7 @@ export function limitConnections(server: Server, { perAddress, total }: { perAdd
         rootLogger().warn({ remote_address: address, refused, limit: perAddress }, 'connections refused: too many from one address');
         refused = 0;
       }, 1000).unref();
-      socket.on('error', () => {});
+      socket.on('error', () => undefined); // a reset while we refuse it is expected
       if (socket.writable) socket.write(refusal(perAddress));
       socket.destroy();
       return;
