@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import { ERROR_CATALOG, GenerateJobData } from '@flowsmith/contracts';
-import type { GenerationsRepository } from '@flowsmith/database';
+import { ERROR_CATALOG, GenerateJobData, PlanName } from '@flowsmith/contracts';
+import { generationJobPriority, GenerationsRepository } from '@flowsmith/database';
 import { addJob, within } from '@flowsmith/queue';
 
 export interface GenerationRecoveryOptions {
@@ -68,14 +68,16 @@ export class GenerationRecovery {
       const candidates = await this.generations.recoveryCandidates(graceSeconds, maxAgeSeconds, this.pageSize, this.cursor);
       this.cursor = candidates.length === this.pageSize ? candidates[candidates.length - 1] : undefined;
       pass.checked += candidates.length;
-      if (candidates.length) await this.recoverPage(candidates.map((c) => c.id), pass);
+      if (candidates.length) await this.recoverPage(candidates, pass);
       if (!this.cursor) break;
     }
     return pass;
   }
 
-  private async recoverPage(ids: string[], pass: RecoveryPass): Promise<void> {
+  private async recoverPage(candidates: Array<{ id: string; plan: PlanName }>, pass: RecoveryPass): Promise<void> {
     const { graceSeconds } = this.options;
+    const ids = candidates.map((c) => c.id);
+    const planOf = new Map(candidates.map((c) => [c.id, c.plan]));
     // A Redis that is down or loading its file throws here (never 'unknown'): nothing is decided.
     const timeout = this.redisTimeoutMs;
     const states = await within(Promise.all(ids.map((id) => this.queue.getJobState(id))), timeout, () => new Error(`Redis did not tell the state of ${ids.length} jobs within ${timeout} ms`));
@@ -86,7 +88,9 @@ export class GenerationRecovery {
     await Promise.all(
       claimed.map(async (id) => {
         const data: GenerateJobData = { generationId: id };
-        await addJob(this.queue, 'generate', data, { jobId: id }, timeout);
+        // The priority the gateway gave it (GenerationsService.submit), from the owner's plan now.
+        const priority = generationJobPriority(planOf.get(id) ?? 'free');
+        await addJob(this.queue, 'generate', data, { jobId: id, ...(priority ? { priority } : {}) }, timeout);
         pass.requeued.push(id);
       }),
     );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
-import { QueueName } from '@flowsmith/contracts';
+import { PlanName, QueueName } from '@flowsmith/contracts';
 import { GenerationsRepository, PrismaService, usagePeriod } from '@flowsmith/database';
 import { provisionKey } from '@flowsmith/identity';
 import { bullConnection, bullPrefix } from '@flowsmith/queue';
@@ -41,8 +41,8 @@ describe('generation recovery: lost jobs queued again, once', () => {
   type Row = { status: 'queued' | 'processing' | 'succeeded'; updatedAt: Date; createdAt?: Date };
 
   /** An owner with one reserved unit per unfinished row, and the rows, aged as time would have. */
-  async function arrange(rows: Row[]) {
-    const { key } = await provisionKey(prisma, { plan: 'premium', userEmail: `recovery-${randomBytes(3).toString('hex')}@test.flowsmith.localhost`, keyPrefix: 'fs_test_', expiresAt: null });
+  async function arrange(rows: Row[], plan: PlanName = 'premium') {
+    const { key } = await provisionKey(prisma, { plan, userEmail: `recovery-${randomBytes(3).toString('hex')}@test.flowsmith.localhost`, keyPrefix: 'fs_test_', expiresAt: null });
     const reserved = rows.filter((row) => row.status !== 'succeeded').length;
     await prisma.usageCounter.create({ data: { ownerId: key.ownerId, period: usagePeriod(), aiReserved: reserved, aiUsed: 0 } });
     const ids: string[] = [];
@@ -118,6 +118,17 @@ describe('generation recovery: lost jobs queued again, once', () => {
     expect(await world.counters()).toMatchObject({ aiReserved: 10, aiUsed: 0 });
     console.log(`recovery (4 racing, ${lostIds.length} lost) ${Date.now() - t0} ms`);
   }, 60_000);
+
+  it('gives a re-queued job the priority of its owner\'s plan, as the gateway does: none for paying plans, behind them for free ones', async () => {
+    const paying = await arrange([{ status: 'queued', updatedAt: ago(60) }], 'pro');
+    const free = await arrange([{ status: 'queued', updatedAt: ago(61) }], 'free');
+    const queue = newQueue();
+    const recovery = new GenerationRecovery(new GenerationsRepository(prisma), queue, { graceSeconds: 30, maxAgeSeconds: 900 });
+    expect((await recovery.recoverOnce()).requeued).toEqual(expect.arrayContaining([paying.ids[0], free.ids[0]]));
+    expect((await queue.getJob(paying.ids[0]))?.opts.priority ?? 0).toBe(0);
+    expect((await queue.getJob(free.ids[0]))?.opts.priority).toBe(1);
+    expect(await queue.getJobState(free.ids[0])).toBe('prioritized');
+  }, 20_000);
 
   it('decides nothing while Redis does not answer', async () => {
     const world = await arrange([{ status: 'queued', updatedAt: ago(60) }]);

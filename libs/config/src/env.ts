@@ -234,6 +234,14 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   /** Connections the gateway holds at all; more are dropped. Keep it below the open-file limit. 0: no cap. */
   @Expose() @ToInt() @IsInt() @Min(0)
   HTTP_MAX_CONNECTIONS: number = 10_000;
+
+  /**
+   * Generations one owner may have queued or processing at once, over all its keys and both routes;
+   * the next is 429 rate_limited with Retry-After. A generation holds a worker slot for seconds (one
+   * or two model calls), so without it one owner's burst fills every worker for everyone else.
+   */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(100_000)
+  GENERATION_IN_FLIGHT_PER_OWNER: number = 10;
 }
 
 export class WorkerEnv extends BaseEnv {

@@ -2,7 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -158,4 +158,64 @@ export async function startPrivateSentinel(name = 'mymaster'): Promise<PrivateSe
     await redis.stop();
     throw error;
   }
+}
+
+/** The Redis settings Flowsmith runs with (append-only file, fsync every second, noeviction). */
+export const PROJECT_REDIS_CONF = resolve(__dirname, '../../../deploy/redis.conf');
+
+export interface ProjectRedis {
+  readonly url: string;
+  readonly port: number;
+  /** Its data directory: the append-only files live in `appendonlydir` below it. */
+  readonly dir: string;
+  /** SIGKILL is a crash (at most the last second of writes lost), SIGTERM a clean shutdown. */
+  stop(signal?: 'SIGKILL' | 'SIGTERM'): Promise<void>;
+  /** Starts it again on the same port and directory, and waits until the append-only file is replayed. */
+  start(): Promise<void>;
+  /** Deletes what it keeps on disk (while it is stopped): the next start is an empty Redis. */
+  wipe(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A redis-server started from deploy/redis.conf, the file `npm run up` starts its Redis with
+ * (scripts/lib.sh), on a free port with its data in a temp dir; restartable in place, so a spec
+ * can crash it and see what the append-only file kept.
+ */
+export async function startProjectRedis(): Promise<ProjectRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'flowsmith-redis-aof-'));
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    if (child) return;
+    const started = spawn('redis-server', [PROJECT_REDIS_CONF, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--logfile', join(dir, 'redis.log')], { cwd: dir, stdio: 'ignore' });
+    child = started;
+    everything.add(started);
+    started.once('exit', () => {
+      everything.delete(started);
+      if (child === started) child = undefined;
+    });
+    // While it replays its file Redis answers LOADING: PONG means every kept job is back.
+    await until(`redis-server on ${port}`, async () => (await redisCli(port, 'PING')) === 'PONG', 30_000);
+  };
+  const stop = async (signal: 'SIGKILL' | 'SIGTERM' = 'SIGKILL') => {
+    const running = child;
+    if (!running) return;
+    const exited = new Promise<void>((done) => running.once('exit', () => done()));
+    running.kill(signal);
+    await exited;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    stop,
+    start,
+    wipe: () => rmSync(join(dir, 'appendonlydir'), { recursive: true, force: true }),
+    async close() {
+      await stop('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { GenerateJobResult, looksLikePromptInjection, QueueName } from '@flowsmith/contracts';
-import { DiagramsRepository, FoldersRepository, Generation, GenerationsRepository, periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
+import { DiagramsRepository, FoldersRepository, Generation, generationJobPriority, GenerationsRepository, periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
+import { metrics } from '@flowsmith/observability';
 import { addJob, JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError } from '@flowsmith/queue';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
@@ -32,7 +33,11 @@ export class GenerationsService {
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
   ) {}
 
-  /** Plan check, injection screen and quota reservation: everything that can refuse before any work. */
+  /**
+   * Plan check, injection screen, the owner's cap on generations in flight and the quota
+   * reservation: everything that can refuse before any work. The cap and the reservation are one
+   * statement (GenerationsRepository.createWithReservation), exact under concurrent submits.
+   */
   private async admit(actor: KeyActor, body: SyncGenerateDto, extra: { mode: 'async' | 'sync'; theme: string; format: string; name: string | null; folderId: string | null }) {
     const limits = this.config.plans[actor.plan];
     if (!limits.ai_enabled) throw new ApiError('plan_not_allowed', `The ${actor.plan} plan does not include AI generation. Upgrade to pro or premium.`);
@@ -56,8 +61,18 @@ export class GenerationsService {
         folderId: extra.folderId,
       },
       limits.ai_per_month,
+      this.config.env.GENERATION_IN_FLIGHT_PER_OWNER,
     );
     if (!generation) {
+      // One read to say why: the statement refuses both ways alike.
+      const cap = this.config.env.GENERATION_IN_FLIGHT_PER_OWNER;
+      const { aiReserved } = await this.usage.counters(actor.ownerId, usagePeriod());
+      if (aiReserved >= cap) {
+        metrics.rateLimitDenials.inc({ bucket: 'generations_in_flight' });
+        throw new ApiError('rate_limited', `${aiReserved} generations of this account are already queued or in progress, the most it may have at once (${cap}). Retry when one has finished.`, {
+          headers: { 'Retry-After': String(await this.retryAfterSeconds()) },
+        });
+      }
       throw new ApiError('quota_exhausted', `This ${actor.plan} plan's ${limits.ai_per_month} AI generations for the month are spent or in use; the bucket resets at ${timestamp(periodResetsAt())}.`);
     }
     return generation;
@@ -72,7 +87,7 @@ export class GenerationsService {
       folderId: body.folder_id ?? null,
     });
     try {
-      await addJob(this.generationQueue.queue, 'generate', { generationId: generation.id }, { jobId: generation.id });
+      await addJob(this.generationQueue.queue, 'generate', { generationId: generation.id }, { jobId: generation.id, ...this.priorityOf(actor) });
     } catch {
       throw await this.unqueued(generation.id);
     }
@@ -83,6 +98,10 @@ export class GenerationsService {
     const generation = await this.admit(actor, body, { mode: 'sync', theme: 'light', format: 'svg', name: null, folderId: null });
     let result: GenerateJobResult;
     try {
+      // addAndWait takes no priority: a prioritized job is added first, and addAndWait's add of the
+      // same job id is then a no-op that waits for it.
+      const priority = this.priorityOf(actor);
+      if (priority.priority) await addJob(this.generationQueue.queue, 'generate', { generationId: generation.id }, { jobId: generation.id, ...priority });
       result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true });
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw await this.unqueued(generation.id);
@@ -99,6 +118,12 @@ export class GenerationsService {
       request_id: requestId,
       quota: { limit: limits.ai_per_month, used: counters.aiUsed, resets_at: timestamp(periodResetsAt()) },
     };
+  }
+
+  /** Paying plans' jobs ahead of every free one (generationJobPriority). */
+  private priorityOf(actor: KeyActor): { priority?: number } {
+    const priority = generationJobPriority(actor.plan);
+    return priority ? { priority } : {};
   }
 
   /**
@@ -132,7 +157,8 @@ export class GenerationsService {
   async retryAfterSeconds(): Promise<number> {
     const env = this.config.env;
     const [waiting, workers] = await Promise.all([
-      this.generationQueue.queue.getWaitingCount().catch(() => 0),
+      // Prioritized jobs (free plans: generationJobPriority) wait in a set of their own.
+      this.generationQueue.queue.getJobCountByTypes('waiting', 'prioritized').catch(() => 0),
       liveWorkers(this.redis, env.REDIS_PREFIX, QueueName.Generation, env.WORKER_HEARTBEAT_SECONDS).catch(() => 1),
     ]);
     return Math.min(30, Math.max(1, Math.ceil((waiting * 2) / Math.max(1, workers * 4))));

@@ -1,3 +1,4 @@
+import { isPlanName, PlanName, tierOfPlan } from '@flowsmith/contracts';
 import { Generation, Prisma } from '../generated/prisma/client';
 import type { PrismaService } from '../prisma.service';
 import { afterPosition, NEWEST_FIRST, PageQuery } from '../keyset';
@@ -30,6 +31,18 @@ export interface GenerationSuccess {
 }
 
 /**
+ * The BullMQ priority of a generation's job, by its owner's plan, wherever the job is added (the
+ * gateway, and recovery in the generation workers). Jobs of paying plans carry none: BullMQ takes
+ * every job of the plain wait list before any prioritized one (moveToActive), so a paying owner's
+ * generation is never behind a free one's, and it stays in the list that KEDA's scaler counts
+ * (deploy/kubernetes/keda-scaledobjects.yaml). Free plans (when PLANS lets them generate) wait in
+ * the prioritized set, first come first served among themselves.
+ */
+export function generationJobPriority(plan: PlanName): number {
+  return tierOfPlan(plan) === 'paying' ? 0 : 1;
+}
+
+/**
  * Generations and the AI quota move together: a generation reserves one unit when accepted,
  * and in the same transaction as its final status either spends it (succeeded, diagram saved) or
  * releases it (failed). Status moves queued → processing → succeeded | failed, and no other way.
@@ -40,10 +53,16 @@ export class GenerationsRepository {
   /**
    * Reserves a unit of the owner's AI quota and records the generation in one statement (the
    * insert runs only if the conditional upsert reserved a unit), so no interactive transaction
-   * waits on the pool when hundreds arrive at once. Null when the bucket is spent.
+   * waits on the pool when hundreds arrive at once. Null when the bucket is spent, or when the owner
+   * already has `maxInFlight` generations queued or processing (the caller tells which apart).
+   *
+   * The month's `ai_reserved` is exactly the owner's generations in flight (reserved on accept,
+   * settled with the final status), and the upsert compares it under the counter row's lock, so
+   * concurrent submits can never pass the cap; counting generation rows instead would read a
+   * snapshot taken before the lock and let a burst through.
    */
-  async createWithReservation(generation: NewGeneration, limit: number | null) {
-    if (limit !== null && limit <= 0) return null;
+  async createWithReservation(generation: NewGeneration, limit: number | null, maxInFlight: number | null = null) {
+    if ((limit !== null && limit <= 0) || (maxInFlight !== null && maxInFlight <= 0)) return null;
     const g = generation;
     // The row comes back from the same statement: a second query could fail (the database going
     // away) after the reservation committed, leaving a generation no job will ever run.
@@ -53,7 +72,8 @@ export class GenerationsRepository {
         VALUES (${g.ownerId}::uuid, ${usagePeriod()}, 1, now())
         ON CONFLICT (owner_id, period) DO UPDATE
           SET ai_reserved = usage_counters.ai_reserved + 1, updated_at = now()
-          WHERE ${limit}::int IS NULL OR usage_counters.ai_used + usage_counters.ai_reserved < ${limit}::int
+          WHERE (${limit}::int IS NULL OR usage_counters.ai_used + usage_counters.ai_reserved < ${limit}::int)
+            AND (${maxInFlight}::int IS NULL OR usage_counters.ai_reserved < ${maxInFlight}::int)
         RETURNING 1
       )
       INSERT INTO generations (id, owner_id, organization_id, created_by, api_key_id, mode, prompt, hint, theme, format, name, folder_id, updated_at)
@@ -144,15 +164,19 @@ export class GenerationsRepository {
    * created less than `maxAgeSeconds` ago (older ones are the reaper's), both by the database's
    * clock. Oldest first, a page of `limit` after the keyset position `after`.
    */
-  recoveryCandidates(graceSeconds: number, maxAgeSeconds: number, limit: number, after?: { updatedAt: Date; id: string }) {
-    return this.prisma.$queryRaw<Array<{ id: string; updatedAt: Date }>>`
-      SELECT id, updated_at AS "updatedAt" FROM generations
-      WHERE status IN ('queued', 'processing')
-        AND updated_at < now() - make_interval(secs => ${graceSeconds}::double precision)
-        AND created_at > now() - make_interval(secs => ${maxAgeSeconds}::double precision)
-        AND (updated_at, id) > (${after?.updatedAt ?? new Date(0)}::timestamptz, ${after?.id ?? ''}::text)
-      ORDER BY updated_at, id
+  async recoveryCandidates(graceSeconds: number, maxAgeSeconds: number, limit: number, after?: { updatedAt: Date; id: string }) {
+    // The owner's plan (an organization's, else the user's, as keys resolve it) gives the job its priority.
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; updatedAt: Date; plan: string | null }>>`
+      SELECT g.id, g.updated_at AS "updatedAt", COALESCE(o.plan, u.plan)::text AS plan FROM generations g
+      LEFT JOIN organizations o ON o.id = g.owner_id
+      LEFT JOIN users u ON u.id = g.owner_id
+      WHERE g.status IN ('queued', 'processing')
+        AND g.updated_at < now() - make_interval(secs => ${graceSeconds}::double precision)
+        AND g.created_at > now() - make_interval(secs => ${maxAgeSeconds}::double precision)
+        AND (g.updated_at, g.id) > (${after?.updatedAt ?? new Date(0)}::timestamptz, ${after?.id ?? ''}::text)
+      ORDER BY g.updated_at, g.id
       LIMIT ${limit}`;
+    return rows.map((row) => ({ id: row.id, updatedAt: row.updatedAt, plan: isPlanName(row.plan) ? row.plan : ('free' as PlanName) }));
   }
 
   /**
