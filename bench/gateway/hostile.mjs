@@ -1,4 +1,4 @@
-// npm run bench:hostile — what hostile bodies and connections cost the gateway (issue 13, items 3 and 4).
+// node bench/gateway/hostile.mjs — what hostile bodies and connections cost the gateway (issue 13, items 3 and 4).
 //
 // Starts the built gateway as its own process against a fresh Postgres schema and Redis prefix and measures:
 //   A. a 940 KB body with 60,000 keys sent anonymously to POST /api/v1/beautify: the time to the refusal,
@@ -23,6 +23,8 @@ const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ROOT = resolve(process.env.BENCH_ROOT ?? HERE);
 const PORT = Number(process.env.BENCH_PORT ?? 3998);
 const SLOW_CAP_S = Number(process.env.BENCH_SLOW_CAP_S ?? 90);
+// The gateway's own default unless the caller's environment sets it (GatewayEnv).
+const PER_IP = process.env.HTTP_MAX_CONNECTIONS_PER_IP ?? '256';
 const OUT = process.env.BENCH_OUT ?? resolve(HERE, 'bench/gateway/hostile-results.json');
 
 const { base, schema, dbUrl } = await benchDatabase('hostile');
@@ -118,6 +120,7 @@ const many = {
   attack_refusals_max_ms: round(Math.max(...attackResults.map((r) => r.ms))),
   attack_total_ms: round(attackMs),
   healthz_during_p50_ms: round(percentile(during, 50)),
+  healthz_during_p99_ms: round(percentile(during, 99)),
   healthz_during_max_ms: round(Math.max(...during)),
   healthz_samples: during.length,
 };
@@ -144,6 +147,8 @@ for (let i = 0; i < 400; i++) {
   await new Promise((resolvePromise) => {
     const socket = connect(PORT, '127.0.0.1', resolvePromise);
     socket.on('error', () => {});
+    // Read what the server writes (a 429 over the cap): a paused socket never sees the server's close.
+    socket.resume();
     socket.on('close', () => { closedByServer++; });
     sockets.push(socket);
   });
@@ -167,10 +172,10 @@ writeFileSync(OUT, JSON.stringify({ meta, results }, null, 2) + '\n');
 console.log(`\n${meta.date}, ${meta.cpus} cores, Node ${meta.node}, ${ROOT}\n`);
 console.log('| measure | value |\n|---|---|');
 console.log(`| 60,000-key body (${Math.round(BODY.length / 1024)} KB): answer | ${many.answer} |`);
-console.log(`| 60,000-key body: time to the refusal, p50 / max of 5 | ${many.refusal_p50_ms} / ${many.refusal_max_ms} ms |`);
+console.log(`| 60,000-key body: time to the refusal, p50 / max of 5 (target ≤ 50 ms) | ${many.refusal_p50_ms} / ${many.refusal_max_ms} ms |`);
 console.log(`| /healthz p50, quiet | ${many.healthz_quiet_p50_ms} ms |`);
-console.log(`| /healthz p50 / max while five are sent within 1 s (${many.healthz_samples} probes) | ${many.healthz_during_p50_ms} / ${many.healthz_during_max_ms} ms |`);
-console.log(`| POST promising 1000 bytes, sending 8: held for | ${slow.held_s === null ? `> ${SLOW_CAP_S} s (still open)` : `${slow.held_s} s, then ${slow.answer}`} |`);
-console.log(`| 400 idle connections from one address: open after 1 s | ${openAfter1s} |`);
+console.log(`| /healthz p50 / p99 / max while five are sent within 1 s (${many.healthz_samples} probes) | ${many.healthz_during_p50_ms} / ${many.healthz_during_p99_ms} / ${many.healthz_during_max_ms} ms |`);
+console.log(`| POST promising 1000 bytes, sending 8 (HTTP_REQUEST_TIMEOUT_SECONDS ${process.env.HTTP_REQUEST_TIMEOUT_SECONDS ?? 30}): held for | ${slow.held_s === null ? `> ${SLOW_CAP_S} s (still open)` : `${slow.held_s} s, then ${slow.answer}`} |`);
+console.log(`| 400 idle connections from one address: open after 1 s (HTTP_MAX_CONNECTIONS_PER_IP ${PER_IP}) | ${openAfter1s} |`);
 console.log(`| gateway stderr lines during the run | ${stderrLines} |`);
 process.exit(0);

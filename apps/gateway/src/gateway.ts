@@ -9,6 +9,7 @@ import { GatewayModule } from './gateway.module';
 import { FRAMEWORK_ERROR_OPTIONS } from './common/framework-errors';
 import { addJsonBodyParser, JsonBodyOptions, MAX_BODY_DEPTH, MAX_BODY_KEYS } from './common/json-body';
 import { newRequestId } from './common/request-id';
+import { malformedQueryError } from './common/well-formed-text';
 import { httpTimeouts, limitConnections } from './operations/connection-limits';
 import { ApiDocument } from './openapi/docs.controller';
 import { addHttpMetrics } from './operations/http-metrics';
@@ -72,7 +73,8 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    done();
+    // Before the body is read: the query's text is checked like the path's (common/well-formed-text.ts).
+    done(malformedQueryError(request.url) ?? undefined);
   });
   addRequestLogging(fastify);
   addSecurityHeaders(fastify);

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { ErrorEnvelope } from '@flowsmith/contracts';
 import { noteClientGone } from '../operations/client-disconnects';
 import { ApiError } from './api-error';
@@ -21,12 +21,38 @@ function envelope(error: ApiError, requestId: string): string {
   return JSON.stringify(body);
 }
 
+const MALFORMED_SEGMENT = 'malformed-segment';
+
+/**
+ * The path parameter whose segment holds malformed percent-encoding (a NUL is %00, but a lone
+ * surrogate has no UTF-8 form and arrives as bytes that do not decode), found by looking up the
+ * route with that segment replaced. Only on this error path: the router itself does not say.
+ */
+function malformedPathParameter(request: FastifyRequest): string | undefined {
+  const segments = request.url.split('?')[0].split('/');
+  let replaced = false;
+  for (let i = 0; i < segments.length; i++) {
+    try {
+      decodeURIComponent(segments[i]);
+    } catch {
+      segments[i] = MALFORMED_SEGMENT;
+      replaced = true;
+    }
+  }
+  if (!replaced) return undefined;
+  const route = request.server.findRoute({ method: request.method as HTTPMethods, url: segments.join('/') });
+  return Object.entries(route?.params ?? {}).find(([, value]) => value === MALFORMED_SEGMENT)?.[0];
+}
+
 function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const param = error.code === 'FST_ERR_BAD_URL' ? malformedPathParameter(request) : undefined;
   const apiError =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? new ApiError('resource_not_found', `Unrecognized request URL (${request.method} ${request.url.split('?')[0].slice(0, 200)}).`)
       : error.code === 'FST_ERR_BAD_URL'
-        ? new ApiError('invalid_parameter', 'The request URL is not valid: it holds malformed percent-encoding.')
+        ? param === undefined
+          ? new ApiError('invalid_parameter', 'The request URL is not valid: it holds malformed percent-encoding.')
+          : new ApiError('invalid_parameter', `${param} holds malformed percent-encoding: it is not UTF-8 text.`, { param })
         : new ApiError('internal_error', 'An unexpected error occurred. Quote the request id if you contact support.');
   void reply
     .status(apiError.status)

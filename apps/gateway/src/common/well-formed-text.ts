@@ -49,3 +49,35 @@ export function assertWellFormedText(value: unknown, root = ''): void {
     { param },
   );
 }
+
+/**
+ * The first query parameter of a URL whose name or value holds percent-encoding that does not
+ * decode to UTF-8 text, or null. A lone surrogate has no UTF-8 form: in a URL it can only arrive
+ * as such bytes (%ED%A0%80), which the query parser would keep as they are; the path answers the
+ * same bytes with 400 (framework-errors.ts), so the query does too. Costs an indexOf when the
+ * query holds no `%`.
+ */
+export function malformedQueryParameter(url: string): string | null {
+  const start = url.indexOf('?');
+  if (start < 0 || url.indexOf('%', start) < 0) return null;
+  for (const pair of url.slice(start + 1).split('&')) {
+    const split = pair.indexOf('=');
+    const name = split < 0 ? pair : pair.slice(0, split);
+    try {
+      decodeURIComponent(pair);
+    } catch {
+      try {
+        return decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        return name;
+      }
+    }
+  }
+  return null;
+}
+
+/** The answer to a query with malformed percent-encoding: 400 invalid_parameter naming the parameter; null if there is none. */
+export function malformedQueryError(url: string): ApiError | null {
+  const param = malformedQueryParameter(url);
+  return param === null ? null : new ApiError('invalid_parameter', `${param} holds malformed percent-encoding: it is not UTF-8 text.`, { param });
+}
