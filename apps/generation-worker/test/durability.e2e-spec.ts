@@ -1,5 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QueueName } from '@flowsmith/contracts';
@@ -7,7 +11,7 @@ import { PrismaService, usagePeriod } from '@flowsmith/database';
 import { provisionKey } from '@flowsmith/identity';
 import { bullConnection, bullPrefix } from '@flowsmith/queue';
 import {
-  exited, GatewayFactory, ProjectRedis, ROOT, RunningGateway, spawnWorker, startGateway, startProjectRedis, startThrowawayPostgres, TestClient, ThrowawayPostgres, waitUntil,
+  exited, freePort, GatewayFactory, ProjectRedis, redisCli, ROOT, RunningGateway, spawnWorker, startGateway, startProjectRedis, startThrowawayPostgres, TestClient, ThrowawayPostgres, waitUntil,
 } from '@flowsmith/testing';
 
 // Apps never import each other: the gateway comes built, as the workers do (npm run build).
@@ -139,4 +143,25 @@ describe('durability: queued generations across a Redis restart', () => {
     console.log(`durability (lost): 20 generations re-queued and done ${Date.now() - t0} ms after the worker started (GENERATION_RECOVER_AFTER_SECONDS=2)`);
     await stopGenerationWorker();
   }, 180_000);
+
+  it('npm run up starts its Redis from deploy/redis.conf: an append-only file in REDIS_DATA_DIR, fsync every second, noeviction', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'flowsmith-up-redis-'));
+    const env = { ...process.env, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_DATA_DIR: dir };
+    const ensureRedis = () => promisify(execFile)('bash', ['-c', 'source scripts/lib.sh && ensure_redis'], { cwd: ROOT, env, timeout: 30_000 });
+    try {
+      await ensureRedis();
+      await waitUntil(async () => (await redisCli(port, 'PING')) === 'PONG', 10_000, 'the started Redis');
+      const config = async (name: string) => (await redisCli(port, 'CONFIG', 'GET', name)).split('\n')[1];
+      expect({ appendonly: await config('appendonly'), appendfsync: await config('appendfsync'), policy: await config('maxmemory-policy'), dir: await config('dir') })
+        .toEqual({ appendonly: 'yes', appendfsync: 'everysec', policy: 'noeviction', dir });
+      // Run again while it answers: used as it is, not started twice.
+      const pid = readFileSync(join(dir, 'redis.pid'), 'utf8').trim();
+      await ensureRedis();
+      expect(readFileSync(join(dir, 'redis.pid'), 'utf8').trim()).toBe(pid);
+    } finally {
+      await redisCli(port, 'SHUTDOWN', 'NOSAVE').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
