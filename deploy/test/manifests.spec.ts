@@ -129,6 +129,8 @@ beforeAll(() => {
   ]);
 });
 
+const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+
 describe('deploy/kubernetes', () => {
   it('lists every manifest in kustomization.yaml, and only files that exist', () => {
     const expected = files.filter((file) => file !== 'kustomization.yaml' && !file.endsWith('.example.yaml') && !ALTERNATIVES.includes(file));
@@ -277,8 +279,12 @@ describe('deploy/kubernetes', () => {
     expect(alternative.map((doc) => doc.spec.scaleTargetRef.name).sort()).toEqual(Object.keys(WORKER_QUEUES).sort());
     for (const doc of alternative) {
       const externals = doc.spec.metrics.filter((metric: any) => metric.type === 'External').map((metric: any) => metric.external.metric);
-      expect(externals.map((external: any) => external.name)).toEqual(WORKER_QUEUES[doc.spec.scaleTargetRef.name].map(() => 'flowsmith_queue_jobs'));
-      expect(externals.map((external: any) => external.selector.matchLabels)).toEqual(WORKER_QUEUES[doc.spec.scaleTargetRef.name].map((queue) => ({ queue, state: 'waiting' })));
+      // Each queue's waiting jobs, and its prioritized ones (heavy renders, free plans' generations).
+      const queues = WORKER_QUEUES[doc.spec.scaleTargetRef.name];
+      expect(externals.every((external: any) => external.name === 'flowsmith_queue_jobs')).toBe(true);
+      expect(externals.map((external: any) => external.selector.matchLabels).sort(byJson)).toEqual(
+        queues.flatMap((queue) => [{ queue, state: 'waiting' }, { queue, state: 'prioritized' }]).sort(byJson),
+      );
     }
     for (const name of ['gateway', 'render-worker', 'generation-worker']) {
       expect(named('PodDisruptionBudget', name).spec.selector.matchLabels).toEqual(named('Deployment', name).spec.selector.matchLabels);

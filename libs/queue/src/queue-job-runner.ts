@@ -30,6 +30,11 @@ export interface AddAndWaitOptions {
    * Redis gone, instead of waiting out the budget. Workers leave it off and ride the outage out.
    */
   failFast?: boolean;
+  /**
+   * BullMQ priority (1 runs first; higher numbers later). Workers take a queue's plain wait list
+   * before its prioritized jobs, so a job with a priority runs after every job without one.
+   */
+  priority?: number;
 }
 
 /** Rejects after `ms` with `error()`, unless `promise` settles first. */
@@ -79,7 +84,10 @@ function connectionLost(events: QueueEvents): { lost: Promise<never>; stop: () =
  */
 export async function addAndWait<R>(queue: Queue, events: QueueEvents, name: string, data: object, options: AddAndWaitOptions): Promise<R> {
   const started = Date.now();
-  const jobOptions = options.jobId ? { jobId: options.jobId } : { removeOnComplete: { age: 60 } };
+  const jobOptions = {
+    ...(options.jobId ? { jobId: options.jobId } : { removeOnComplete: { age: 60 } }),
+    ...(options.priority ? { priority: options.priority } : {}),
+  };
   const job = options.failFast ? await addJob(queue, name, data, jobOptions, Math.min(options.timeoutMs, QUEUE_ADD_TIMEOUT_MS)) : ((await queue.add(name, data as never, jobOptions)) as Job);
   const remaining = Math.max(1, options.timeoutMs - (options.failFast ? Date.now() - started : 0));
   const watch = options.failFast ? connectionLost(events) : undefined;

@@ -14,6 +14,12 @@ import { RateLimiter } from '../auth/rate-limiter';
 import { RENDER_BEST_EFFORT_QUEUE, RENDER_QUEUE } from '../queue-clients';
 import { RenderSlots } from './render-slots';
 
+/** How long a request over its tenant's in-flight cap waits for a slot before 429, and how often it looks. */
+const SLOT_WAIT_MS = 3000;
+const SLOT_POLL_MS = 100;
+/** BullMQ's highest priority number. */
+const MAX_PRIORITY = 2_097_152;
+
 export interface RenderedImage {
   data: Buffer;
   contentType: string;
@@ -82,12 +88,18 @@ export class RenderClient {
 
     await this.requireWorker();
     const deadline = Date.now() + RENDER_BUDGET_MS;
-    const release = await this.admit(input, tenant, deadline, sourceParam);
+    const elements = estimateElements(input.source, input.sourceFormat);
+    const release = await this.admit(elements, tenant, deadline, sourceParam);
+    // Within a lane, heavy sources wait behind small ones: a small render never queues behind
+    // another tenant's heavy one (only behind one already on a page). Small jobs keep BullMQ's plain
+    // wait list (no priority), which is what KEDA's list trigger counts.
+    const units = renderCostUnits(elements);
+    const priority = units > 1 ? Math.min(units, MAX_PRIORITY) : undefined;
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         // The content address is the job id, so identical renders in flight share one job.
         const jobId = attempt === 0 ? key : `${key}-${randomBytes(4).toString('hex')}`;
-        const result = await this.run<RenderJobResult>(tenant, 'render', { ...input, cacheKey: key, deadline }, jobId, deadline);
+        const result = await this.run<RenderJobResult>(tenant, 'render', { ...input, cacheKey: key, deadline }, jobId, deadline, priority);
         if (result && !result.ok) throw failureToError(result.error, sourceParam);
         const stored = await this.cache.get(key);
         if (stored) return { ...stored, etag: etagOf(key), cached: false };
@@ -120,11 +132,10 @@ export class RenderClient {
   /**
    * Lets a render be queued, or refuses it: a ceiling on anonymous complexity (413), the source's
    * cost beyond the request's own unit charged to the caller's bucket (429), and one of the
-   * tenant's in-flight slots (429). Returns what gives the slot back.
+   * tenant's in-flight slots (waited for up to SLOT_WAIT_MS, then 429). Returns what gives the slot back.
    */
-  private async admit(input: RenderInput, tenant: RenderTenant, deadline: number, sourceParam?: string): Promise<() => Promise<void>> {
+  private async admit(elements: number, tenant: RenderTenant, deadline: number, sourceParam?: string): Promise<() => Promise<void>> {
     const env = this.config.env;
-    const elements = estimateElements(input.source, input.sourceFormat);
     if (tenant.tier === 'anonymous' && elements > env.RENDER_ANONYMOUS_MAX_ELEMENTS) {
       throw new ApiError(
         'source_too_large',
@@ -145,9 +156,15 @@ export class RenderClient {
         );
       }
     }
-    const slot = await this.slots.acquire(tenant, deadline).catch(() => {
-      throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
-    });
+    // Over the cap, a request waits a little for one of its tenant's own renders to finish (a page
+    // that shows a few diagrams at once is served in turn), then is refused. The waiting happens
+    // here, per tenant, never in the shared queue.
+    const waitUntil = Math.min(deadline - 1000, Date.now() + SLOT_WAIT_MS);
+    let slot = await this.takeSlot(tenant, deadline);
+    while (!slot.ok && Date.now() + SLOT_POLL_MS < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, SLOT_POLL_MS));
+      slot = await this.takeSlot(tenant, deadline);
+    }
     if (!slot.ok) {
       metrics.rateLimitDenials.inc({ bucket: 'in_flight' });
       throw new ApiError(
@@ -159,11 +176,17 @@ export class RenderClient {
     return slot.release;
   }
 
-  private async run<R>(tenant: RenderTenant, name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number): Promise<R | null> {
+  private takeSlot(tenant: RenderTenant, deadline: number) {
+    return this.slots.acquire(tenant, deadline).catch(() => {
+      throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
+    });
+  }
+
+  private async run<R>(tenant: RenderTenant, name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number, priority?: number): Promise<R | null> {
     const queue = renderQueueOf(tenant.tier) === QueueName.Render ? this.paying : this.bestEffort;
     const watch = this.watchWorkers();
     try {
-      const job = queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true });
+      const job = queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
       return await Promise.race([job, watch.gone]);
     } catch (error) {
       if (error instanceof ApiError) throw error;
