@@ -51,15 +51,33 @@ export class RenderTimeoutError extends Error {
   }
 }
 
+/**
+ * The page's renderer process died (killed, out of memory) under a render. Nothing in the source
+ * is known to be at fault, so this is thrown, not a RenderFailure: the job is retried, on a fresh
+ * page.
+ */
+export class PageCrashedError extends Error {
+  constructor() {
+    super('The browser page crashed during the render; it has been replaced.');
+    this.name = 'PageCrashedError';
+  }
+}
+
 interface Slot {
   kind: string;
   page: Page | null;
   warming: Promise<Page> | null;
   renders: number;
   busy: boolean;
+  /** While a render runs on the slot's page: fails it at once if the page crashes. */
+  crashed?: (error: Error) => void;
+  /** The slot's page crashed: closing it may not answer, and that is no reason to relaunch Chromium. */
+  dead?: boolean;
 }
 
 const CLOSE_TIMEOUT_MS = 3000;
+/** After a relaunch that failed (five attempts), the next try: the pool keeps trying while open. */
+const RELAUNCH_RETRY_MS = 5000;
 
 function within<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout;
@@ -92,7 +110,7 @@ export class BrowserPool {
   renders = 0;
 
   constructor(private readonly options: BrowserPoolOptions) {
-    this.slots = Object.keys(options.kinds).flatMap((kind) => Array.from({ length: options.size }, () => ({ kind, page: null, warming: null, renders: 0, busy: false })));
+    this.slots = Object.keys(options.kinds).flatMap((kind) => Array.from({ length: options.size }, (): Slot => ({ kind, page: null, warming: null, renders: 0, busy: false })));
     for (const [kind, spec] of Object.entries(options.kinds)) {
       this.waiters.set(kind, []);
       if (spec.eager) this.warmKinds.add(kind);
@@ -131,11 +149,17 @@ export class BrowserPool {
     let broken = false;
     try {
       const page = await this.pageFor(slot);
-      return await within(work(page), timeoutMs, () => new RenderTimeoutError(timeoutMs));
+      // A crash of the page's renderer rejects at once: the render it held would otherwise wait
+      // for its timeout, and every render sent to that page after it too.
+      const crashed = new Promise<never>((_, reject) => (slot.crashed = reject));
+      const running = work(page);
+      running.catch(() => undefined); // it may fail after the crash answered
+      return await within(Promise.race([running, crashed]), timeoutMs, () => new RenderTimeoutError(timeoutMs));
     } catch (error) {
       broken = true;
       throw error;
     } finally {
+      slot.crashed = undefined;
       this.release(slot, broken);
     }
   }
@@ -184,7 +208,31 @@ export class BrowserPool {
     this.restarts++;
     metrics.engineRestarts.inc({ engine: 'chromium', reason: 'disconnected' });
     this.logger.warn('Chromium disconnected; relaunching');
-    void this.launch().catch((error: Error) => this.logger.error(`Chromium relaunch failed: ${error.message}`));
+    this.relaunch();
+  }
+
+  /** Relaunches until it works or the pool closes: a browser that cannot start now may later. */
+  private relaunch(): void {
+    void this.launch().catch((error: Error) => {
+      if (this.closed) return;
+      this.logger.error(`Chromium relaunch failed: ${error.message}; trying again in ${RELAUNCH_RETRY_MS / 1000} s`);
+      setTimeout(() => {
+        if (!this.closed && !this.browser) this.relaunch();
+      }, RELAUNCH_RETRY_MS).unref();
+    });
+  }
+
+  /**
+   * A page's renderer process died. The render on it (if any) fails at once as PageCrashedError
+   * and the slot gets a fresh page; an idle page is replaced before anyone draws on it.
+   */
+  private onPageCrashed(slot: Slot, page: Page): void {
+    if (slot.page !== page) return; // still warming (its setup fails on its own) or already replaced
+    metrics.engineRestarts.inc({ engine: 'chromium', reason: 'page_crashed' });
+    this.logger.warn(`a ${slot.kind} page crashed; replacing it`);
+    slot.dead = true;
+    if (slot.busy && slot.crashed) return slot.crashed(new PageCrashedError());
+    if (!slot.busy) this.retire(slot);
   }
 
   /** Starts preparing a page for a slot in the background, so the next render finds it warm. */
@@ -196,6 +244,8 @@ export class BrowserPool {
       await page.setRequestInterception(true);
       // The page may load nothing from anywhere: its scripts are injected inline.
       page.on('request', (request) => void (request.url() === 'about:blank' ? request.continue() : request.abort('blockedbyclient')).catch(() => undefined));
+      // Puppeteer's 'error' event is the renderer's crash (Inspector.targetCrashed).
+      page.on('error', () => this.onPageCrashed(slot, page));
       await this.options.kinds[slot.kind].setup(page);
       return page;
     })();
@@ -259,9 +309,15 @@ export class BrowserPool {
   /** Closes a slot's page (killing its renderer if it hangs) and warms a new one. */
   private retire(slot: Slot): void {
     const page = slot.page;
+    const dead = slot.dead;
     slot.page = null;
     slot.renders = 0;
-    if (page) {
+    slot.dead = false;
+    if (page && dead) {
+      // Warm the replacement now, not after the close: the crashed target may never answer.
+      void within(page.close(), CLOSE_TIMEOUT_MS, () => new Error('page.close timed out')).catch(() => undefined);
+      this.warm(slot);
+    } else if (page) {
       within(page.close(), CLOSE_TIMEOUT_MS, () => new Error('page.close timed out'))
         .catch(() => {
           // A renderer stuck in a loop may not close: start the browser afresh.

@@ -17,6 +17,9 @@ function main(): void {
   sharp.concurrency(1);
   // The parent is gone (killed, even with SIGKILL): so are we, whatever libvips is doing.
   process.on('disconnect', () => process.exit(0));
+  // A SIGTERM to the worker's process group (Ctrl-C, some supervisors) is for the worker, which
+  // drains and then kills us itself: dying now would fail the PNGs its drain waits for.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
   process.on('message', (request: RasterChildRequest) => {
     drawPng(request).then(
       (drawn) => send({ id: request.id, ok: true, ...drawn } satisfies RasterChildReply),

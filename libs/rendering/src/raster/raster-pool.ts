@@ -39,8 +39,6 @@ interface Child {
 /** How often a busy process's memory is read (from /proc), and how long one may take to start. */
 const MEMORY_POLL_MS = 50;
 const START_TIMEOUT_MS = 15_000;
-/** Every process busy on the same drawings for this long: the pool says so in /readyz. */
-const SATURATED_MS = 5_000;
 const PAGE_SIZE = 4096;
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'].find((path) => existsSync(path));
 
@@ -58,7 +56,6 @@ function childScript(): string {
   const out = join(dir, `raster-child-${hash}.js`);
   if (!existsSync(out)) {
     mkdirSync(dir, { recursive: true });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a dev dependency, needed only when running from sources
     const esbuild = require('esbuild') as typeof import('esbuild');
     const built = esbuild.buildSync({ entryPoints: [source], bundle: true, platform: 'node', target: 'node20', external: ['sharp'], write: false });
     const tmp = `${out}.${process.pid}`;
@@ -117,15 +114,15 @@ export class RasterPool {
     return [...this.children].map((child) => child.pid);
   }
 
-  /** 'ok', or why the pool cannot draw now (for /readyz). */
+  /**
+   * 'ok', or why the pool cannot draw (for /readyz and the worker's registry entry). Busy is not
+   * unable: processes drawing, or PNGs waiting for one, are 'ok'; only a pool with no live process
+   * (all just killed and restarting, or failing to start) is not.
+   */
   readiness(): 'ok' | string {
-    const ready = [...this.children].filter((child) => child.ready && !child.killed);
-    if (!ready.length) return 'no raster process is running (restarting)';
-    const now = Date.now();
-    if (ready.every((child) => child.task && now - child.startedAt > SATURATED_MS)) {
-      return `every raster process has been busy for over ${SATURATED_MS / 1000} s; ${this.queue.length} PNG(s) waiting`;
-    }
-    return 'ok';
+    if (this.closed) return 'closed';
+    if ([...this.children].some((child) => child.ready && !child.killed)) return 'ok';
+    return this.failedStarts ? `no raster process could start (${this.failedStarts} failed start(s) in a row)` : 'no raster process is running (restarting)';
   }
 
   /** Draws a PNG before `deadline` (epoch ms), or fails with render_timeout / output_too_large. */

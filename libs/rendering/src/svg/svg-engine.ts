@@ -117,9 +117,14 @@ export class SvgEngine implements RenderEngine {
       const height = Math.round(size.height * 100) / 100;
       // The drawing keeps its own viewBox and aspect inside a root of the size it asked for.
       const open = /<svg\b[^>]*>/i.exec(sanitized.svg)!;
+      // A root left with no content (everything in it was unsafe, or it had none) comes out of
+      // svgo self-closed, `<svg …/>`: it stays a blank drawing of the size asked, well-formed.
+      const empty = /\/\s*>$/.test(open[0]);
       const inner =
-        open[0].replace(/\s(width|height|x|y|viewBox)="[^"]*"/g, '').replace(/>$/, ` x="0" y="0" width="${width}" height="${height}" viewBox="${size.viewBox.join(' ')}">`) +
-        sanitized.svg.slice(open.index + open[0].length);
+        open[0]
+          .replace(/\s(width|height|x|y|viewBox)="[^"]*"/g, '')
+          .replace(empty ? /\s*\/\s*>$/ : />$/, ` x="0" y="0" width="${width}" height="${height}" viewBox="${size.viewBox.join(' ')}">`) +
+        (empty ? '</svg>' : sanitized.svg.slice(open.index + open[0].length));
       const invert = theme.tone === 'dark' && isLightDrawing(sanitized.svg, size.viewBox);
       const body = invert ? `<defs>${INVERT_FILTER}</defs><g filter="url(#flowsmith-invert)">${inner}</g>` : inner;
       return { ok: true, value: { svg: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}">${body}</svg>`, diagramType: 'svg', viewBox: [0, 0, width, height] } };
