@@ -6,7 +6,9 @@ import { RenderWorkerModule } from './render-worker.module';
 
 async function main(): Promise<void> {
   const env = loadEnv(RenderWorkerEnv);
-  await bootstrapWorker(RenderWorkerModule.forRoot(env), env, { service: 'render-worker' });
+  // The processors drain for RENDER_TIMEOUT_MS + 3 s (render-jobs.service.ts); closing Chromium,
+  // the JVMs, the raster processes and Redis gets 7 s more before the process exits regardless.
+  await bootstrapWorker(RenderWorkerModule.forRoot(env), env, { service: 'render-worker', shutdownTimeoutMs: env.RENDER_TIMEOUT_MS + 10_000 });
 }
 
 main().catch((error: unknown) => {

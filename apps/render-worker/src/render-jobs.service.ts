@@ -7,6 +7,8 @@ import { metrics } from '@flowsmith/observability';
 import { RenderCache, WORKER_ENV, WORKER_REDIS } from '@flowsmith/queue';
 import { Renderer } from '@flowsmith/rendering';
 
+const DRAIN_SLACK_MS = 3_000;
+
 /** What the render queue's jobs do: render into the shared cache, or parse. */
 @Injectable()
 export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
@@ -23,6 +25,8 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
       renderTimeoutMs: env.RENDER_TIMEOUT_MS,
       javaPath: env.JAVA_PATH,
       plantumlJar: env.PLANTUML_JAR,
+      rasterProcesses: env.RENDER_RASTER_PROCESSES,
+      rasterMemoryMb: env.RENDER_RASTER_MEMORY_MB,
       warmAll: true,
     });
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
@@ -31,6 +35,14 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
   /** One page per core unless configured: that many jobs at once. */
   get concurrency(): number {
     return this.env.RENDER_PAGES ?? this.env.WORKER_CONCURRENCY ?? availableParallelism();
+  }
+
+  /**
+   * How long a shutdown waits for the jobs in hand: every render ends by its deadline (at most
+   * RENDER_TIMEOUT_MS from its start, a raster process killed at it), plus time to write results.
+   */
+  get drainMs(): number {
+    return this.env.RENDER_TIMEOUT_MS + DRAIN_SLACK_MS;
   }
 
   async onModuleInit(): Promise<void> {
@@ -45,7 +57,7 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
   async render(data: RenderJobData): Promise<RenderJobResult> {
     const labels = { engine: data.sourceFormat, format: data.format };
     const started = performance.now();
-    const outcome = await this.renderer.render(data, { fallback: data.fallback });
+    const outcome = await this.renderer.render(data, { fallback: data.fallback, deadline: data.deadline });
     metrics.renderDuration.observe(labels, (performance.now() - started) / 1000);
     metrics.renders.inc({ ...labels, outcome: outcome.ok ? 'ok' : outcome.error.code });
     if (!outcome.ok) return outcome;
@@ -55,6 +67,6 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   parse(data: ParseJobData): Promise<ParseJobResult> {
-    return this.renderer.parse(data.source, data.sourceFormat);
+    return this.renderer.parse(data.source, data.sourceFormat, { deadline: data.deadline });
   }
 }

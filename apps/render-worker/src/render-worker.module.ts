@@ -22,8 +22,11 @@ export class RenderWorkerModule {
         RenderBestEffortProcessor,
         {
           provide: READINESS_CHECKS,
+          // Whether the worker could render, not whether it is idle: every page or raster process
+          // busy is 'ok'. A check failing for UNFIT_GRACE_MS withdraws the worker (worker-registry.ts).
           useFactory: (jobs: RenderJobsService): ReadinessChecks => ({
             chromium: async () => (jobs.renderer.pool.browserPid() ? 'ok' : 'not running (relaunching)'),
+            raster: async () => jobs.renderer.raster.readiness(),
           }),
           inject: [RenderJobsService],
         },

