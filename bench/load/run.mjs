@@ -84,7 +84,9 @@ const redisPrefix = `bench:${schema}:`;
 const env = {
   ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: redisPrefix, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production',
   // Limits far above what the run can send, so no 429 is expected: any 429 is counted on its own line.
-  RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_AI_PER_KEY: '1000000000', PLANS: '{"premium":{"ai_per_month":null}}',
+  RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_AI_PER_KEY: '1000000000', GENERATION_IN_FLIGHT_PER_OWNER: '1000000000',
+  // One key sends everything: its renders in flight are capped by the load, not by the plan.
+  PLANS: '{"premium":{"ai_per_month":null,"renders_in_flight":1000000}}',
   WORKER_HEARTBEAT_SECONDS: '1', ANTHROPIC_API_KEY: 'sk-ant-bench', ANTHROPIC_BASE_URL: fakeUrl,
 };
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -51,7 +51,7 @@ describe('resilience: Redis and Postgres outages under traffic (private servers)
       spawnWorker('render-worker', { ...env, RENDER_PAGES: '2' }),
       spawnWorker('generation-worker', { ...env, ANTHROPIC_API_KEY: '', WORKER_CONCURRENCY: '4', GENERATION_LOCK_MS: '5000' }),
     ];
-    gateway = await startGateway(createGateway, { ...env, READY_REQUIRES_WORKERS: 'true', RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_AI_PER_KEY: '100000', DATABASE_POOL_SIZE: '5' });
+    gateway = await startGateway(createGateway, { ...env, READY_REQUIRES_WORKERS: 'true', RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_AI_PER_KEY: '100000', GENERATION_IN_FLIGHT_PER_OWNER: '100000', DATABASE_POOL_SIZE: '5' });
     db = new pg.Client({ connectionString: postgres.url });
     await db.connect();
     const prisma = new PrismaService(postgres.url, 1);

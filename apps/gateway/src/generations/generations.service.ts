@@ -98,11 +98,7 @@ export class GenerationsService {
     const generation = await this.admit(actor, body, { mode: 'sync', theme: 'light', format: 'svg', name: null, folderId: null });
     let result: GenerateJobResult;
     try {
-      // addAndWait takes no priority: a prioritized job is added first, and addAndWait's add of the
-      // same job id is then a no-op that waits for it.
-      const priority = this.priorityOf(actor);
-      if (priority.priority) await addJob(this.generationQueue.queue, 'generate', { generationId: generation.id }, { jobId: generation.id, ...priority });
-      result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true });
+      result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true, ...this.priorityOf(actor) });
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw await this.unqueued(generation.id);
       if (error instanceof JobWaitTimeoutError) throw new ApiError('upstream_timeout', 'The generation did not finish in time. Poll GET /v1/generations for its outcome, or retry.');
