@@ -20,7 +20,7 @@ export const MAX_EMBED_SOURCE_BYTES = 5 * 1024;
  */
 export const ENGINE_VERSIONS: Record<SourceFormat, string> = {
   mermaid: 'mermaid-11.17.2/r1',
-  plantuml: 'plantuml-1.2025.8/r2',
+  plantuml: 'plantuml-1.2025.8/r3',
   drawio: 'mxgraph-4.2.2/r1',
   bpmn: 'bpmn-js-18.31.1/r1',
   svg: 'svgo-4.1.0/r1',
