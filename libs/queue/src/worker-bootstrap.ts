@@ -40,6 +40,12 @@ export interface WorkerBootstrapOptions {
    * connection that will not close. 150 s by default (two model calls and a render of a generation).
    */
   shutdownTimeoutMs?: number;
+  /**
+   * Stop beating while the readiness checks fail (worker-registry.ts): for checks that say the
+   * worker itself cannot work (the render worker's browser), not for shared dependencies (the
+   * generation worker's database), whose outage gateways handle on their own.
+   */
+  withdrawWhenUnready?: boolean;
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 150_000;
@@ -77,10 +83,12 @@ export async function bootstrapWorker(module: Type<unknown> | object, env: Worke
   countQueue(queue);
   const checks = optional<ReadinessChecks>(app, READINESS_CHECKS) ?? {};
   // A worker whose own checks fail (its browser will not start) withdraws from the registry.
-  presence.heartbeat.watch(async () => {
-    const failing = await failingChecks(checks);
-    return failing.length ? failing.join('; ') : 'ok';
-  });
+  if (options.withdrawWhenUnready) {
+    presence.heartbeat.watch(async () => {
+      const failing = await failingChecks(checks);
+      return failing.length ? failing.join('; ') : 'ok';
+    });
+  }
   let health: Server | undefined;
   if (env.HEALTH_PORT > 0) {
     health = await startHealthServer(env.HEALTH_PORT, async () => {
