@@ -12,7 +12,8 @@
 // E. The flowsmith CLI (dist/cli/flowsmith.js): 200 Mermaid files end to end through the API,
 //    against mmdc's mean per diagram from C times 200; and `flowsmith --version` start-up.
 // F. PlantUML against PlantUML's own server (`-picoweb`) on the same jar and ten corpus diagrams,
-//    one at a time and eight at a time: warm Renderer, and through the API when api runs too.
+//    one at a time and eight at a time: warm Renderer, and through the API when api runs too,
+//    with where an API request's time goes (its render job's BullMQ timestamps).
 // Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores),
 //      BENCH_ONLY=engine,api,cli,mmdc,formats,plantuml (default: all; cli runs inside api).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -180,7 +181,7 @@ async function api() {
     };
     log('api', JSON.stringify(results.api));
     if (only.has('cli')) await cli(url, secret);
-    if (only.has('plantuml')) results.plantuml_vs_picoweb_api = await plantumlThroughApi(url, headers);
+    if (only.has('plantuml')) results.plantuml_vs_picoweb_api = await plantumlThroughApi(url, headers, env.REDIS_PREFIX);
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
@@ -270,7 +271,7 @@ async function plantumlVsPicoweb() {
 }
 
 /** The same through the API (POST /v1/beautify, cache missed), from node:http over kept-alive sockets, against picoweb. */
-async function plantumlThroughApi(url, headers) {
+async function plantumlThroughApi(url, headers, redisPrefix) {
   const { compareSides, startPicoweb, themedText } = await import('./engines/plantuml.mjs');
   const picoweb = await startPicoweb();
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -283,11 +284,49 @@ async function plantumlThroughApi(url, headers) {
     req.on('error', fail).end(body);
   });
   try {
-    return await compareSides({ flowsmith_api: beautify, picoweb: picoweb.render, picoweb_same_picture: (source) => picoweb.render(themedText(source)) }, { log });
+    const sides = await compareSides({ flowsmith_api: beautify, picoweb: picoweb.render, picoweb_same_picture: (source) => picoweb.render(themedText(source)) }, { log });
+    return { ...sides, hop: await queueHop(beautify, redisPrefix) };
   } finally {
     agent.destroy();
     picoweb.close();
   }
+}
+
+/**
+ * Where an API render's time goes, from the render job's own BullMQ timestamps (one clock: the
+ * same machine): the gateway up to the job's add, the wait until a worker takes it, the worker's
+ * part (render, cache write, completion), and the rest (completion event to the gateway, its cache
+ * read, the answer). One request at a time, each job read back right after its answer.
+ */
+async function queueHop(beautify, redisPrefix) {
+  const { TEN, variantOf } = await import('./engines/plantuml.mjs');
+  const { default: Redis } = await import('ioredis');
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const queue = `${redisPrefix}bull:render`;
+  const parts = { gateway_to_add: [], queued: [], worker: [], back_to_client: [], total: [] };
+  try {
+    for (let r = 0; r < 10; r++) {
+      for (const { source } of TEN) {
+        const tagged = variantOf(source, `hop ${r}`);
+        const start = Date.now();
+        await beautify(tagged);
+        const end = Date.now();
+        const [id] = await redis.zrevrange(`${queue}:completed`, 0, 0);
+        const [data, added, processed, finished] = await redis.hmget(`${queue}:${id}`, 'data', 'timestamp', 'processedOn', 'finishedOn');
+        if (!data?.includes(`hop ${r}`)) throw new Error('queue hop: the last completed render job is not the request just answered');
+        parts.gateway_to_add.push(Number(added) - start);
+        parts.queued.push(Number(processed) - Number(added));
+        parts.worker.push(Number(finished) - Number(processed));
+        parts.back_to_client.push(end - Number(finished));
+        parts.total.push(end - start);
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+  const hop = Object.fromEntries(Object.entries(parts).map(([name, values]) => [`${name}_p50_ms`, pct(values, 50)]));
+  log('plantuml queue hop', JSON.stringify(hop));
+  return hop;
 }
 
 const FORMAT_TARGETS = { plantuml: 40, drawio: 60, bpmn: 80, svg: 15 };
@@ -385,6 +424,8 @@ for (const [label, key, ours] of [['warm Renderer', 'plantuml_vs_picoweb', 'flow
     `| PlantUML, ten corpus diagrams, ${label}, 8 at a time | p50 ${o.concurrent.p50_ms} ms, ${o.concurrent.per_second}/s; picoweb p50 ${p.concurrent.p50_ms} ms, ${p.concurrent.per_second}/s; same picture p50 ${q.concurrent.p50_ms} ms, ${q.concurrent.per_second}/s | ≤ picoweb |`,
   );
 }
+const hop = results.plantuml_vs_picoweb_api?.hop;
+if (hop) lines.push(`| PlantUML through the API, one at a time: where the ms go (p50) | gateway to queued ${hop.gateway_to_add_p50_ms}, waiting ${hop.queued_p50_ms}, worker ${hop.worker_p50_ms}, back to the client ${hop.back_to_client_p50_ms}; total ${hop.total_p50_ms} | |`);
 writeFileSync(join(ROOT, 'bench/render/results.json'), JSON.stringify(results, null, 2) + '\n');
 console.log(lines.join('\n'));
 process.exit(0);
