@@ -54,7 +54,8 @@ describe('fair rendering under a starvation attack (private worker)', () => {
 
   beforeAll(async () => {
     worker = spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2' });
-    gateway = await startGateway(createGateway, { REDIS_PREFIX: prefix, WORKER_HEARTBEAT_SECONDS: '1' });
+    // Rate buckets far above what the victim sends in 15 s; the in-flight caps and costs stay as shipped.
+    gateway = await startGateway(createGateway, { REDIS_PREFIX: prefix, WORKER_HEARTBEAT_SECONDS: '1', RATE_LIMIT_PER_KEY: '100000' });
     const [premiumKey, freeKey] = await Promise.all([createTestKey({ plan: 'premium' }), createTestKey({ plan: 'free' })]);
     premium = new TestClient(gateway.url, premiumKey.secret);
     free = new TestClient(gateway.url, freeKey.secret);

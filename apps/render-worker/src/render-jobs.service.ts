@@ -54,10 +54,11 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
     await this.renderer.close();
   }
 
-  async render(data: RenderJobData): Promise<RenderJobResult> {
+  /** `bestEffort`: a job of the best-effort queue, which never takes a kind's last warm page. */
+  async render(data: RenderJobData, lane: { bestEffort: boolean } = { bestEffort: false }): Promise<RenderJobResult> {
     const labels = { engine: data.sourceFormat, format: data.format };
     const started = performance.now();
-    const outcome = await this.renderer.render(data, { fallback: data.fallback, deadline: data.deadline });
+    const outcome = await this.renderer.render(data, { fallback: data.fallback, deadline: data.deadline, bestEffort: lane.bestEffort });
     metrics.renderDuration.observe(labels, (performance.now() - started) / 1000);
     metrics.renders.inc({ ...labels, outcome: outcome.ok ? 'ok' : outcome.error.code });
     if (!outcome.ok) return outcome;
@@ -66,7 +67,7 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
     return { ok: true, cacheKey: data.cacheKey, contentType: output.contentType, width: output.width, height: output.height, diagramType: output.diagramType, bytes: output.data.length };
   }
 
-  parse(data: ParseJobData): Promise<ParseJobResult> {
-    return this.renderer.parse(data.source, data.sourceFormat, { deadline: data.deadline });
+  parse(data: ParseJobData, lane: { bestEffort: boolean } = { bestEffort: false }): Promise<ParseJobResult> {
+    return this.renderer.parse(data.source, data.sourceFormat, { deadline: data.deadline, bestEffort: lane.bestEffort });
   }
 }

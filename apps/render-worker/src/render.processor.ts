@@ -23,8 +23,8 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
   ) {
     super();
     this.handlers = {
-      render: (job) => this.jobs.render(job.data),
-      parse: (job) => this.jobs.parse(job.data),
+      render: (job) => this.jobs.render(job.data, { bestEffort: queue === QueueName.RenderBestEffort }),
+      parse: (job) => this.jobs.parse(job.data, { bestEffort: queue === QueueName.RenderBestEffort }),
     };
     assertHandlersComplete(queue, this.handlers);
   }

@@ -23,7 +23,7 @@ export const ENGINE_VERSIONS: Record<SourceFormat, string> = {
   plantuml: 'plantuml-1.2025.8/r3',
   drawio: 'mxgraph-4.2.2/r1',
   bpmn: 'bpmn-js-18.31.1/r1',
-  svg: 'svgo-4.1.0/r1',
+  svg: 'svgo-4.1.0/r2',
 };
 
 export interface RenderInput {

@@ -13,7 +13,23 @@ export interface EngineSvg {
 export interface EngineRenderOptions {
   /** draw.io: the page to draw, by 1-based index or by name; the first page when absent. */
   page?: string;
+  /** When the caller stops waiting (epoch ms): the engine lets go of its page by then. */
+  deadline?: number;
+  /** Best-effort lane work (libs/contracts/src/fairness.ts): never takes the last warm page. */
+  bestEffort?: boolean;
 }
+
+/**
+ * An engine's time limit for one piece of work, from when it has its page: its own, or less when
+ * the caller's deadline comes first. A browser page that runs out of it is retired and replaced (browser/browser-pool.ts), so
+ * a render whose caller has gone stops holding a page at that moment rather than at the engine's
+ * own limit, while its job's slot is already taken by the next job.
+ */
+export function timeLimit(ownMs: number, deadline: number | undefined): number {
+  return deadline === undefined ? ownMs : Math.max(1, Math.min(ownMs, Math.round(deadline - Date.now())));
+}
+
+export type EngineParseOptions = Pick<EngineRenderOptions, 'deadline' | 'bestEffort'>;
 
 export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: RenderFailure };
 
@@ -25,7 +41,7 @@ export interface RenderEngine {
   readonly format: SourceFormat;
   /** True when the engine's SVG is already sanitized (mermaid's page runs DOMPurify); else the SVG step runs. */
   readonly sanitizesOutput: boolean;
-  parse(source: string): Promise<EngineResult<{ diagramType: string }>>;
+  parse(source: string, options?: EngineParseOptions): Promise<EngineResult<{ diagramType: string }>>;
   render(source: string, theme: ThemeDefinition, options?: EngineRenderOptions): Promise<EngineResult<EngineSvg>>;
   /** Engines with a process of their own (PlantUML's JVM) start and stop with the worker. */
   start?(): Promise<void>;

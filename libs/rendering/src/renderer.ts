@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { ParseJobResult, RenderFailure, RenderInput, SourceFormat } from '@flowsmith/contracts';
 import { BrowserPool, RenderTimeoutError } from './browser/browser-pool';
-import type { RenderEngine } from './engine';
+import type { EngineParseOptions, EngineResult, RenderEngine } from './engine';
 import { BpmnEngine, setupBpmnPage } from './bpmn/bpmn-engine';
 import { DrawioEngine, setupDrawioPage } from './drawio/drawio-engine';
 import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
@@ -55,6 +55,8 @@ export interface RenderCallOptions {
   fallback?: boolean;
   /** When the caller stops waiting (epoch ms): the render's limit is whichever comes first, this or renderTimeoutMs. */
   deadline?: number;
+  /** A job of the best-effort lane: it never takes a kind's last warm browser page (browser/browser-pool.ts). */
+  bestEffort?: boolean;
 }
 
 /**
@@ -101,19 +103,21 @@ export class Renderer {
     return this.engines.has(format);
   }
 
-  async parse(source: string, format: SourceFormat, options: { deadline?: number } = {}): Promise<ParseJobResult> {
+  async parse(source: string, format: SourceFormat, options: EngineParseOptions = {}): Promise<ParseJobResult> {
     const engine = this.engines.get(format);
     if (!engine) return { ok: false, error: unsupported(format) };
-    const result = await this.guard(() => engine.parse(source), this.deadline(options.deadline));
+    const result = await this.guard(() => engine.parse(source, options), options.deadline);
     return result.ok ? { ok: true, diagramType: result.value.diagramType } : result;
   }
 
-  /** Every step within one deadline: renderTimeoutMs from now, or the caller's own if that comes first. */
+  /**
+   * Every step within its limit: the engine's own (renderTimeoutMs once it has a page) and the
+   * rasterizing's (renderTimeoutMs from its start), each cut short by the caller's deadline.
+   */
   async render(input: RenderInput, options: RenderCallOptions = {}): Promise<RenderOutcome> {
-    const deadline = this.deadline(options.deadline);
     const engine = this.engines.get(input.sourceFormat);
     const theme = THEME_DEFINITIONS[input.theme];
-    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page }), deadline) : { ok: false as const, error: unsupported(input.sourceFormat) };
+    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page, deadline: options.deadline, bestEffort: options.bestEffort }), options.deadline) : { ok: false as const, error: unsupported(input.sourceFormat) };
     const engineSvg = drawn.ok ? drawn.value : options.fallback ? errorCardSvg(drawn.error, theme) : null;
     if (!engineSvg) return drawn as { ok: false; error: RenderFailure };
     // The SVG step (svgo with an allowlist) is the last step of every engine that does not sanitize itself.
@@ -126,7 +130,7 @@ export class Renderer {
     if (input.format === 'svg') {
       return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
     }
-    const png = await rasterize(this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, deadline);
+    const png = await rasterize(this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, this.deadline(options.deadline));
     if (!png.ok) return png;
     return { ok: true, output: { data: png.png, contentType: 'image/png', width: png.width, height: png.height, diagramType: engineSvg.diagramType } };
   }
@@ -137,26 +141,36 @@ export class Renderer {
 
   /**
    * A source that hangs the page fails as render_timeout; it would hang again, so it is not
-   * retried. A caller's deadline before the engine's own timeout answers at that deadline (the
-   * engine's timeout still frees its page).
+   * retried. The engines get the same deadline and retire a page that runs past it (engine.ts
+   * timeLimit), so a render whose caller has gone lets go of its page when the job ends; this race
+   * answers for an engine that does not. Without a caller's deadline only the engine's own limit
+   * applies: it starts once the engine has a page, so renders queued for a page are not cut short.
    */
-  private async guard<T>(work: () => Promise<{ ok: true; value: T } | { ok: false; error: RenderFailure }>, deadline: number) {
+  private async guard<T>(work: () => Promise<EngineResult<T>>, callerDeadline: number | undefined): Promise<EngineResult<T>> {
+    if (callerDeadline === undefined) return timeoutAsFailure(work());
     let timer: NodeJS.Timeout | undefined;
-    const limitMs = Math.max(0, Math.round(deadline - Date.now()));
-    // A little grace, so that an engine's own timeout (which also frees its page) answers first.
-    const late = new Promise<{ ok: false; error: RenderFailure }>((resolve) => {
+    const limitMs = Math.max(0, Math.round(callerDeadline - Date.now()));
+    // A little grace, so that the engine's own timeout (which also frees its page) answers first.
+    const late = new Promise<EngineResult<T>>((resolve) => {
       timer = setTimeout(() => resolve({ ok: false, error: { code: 'render_timeout', message: `The render did not finish within ${limitMs} ms.` } }), limitMs + LATE_GRACE_MS);
     });
-    const running = work();
+    const running = timeoutAsFailure(work());
     running.catch(() => undefined); // it may fail after the deadline answered: handled, not unhandled
     try {
       return await Promise.race([running, late]);
-    } catch (error) {
-      if (error instanceof RenderTimeoutError) return { ok: false as const, error: { code: 'render_timeout' as const, message: error.message } };
-      throw error;
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** An engine's timeout is a value (render_timeout, never retried: it would hang again), not a throw. */
+async function timeoutAsFailure<T>(running: Promise<EngineResult<T>>): Promise<EngineResult<T>> {
+  try {
+    return await running;
+  } catch (error) {
+    if (error instanceof RenderTimeoutError) return { ok: false, error: { code: 'render_timeout', message: error.message } };
+    throw error;
   }
 }
 

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Page } from 'puppeteer';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { BrowserPool } from '../browser/browser-pool';
-import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
+import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
 import { PAGE_HTML } from '../mermaid/page-script';
 import { themePalette, type ThemeDefinition } from '../themes';
 import { inspectBpmn } from './bpmn-source';
@@ -101,19 +101,20 @@ export class BpmnEngine implements RenderEngine {
   ) {}
 
   /** Checks in Node, then parses with bpmn-moddle in the page (and lays out a source without DI). */
-  async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
+  async parse(source: string, options: EngineParseOptions = {}): Promise<EngineResult<{ diagramType: string }>> {
     const inspected = inspectBpmn(source);
     if (!inspected.ok) return inspected;
     const { diagramType, autoLayout } = inspected.value;
     const result = await this.pool.withPage(
       'bpmn',
       (page) => page.evaluate((xml, layout) => (globalThis as unknown as PageApi).__flowsmithBpmn.parse(xml, layout), source, autoLayout),
-      this.timeoutMs,
+      () => timeLimit(this.timeoutMs, options.deadline),
+      { bestEffort: options.bestEffort },
     );
     return result.ok ? { ok: true, value: { diagramType } } : { ok: false, error: pageFailure(result) };
   }
 
-  async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
+  async render(source: string, theme: ThemeDefinition, renderOptions: EngineRenderOptions = {}): Promise<EngineResult<EngineSvg>> {
     const inspected = inspectBpmn(source);
     if (!inspected.ok) return inspected;
     const { diagramType, autoLayout } = inspected.value;
@@ -122,7 +123,8 @@ export class BpmnEngine implements RenderEngine {
     const result = await this.pool.withPage(
       'bpmn',
       (page) => page.evaluate((xml, request) => (globalThis as unknown as PageApi).__flowsmithBpmn.render(xml, request), source, options),
-      this.timeoutMs,
+      () => timeLimit(this.timeoutMs, renderOptions.deadline),
+      { bestEffort: renderOptions.bestEffort },
     );
     if (!result.ok) return { ok: false, error: pageFailure(result) };
     return { ok: true, value: { svg: result.svg, diagramType, viewBox: result.viewBox } };

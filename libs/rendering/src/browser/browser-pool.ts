@@ -63,6 +63,11 @@ export class PageCrashedError extends Error {
   }
 }
 
+export interface PageOptions {
+  /** Work of the best-effort lane (libs/contracts/src/fairness.ts): never takes a kind's last warm page. */
+  bestEffort?: boolean;
+}
+
 interface Slot {
   kind: string;
   page: Page | null;
@@ -138,23 +143,28 @@ export class BrowserPool {
     return this.browser?.process()?.pid;
   }
 
-  /** Runs `work` on a warm page of `kind`, within `timeoutMs`. A failure or timeout retires the page. */
-  async withPage<T>(kind: string, work: (page: Page) => Promise<T>, timeoutMs: number): Promise<T> {
+  /**
+   * Runs `work` on a warm page of `kind`, within `timeoutMs` (a function is asked once the page is
+   * there, so time spent waiting for a page can count against a deadline). A failure or timeout
+   * retires the page.
+   */
+  async withPage<T>(kind: string, work: (page: Page) => Promise<T>, timeoutMs: number | (() => number), options: PageOptions = {}): Promise<T> {
     if (!this.options.kinds[kind]) throw new Error(`No page kind ${kind}`);
     if (!this.warmKinds.has(kind)) {
       this.warmKinds.add(kind);
       for (const slot of this.slots) if (slot.kind === kind) this.warm(slot);
     }
-    const slot = await this.acquire(kind);
+    const slot = await this.acquire(kind, options.bestEffort ?? false);
     let broken = false;
     try {
       const page = await this.pageFor(slot);
+      const limitMs = typeof timeoutMs === 'function' ? timeoutMs() : timeoutMs;
       // A crash of the page's renderer rejects at once: the render it held would otherwise wait
       // for its timeout, and every render sent to that page after it too.
       const crashed = new Promise<never>((_, reject) => (slot.crashed = reject));
       const running = work(page);
       running.catch(() => undefined); // it may fail after the crash answered
-      return await within(Promise.race([running, crashed]), timeoutMs, () => new RenderTimeoutError(timeoutMs));
+      return await within(Promise.race([running, crashed]), limitMs, () => new RenderTimeoutError(limitMs));
     } catch (error) {
       broken = true;
       throw error;
@@ -251,8 +261,10 @@ export class BrowserPool {
     })();
     slot.warming
       .then((page) => {
-        if (this.browser === browser) slot.page = page;
-        else void page.close().catch(() => undefined);
+        if (this.browser !== browser) return void page.close().catch(() => undefined);
+        slot.page = page;
+        // A warm page may let best-effort work in.
+        this.wakeKind(slot.kind);
       })
       .catch((error: Error) => this.logger.warn(`page setup failed: ${error.message}`))
       .finally(() => {
@@ -272,14 +284,14 @@ export class BrowserPool {
     throw new Error('No browser page could be prepared');
   }
 
-  private async acquire(kind: string): Promise<Slot> {
+  private async acquire(kind: string, bestEffort: boolean): Promise<Slot> {
     const waiters = this.waiters.get(kind)!;
     for (;;) {
       if (this.closed) throw new Error('The browser pool is closed');
       // A warm page first; otherwise any free slot of the kind, which warms on demand.
       const free = this.draining ? [] : this.slots.filter((s) => s.kind === kind && !s.busy);
       const slot = free.find((s) => s.page) ?? free[0];
-      if (slot) {
+      if (slot && (!bestEffort || this.leavesWarmPage(kind, slot))) {
         slot.busy = true;
         return slot;
       }
@@ -287,8 +299,19 @@ export class BrowserPool {
     }
   }
 
-  private wakeOne(kind: string): void {
-    this.waiters.get(kind)!.shift()?.();
+  /**
+   * Best-effort work may take a page only while another page of its kind stays free and warm, so
+   * paying work always finds one at once, also while a page that best-effort work broke (a render
+   * cut off at its deadline) is being replaced. With one page per kind the two share it.
+   */
+  private leavesWarmPage(kind: string, taking: Slot): boolean {
+    const same = this.slots.filter((s) => s.kind === kind);
+    return same.length <= 1 || same.some((s) => s !== taking && !s.busy && s.page !== null);
+  }
+
+  /** Wakes every waiter of a kind: a best-effort waiter that may not take the page waits again, and must not hold up the others. */
+  private wakeKind(kind: string): void {
+    this.waiters.get(kind)!.splice(0).forEach((wake) => wake());
   }
 
   private wakeAll(): void {
@@ -303,7 +326,7 @@ export class BrowserPool {
     slot.busy = false;
     if (this.rendersSinceLaunch >= this.options.maxRendersPerBrowser && !this.draining) this.draining = true;
     if (this.draining && this.slots.every((s) => !s.busy)) void this.recycleBrowser();
-    else if (!this.draining) this.wakeOne(slot.kind);
+    else if (!this.draining) this.wakeKind(slot.kind);
   }
 
   /** Closes a slot's page (killing its renderer if it hangs) and warms a new one. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { BrowserPool } from '../browser/browser-pool';
-import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
+import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { mermaidDiagramType } from './diagram-types';
 import { FAST_ASSIGN_SCRIPT, FAST_DEFINE_SCRIPT, PAGE_HTML, PAGE_SCRIPT, patchMermaidBundle } from './page-script';
@@ -99,7 +99,7 @@ export class MermaidEngine implements RenderEngine {
     private readonly timeoutMs: number,
   ) {}
 
-  async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
+  async parse(source: string, options: EngineParseOptions = {}): Promise<EngineResult<{ diagramType: string }>> {
     const result = await this.pool.withPage(
       'mermaid',
       (page) =>
@@ -108,13 +108,14 @@ export class MermaidEngine implements RenderEngine {
           source,
           mermaidConfig(null),
         ) as Promise<{ ok: true; diagramType: string } | PageFailure>,
-      this.timeoutMs,
+      () => timeLimit(this.timeoutMs, options.deadline),
+      { bestEffort: options.bestEffort },
     );
     if (!result.ok) return { ok: false, error: parseFailure(result) };
     return { ok: true, value: { diagramType: mermaidDiagramType(result.diagramType) } };
   }
 
-  async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
+  async render(source: string, theme: ThemeDefinition, options: EngineRenderOptions = {}): Promise<EngineResult<EngineSvg>> {
     const result = await this.pool.withPage(
       'mermaid',
       (page) =>
@@ -123,7 +124,8 @@ export class MermaidEngine implements RenderEngine {
           source,
           mermaidConfig(theme),
         ) as Promise<{ ok: true; svg: string; diagramType: string; viewBox: [number, number, number, number] | null } | PageFailure>,
-      this.timeoutMs,
+      () => timeLimit(this.timeoutMs, options.deadline),
+      { bestEffort: options.bestEffort },
     );
     if (!result.ok) return { ok: false, error: parseFailure(result) };
     if (!result.viewBox) throw new Error('mermaid produced an SVG without a viewBox');
