@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import type { BrowserPool } from '../browser/browser-pool';
-import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
+import { EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
 import { ThemeDefinition, ThemePalette, themePalette } from '../themes';
 import { decodeDrawio, DRAWIO_LIMITS, validateDrawio } from './drawio-source';
 import { PAGE_HTML, PAGE_SCRIPT, PRELUDE_SCRIPT } from './page-script';

@@ -2,13 +2,14 @@ import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
 import type { RenderInput } from '@flowsmith/contracts';
 import { descendantProcesses, processAlive, waitUntil } from '@flowsmith/testing';
-import { PageCrashedError, RasterPool, Renderer } from '../src';
+import { PageCrashedError, RasterPool, Renderer } from '@flowsmith/rendering';
 
 /**
  * A hard limit on every render step (issue 13, items 2, 7 and 9): PNGs are drawn in raster
  * processes that are killed at the render's deadline or over their memory cap, sources built to be
  * slow are refused before drawing, a crashed browser page fails its render at once and is
  * replaced, and an SVG whose content is all stripped stays well-formed. Real Chromium and sharp.
+ * It lives with the render worker, not libs/rendering, because it uses libs/testing (Nx boundaries).
  * apps/render-worker/test/limits.e2e-spec.ts covers the same through the gateway and a worker.
  */
 
