@@ -10,7 +10,7 @@ import { FRAMEWORK_ERROR_OPTIONS } from './common/framework-errors';
 import { addJsonBodyParser, JsonBodyOptions, MAX_BODY_DEPTH, MAX_BODY_KEYS } from './common/json-body';
 import { newRequestId } from './common/request-id';
 import { malformedQueryError } from './common/well-formed-text';
-import { httpTimeouts, limitConnections } from './operations/connection-limits';
+import { httpTimeouts, limitConnections, spareConnectionsBeingAnswered } from './operations/connection-limits';
 import { ApiDocument } from './openapi/docs.controller';
 import { addHttpMetrics } from './operations/http-metrics';
 import { addRequestLogging } from './operations/request-logging';
@@ -69,6 +69,7 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
   rootLogger('gateway', env.LOG_LEVEL);
   const fastify = adapter.getInstance();
   limitConnections(fastify.server, { perAddress: env.HTTP_MAX_CONNECTIONS_PER_IP, total: env.HTTP_MAX_CONNECTIONS });
+  spareConnectionsBeingAnswered(fastify.server);
   // The API speaks JSON only: any other body is 415 unsupported_media_type, not a string to validate.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {

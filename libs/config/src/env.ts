@@ -212,7 +212,11 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @ToInt() @IsInt() @Min(1) @Max(3600)
   HTTP_REQUEST_TIMEOUT_SECONDS: number = 30;
 
-  /** A connection on which nothing moves either way for this long is closed (server.timeout). */
+  /**
+   * A connection on which nothing moves either way for this long is closed (server.timeout): a
+   * client that sends nothing or does not read its answer. Not while the gateway is still working
+   * on the answer (a synchronous generation waits up to 120 s): each route's own deadline bounds that.
+   */
   @Expose() @ToInt() @IsInt() @Min(1) @Max(3600)
   HTTP_IDLE_TIMEOUT_SECONDS: number = 60;
 

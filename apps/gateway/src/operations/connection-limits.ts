@@ -14,7 +14,8 @@ import { newRequestId } from '../common/request-id';
  *   Node then answers through the clientError handler (framework-errors.ts) and closes.
  * - connectionsCheckingInterval: how often Node checks those two; its default of 30 s would let a
  *   10 s limit run to 40 s.
- * - connectionTimeout (socket.setTimeout): a connection idle both ways is closed.
+ * - connectionTimeout (socket.setTimeout): a connection idle both ways is closed, unless the
+ *   gateway is still working on its answer (spareConnectionsBeingAnswered).
  * - keepAliveTimeout: how long an idle kept-alive connection waits for its next request.
  */
 export function httpTimeouts(env: GatewayEnv) {
@@ -29,6 +30,26 @@ export function httpTimeouts(env: GatewayEnv) {
       connectionsCheckingInterval: Math.min(1000, requestTimeout),
     },
   };
+}
+
+/** The response Node's HTTP server has in flight on a socket, if any (an internal field of node:http). */
+type HttpSocket = Socket & { _httpMessage?: { headersSent?: boolean } | null };
+
+/**
+ * HTTP_IDLE_TIMEOUT_SECONDS is for connections on which the client does nothing: it sends no
+ * request, or does not read its answer. Node applies it to every socket, also while the gateway
+ * itself is still working on the answer, so a synchronous generation (up to 120 s) was reset at
+ * 60 s. With a listener on the server's 'timeout', Node leaves the choice to us: a connection
+ * whose answer has not begun is spared (its route's own deadline bounds it; the body's arrival is
+ * bounded by HTTP_REQUEST_TIMEOUT_SECONDS); any other idle connection is closed. The timer starts
+ * again with the next byte either way.
+ */
+export function spareConnectionsBeingAnswered(server: Server): void {
+  server.on('timeout', (socket: HttpSocket) => {
+    const response = socket._httpMessage;
+    if (response && !response.headersSent) return;
+    socket.destroy();
+  });
 }
 
 /** What a refused connection is told before it is closed: 429 in the envelope, no request read. */
