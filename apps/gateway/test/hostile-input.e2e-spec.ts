@@ -108,7 +108,13 @@ class RawConnection {
 
   /** The time the server took to close the connection, or null if it was still open after `timeoutMs`. */
   async closedWithin(timeoutMs: number): Promise<number | null> {
-    return Promise.race([this.closed, sleep(timeoutMs).then(() => null)]);
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)));
+    try {
+      return await Promise.race([this.closed, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
