@@ -161,7 +161,7 @@ describe('operations: logs, metrics, readiness, security headers and the queue d
   it('reports each dependency of a worker on its /readyz', async () => {
     const ready = await fetch(`${workerHealth}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ok', checks: { redis: 'ok', chromium: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { redis: 'ok', chromium: 'ok', raster: 'ok' } });
   });
 
   it('puts security headers on every kind of response', async () => {

@@ -59,6 +59,13 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 150_000;
  * /metrics).
  */
 export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: WorkerBootstrapOptions): Promise<RunningWorker> {
+  // NestFactory.createApplicationContext runs every onModuleInit (the heartbeat starts there, so
+  // the worker is visible) before it returns and before Nest's shutdown hooks exist: a signal in
+  // that window would kill the process outright. It is held here and acted on once the hooks are in.
+  let early: NodeJS.Signals | undefined;
+  const holdEarly = (signal: NodeJS.Signals) => (early ??= signal);
+  const signals = Object.values(ShutdownSignal) as NodeJS.Signals[];
+  if (options.signals !== false) for (const signal of signals) process.on(signal, holdEarly);
   const app = await NestFactory.createApplicationContext(module as Type<unknown>, { bufferLogs: true });
   app.useLogger(nestLogger(options.service, env.LOG_LEVEL));
   let draining = false;
@@ -78,6 +85,11 @@ export async function bootstrapWorker(module: Type<unknown> | object, env: Worke
     }
   }
   await app.init();
+  if (options.signals !== false) {
+    for (const signal of signals) process.removeListener(signal, holdEarly);
+    // Delivered again now that Nest listens: the same clean shutdown as a later signal.
+    if (early) process.kill(process.pid, early);
+  }
   const presence = app.get(WorkerPresence);
   const queue = app.get<Queue>(getQueueToken(presence.kind));
   countQueue(queue);
