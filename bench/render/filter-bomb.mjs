@@ -46,7 +46,8 @@ const attacker = (async () => {
   for (let i = 0; attacking; i++) {
     const source = i % 3 === 2 ? slowBomb(i) : bomb(i % 3 === 0 ? 4000 : 8000);
     const started = performance.now();
-    const outcome = await renderer.render(png(source, 'svg'), { deadline: Date.now() + DEADLINE_MS });
+    // A free key's image route: the best-effort lane, as the gateway routes it.
+    const outcome = await renderer.render(png(source, 'svg'), { deadline: Date.now() + DEADLINE_MS, bestEffort: true });
     const ms = performance.now() - started;
     if (!outcome.ok && outcome.error.code === 'output_too_large') (bombs.refused++, bombs.refusedMs.push(ms));
     else if (!outcome.ok && outcome.error.code === 'render_timeout') (bombs.timedOut++, bombs.timedOutMs.push(ms));
@@ -64,6 +65,6 @@ const result = {
   deadlineMs: DEADLINE_MS,
   alone,
   attacked,
-  bombs: { refused: bombs.refused, refusedP50Ms: Math.round(pct(bombs.refusedMs, 0.5)), timedOut: bombs.timedOut, timedOutP50Ms: Math.round(pct(bombs.timedOutMs, 0.5)), other: bombs.other, rasterKills: renderer.raster.kills },
+  bombs: { refused: bombs.refused, refusedP50Ms: Math.round(pct(bombs.refusedMs, 0.5)), timedOut: bombs.timedOut, timedOutP50Ms: Math.round(pct(bombs.timedOutMs, 0.5)), other: bombs.other, rasterKills: renderer.rasterBestEffort.kills },
 };
 console.log(JSON.stringify(result, null, 2));

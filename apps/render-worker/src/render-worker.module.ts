@@ -26,7 +26,7 @@ export class RenderWorkerModule {
           // busy is 'ok'. A check failing for UNFIT_GRACE_MS withdraws the worker (worker-registry.ts).
           useFactory: (jobs: RenderJobsService): ReadinessChecks => ({
             chromium: async () => (jobs.renderer.pool.browserPid() ? 'ok' : 'not running (relaunching)'),
-            raster: async () => jobs.renderer.raster.readiness(),
+            raster: async () => jobs.renderer.rasterReadiness(),
           }),
           inject: [RenderJobsService],
         },

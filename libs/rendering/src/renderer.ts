@@ -14,6 +14,8 @@ import { SvgEngine } from './svg/svg-engine';
 import { assertThemesComplete, THEME_DEFINITIONS } from './themes';
 
 const LATE_GRACE_MS = 100;
+/** Nice value of the best-effort lane's raster processes: they draw with whatever CPU is left. */
+const BEST_EFFORT_NICE = 19;
 
 export interface RendererOptions {
   chromiumPath: string;
@@ -68,6 +70,8 @@ export interface RenderCallOptions {
 export class Renderer {
   readonly pool: BrowserPool;
   readonly raster: RasterPool;
+  /** The best-effort lane's PNGs (libs/contracts/src/fairness.ts), drawn at the lowest CPU priority. */
+  readonly rasterBestEffort: RasterPool;
   private readonly engines = new Map<SourceFormat, RenderEngine>();
 
   constructor(private readonly options: RendererOptions) {
@@ -79,7 +83,9 @@ export class Renderer {
       // Mermaid is warm at boot; draw.io and BPMN too with warmAll, else from their first render.
       kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage, eager: options.warmAll }, bpmn: { setup: setupBpmnPage, eager: options.warmAll } },
     });
-    this.raster = new RasterPool({ size: options.rasterProcesses ?? options.pages ?? availableParallelism(), memoryMb: options.rasterMemoryMb ?? 512 });
+    const rasterProcesses = options.rasterProcesses ?? options.pages ?? availableParallelism();
+    this.raster = new RasterPool({ size: rasterProcesses, memoryMb: options.rasterMemoryMb ?? 512 });
+    this.rasterBestEffort = new RasterPool({ size: Math.max(1, rasterProcesses - 1), memoryMb: options.rasterMemoryMb ?? 512, nice: BEST_EFFORT_NICE });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
       new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, jvms: options.plantumlJvms, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
@@ -92,11 +98,17 @@ export class Renderer {
 
   async start(): Promise<void> {
     assertThemesComplete();
-    await Promise.all([this.pool.start(), this.raster.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
+    await Promise.all([this.pool.start(), this.raster.start(), this.rasterBestEffort.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), this.raster.close(), ...[...this.engines.values()].map((engine) => engine.close?.())]);
+    await Promise.all([this.pool.close(), this.raster.close(), this.rasterBestEffort.close(), ...[...this.engines.values()].map((engine) => engine.close?.())]);
+  }
+
+  /** 'ok', or why PNGs cannot be drawn (for /readyz): both raster pools must be able to draw. */
+  rasterReadiness(): 'ok' | string {
+    const paying = this.raster.readiness();
+    return paying === 'ok' ? this.rasterBestEffort.readiness() : paying;
   }
 
   supports(format: SourceFormat): boolean {
@@ -130,7 +142,7 @@ export class Renderer {
     if (input.format === 'svg') {
       return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
     }
-    const png = await rasterize(this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, this.deadline(options.deadline));
+    const png = await rasterize(options.bestEffort ? this.rasterBestEffort : this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, this.deadline(options.deadline));
     if (!png.ok) return png;
     return { ok: true, output: { data: png.png, contentType: 'image/png', width: png.width, height: png.height, diagramType: engineSvg.diagramType } };
   }

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setPriority } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { RenderFailure } from '@flowsmith/contracts';
 import { metrics } from '@flowsmith/observability';
@@ -15,6 +16,11 @@ export interface RasterPoolOptions {
   size: number;
   /** A process whose resident memory passes this while it draws is killed: output_too_large. */
   memoryMb: number;
+  /**
+   * The processes' nice value (0 by default). The best-effort lane's pool runs at 19, so its
+   * drawings, a filter bomb included, get only the CPU that paying work leaves idle.
+   */
+  nice?: number;
 }
 
 type KillReason = 'timeout' | 'memory' | 'closed';
@@ -202,6 +208,13 @@ export class RasterPool {
       env: { ...process.env, MALLOC_ARENA_MAX: '2' },
     });
     const child: Child = { process: proc, pid: proc.pid ?? 0, ready: false, task: null, startedAt: 0 };
+    if (this.options.nice && proc.pid) {
+      try {
+        setPriority(proc.pid, this.options.nice);
+      } catch (error) {
+        this.logger.warn(`could not lower raster process ${proc.pid}'s priority: ${(error as Error).message}`);
+      }
+    }
     this.children.add(child);
     return new Promise<void>((started) => {
       const startTimer = setTimeout(() => {
