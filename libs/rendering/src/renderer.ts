@@ -88,7 +88,7 @@ export class Renderer {
     this.rasterBestEffort = new RasterPool({ size: Math.max(1, rasterProcesses - 1), memoryMb: options.rasterMemoryMb ?? 512, nice: BEST_EFFORT_NICE });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
-      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, jvms: options.plantumlJvms, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
+      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, threads: options.plantumlJvms, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
       new DrawioEngine(this.pool, options.renderTimeoutMs),
       new BpmnEngine(this.pool, options.renderTimeoutMs),
       new SvgEngine(),

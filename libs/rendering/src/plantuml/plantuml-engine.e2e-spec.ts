@@ -21,7 +21,7 @@ const LIGHT = THEME_DEFINITIONS.light;
 const GOOD = 'Alice -> Bob: still fine';
 /** Runs for days: 2^40 calls, 40 deep (PlantUML guards loops and the stack, not the number of calls). */
 const ENDLESS = '!function $f($n)\n!if $n == 0\n!return 1\n!endif\n!return $f($n - 1) + $f($n - 1)\n!endfunction\nAlice -> Bob : $f(40)';
-/** Throws inside PlantUML 1.2025.8's git diagram, which takes its pipe loop, and so the JVM, down. */
+/** Throws inside PlantUML 1.2025.8's git diagram (which took the old pipe loop, and so the JVM, down). */
 const CRASHING = '@startgit\n* main\n** feature\n@endgit';
 
 const decode = (text: string) =>
@@ -47,8 +47,16 @@ async function renderOk(engine: PlantumlEngine, source: string, theme = LIGHT) {
   return result.value;
 }
 
-/** The one JVM of a single-JVM engine. */
-const jvmOf = (engine: PlantumlEngine) => engine.pool.processes[0];
+/** The JVM that takes the engine's new diagrams. */
+const jvmOf = (engine: PlantumlEngine) => engine.pool.process!;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Until the pool is down to one JVM again (a replaced one is killed once it holds nobody's diagram). */
+async function oneJvm(engine: PlantumlEngine): Promise<void> {
+  for (let i = 0; engine.pool.pids.length !== 1 && i < 400; i++) await sleep(25);
+  expect(engine.pool.pids).toHaveLength(1);
+}
 
 /** Until the engine has noticed that its JVM is gone. */
 async function jvmGone(engine: PlantumlEngine, pid: number): Promise<void> {
@@ -56,8 +64,7 @@ async function jvmGone(engine: PlantumlEngine, pid: number): Promise<void> {
 }
 
 describe('PlantumlEngine (real JVM)', () => {
-  // One JVM, so that the fault tests below know which one holds the diagram; the pool has its own tests.
-  const engine = new PlantumlEngine({ timeoutMs: 10_000, warm: true, jvms: 1 });
+  const engine = new PlantumlEngine({ timeoutMs: 10_000, warm: true });
 
   beforeAll(() => engine.start());
   afterAll(() => engine.close());
@@ -95,7 +102,7 @@ describe('PlantumlEngine (real JVM)', () => {
 
   it('lays out with Graphviz where it is installed, and with Smetana where it is not', async () => {
     expect(engine.layout).toBe('dot'); // npm test installs Graphviz
-    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null, warm: true, jvms: 1 });
+    const smetana = new PlantumlEngine({ timeoutMs: 10_000, graphvizDot: null, warm: true });
     await smetana.start();
     try {
       expect(smetana.layout).toBe('smetana');
@@ -198,6 +205,7 @@ describe('PlantumlEngine (real JVM)', () => {
       expect(await engine.render(hungry, LIGHT)).toEqual({ ok: false, error: { code: 'output_too_large', message: 'The diagram needs more memory than PlantUML may use.' } });
       expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
       expect(engine.pool.restarts).toBe(restarts + 1);
+      await oneJvm(engine);
     }, 30_000);
 
     it('renders harmlessly what only exists at run time: the SANDBOX profile reads no file', async () => {
@@ -232,81 +240,99 @@ describe('PlantumlEngine (real JVM)', () => {
       expect(jvmOf(engine).pid).not.toBe(pid);
     }, 30_000);
 
-    it('fails the render in flight with a plain error (so the job is retried), and the queue carries on', async () => {
-      await renderOk(engine, GOOD);
-      const restarts = engine.pool.restarts;
-      const inFlight = engine.render(ENDLESS, LIGHT);
-      const queued = engine.render(GOOD, LIGHT);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      process.kill(jvmOf(engine).pid!, 'SIGKILL');
-      const error = await inFlight.then(() => null, (reason: Error) => reason);
-      expect(error).toBeInstanceOf(Error);
-      expect(error).not.toBeInstanceOf(RenderTimeoutError);
-      expect(await queued).toMatchObject({ ok: true });
-      expect(engine.pool.restarts).toBe(restarts + 1);
+    it('fails the renders in its threads with a plain error (so their jobs are retried), and the diagrams waiting for a thread carry on', async () => {
+      const narrow = new PlantumlEngine({ timeoutMs: 10_000, warm: true, threads: 2 });
+      await narrow.start();
+      try {
+        await renderOk(narrow, GOOD);
+        const inFlight = [narrow.render(ENDLESS, LIGHT), narrow.render(ENDLESS, LIGHT)];
+        const queued = narrow.render(GOOD, LIGHT);
+        await sleep(300);
+        process.kill(jvmOf(narrow).pid!, 'SIGKILL');
+        for (const render of inFlight) {
+          const error = await render.then(() => null, (reason: Error) => reason);
+          expect(error).toBeInstanceOf(Error);
+          expect(error).not.toBeInstanceOf(RenderTimeoutError);
+        }
+        expect(await queued).toMatchObject({ ok: true });
+        expect(narrow.pool.restarts).toBe(1);
+      } finally {
+        await narrow.close();
+      }
     }, 30_000);
 
-    it('fails a diagram that crashes PlantUML as a value, not as a retryable error', async () => {
+    it('fails a diagram that crashes PlantUML as a value, not as a retryable error, and the JVM keeps serving', async () => {
       const restarts = engine.pool.restarts;
+      const pid = jvmOf(engine).pid;
       const result = await engine.render(CRASHING, LIGHT);
       expect(result).toEqual({ ok: false, error: { code: 'parse_failed', message: expect.stringContaining('PlantUML failed on this diagram') } });
       expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
-      expect(engine.pool.restarts).toBe(restarts + 1);
+      // The pipe died of it; a thread of the server only answers for its own diagram.
+      expect(engine.pool.restarts).toBe(restarts);
+      expect(jvmOf(engine).pid).toBe(pid);
     }, 30_000);
   });
 
   it("turns PlantUML's picture of its own failure, which names the JVM, into an error", async () => {
     // ELK is not in the jar; the engine refuses the pragma, so the diagram goes to the process directly.
-    const crash = jvmOf(engine).render('@startuml\n!pragma layout elk\nclass A\nclass B\nA --> B\n@enduml\n', 10_000);
+    const crash = jvmOf(engine).render('@startuml\n!pragma layout elk\nclass A\nclass B\nA --> B\n@enduml\n');
     await expect(crash).rejects.toThrow(/^PlantUML failed on this diagram with IllegalArgumentException: java.lang.ClassNotFoundException/);
     expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
   });
 
-  it('times out a diagram that never finishes, restarts the JVM, and carries on with the queue', async () => {
-    const quick = new PlantumlEngine({ timeoutMs: 1500, warm: true, jvms: 1 });
-    await quick.start();
-    try {
-      await renderOk(quick, GOOD);
-      const endless = quick.render(ENDLESS, LIGHT);
-      const queued = quick.render(GOOD, LIGHT);
-      await expect(endless).rejects.toBeInstanceOf(RenderTimeoutError);
-      expect(await queued).toMatchObject({ ok: true });
-      expect(quick.pool.restarts).toBe(1);
-    } finally {
-      await quick.close();
-    }
-  }, 30_000);
+  describe('one JVM, several diagrams at once', () => {
+    it('renders diagrams of every kind at once, each into its own picture', async () => {
+      const batch = [...CORPUS, ...CORPUS].map((entry, i) => ({ ...entry, source: entry.source.replace(/^(@start\w+[^\n]*\n)/, `$1' copy ${i}\n`) }));
+      const drawn = await Promise.all(batch.map(({ source }) => renderOk(engine, source)));
+      drawn.forEach(({ svg, diagramType }, i) => {
+        expect(diagramType).toBe(batch[i].type);
+        for (const label of batch[i].labels) expect([batch[i].file, textOf(svg)]).toEqual([batch[i].file, expect.stringContaining(label)]);
+      });
+      expect(engine.pool.pids).toHaveLength(1);
+    }, 60_000);
 
-  describe('a pool of JVMs', () => {
-    const pool = new PlantumlEngine({ timeoutMs: 10_000, warm: true, jvms: 2 });
-    beforeAll(() => pool.start());
-    afterAll(() => pool.close());
+    it('answers a diagram that never finishes at its deadline, finishes the others in flight, and replaces the JVM warm', async () => {
+      const quick = new PlantumlEngine({ timeoutMs: 3000, warm: true });
+      await quick.start();
+      try {
+        // Every kind's classes loaded, so that only the endless diagram can overrun on a loaded machine.
+        for (const { source } of CORPUS) await renderOk(quick, source);
+        const stuck = jvmOf(quick).pid!;
+        const started = Date.now();
+        const endless = quick.render(ENDLESS, LIGHT);
+        const others = CORPUS.map(({ source }) => quick.render(source, LIGHT));
+        await expect(endless).rejects.toBeInstanceOf(RenderTimeoutError);
+        // At the deadline (plus the grace of a JVM's first diagrams at most), not when the thread ends.
+        expect(Date.now() - started).toBeLessThan(3000 + 5000);
+        for (const result of await Promise.all(others)) expect(result).toMatchObject({ ok: true });
+        expect(quick.pool.restarts).toBe(1);
+        // The stuck JVM goes once its other diagrams are done; the new one serves.
+        for (let i = 0; quick.pool.pids.includes(stuck) && i < 400; i++) await sleep(25);
+        expect(quick.pool.pids).not.toContain(stuck);
+        await oneJvm(quick);
+        expect(textOf((await renderOk(quick, GOOD)).svg)).toContain('still fine');
+        expect(quick.pool.restarts).toBe(1);
+      } finally {
+        await quick.close();
+      }
+    }, 60_000);
 
-    it('starts and warms every JVM', async () => {
-      await Promise.all([renderOk(pool, GOOD), renderOk(pool, GOOD)]);
-      expect(pool.pool.pids).toHaveLength(2);
-      // A diagram goes to a warm JVM first; the other is done with its warm-up diagram soon after.
-      for (let i = 0; pool.pool.processes.some((jvm) => jvm.cold) && i < 400; i++) await new Promise((resolve) => setTimeout(resolve, 25));
-      for (const jvm of pool.pool.processes) expect(jvm.cold).toBe(false);
-    }, 30_000);
-
-    it('keeps serving on the other JVM while one is stuck, and replaces a killed one warm', async () => {
-      const restarts = pool.pool.restarts;
-      const inFlight = pool.render(ENDLESS, LIGHT);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const stuck = pool.pool.processes.find((process) => process.busy)!;
-      const victim = stuck.pid!;
-      expect(textOf((await renderOk(pool, GOOD)).svg)).toContain('still fine');
+    it('keeps serving while one diagram is stuck, and replaces a JVM killed from outside at once', async () => {
+      const restarts = engine.pool.restarts;
+      const inFlight = engine.render(ENDLESS, LIGHT);
+      await sleep(300);
+      const victim = jvmOf(engine).pid!;
+      expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
       process.kill(victim, 'SIGKILL');
       const error = await inFlight.then(() => null, (reason: Error) => reason);
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(RenderTimeoutError);
       // The pool starts the replacement at once, not under the next diagram.
-      for (let i = 0; pool.pool.pids.length < 2 && i < 200; i++) await new Promise((resolve) => setTimeout(resolve, 25));
-      expect(pool.pool.pids).toHaveLength(2);
-      expect(pool.pool.pids).not.toContain(victim);
-      for (let i = 0; i < 4; i++) expect(textOf((await renderOk(pool, GOOD)).svg)).toContain('still fine');
-      expect(pool.pool.restarts).toBe(restarts + 1);
+      for (let i = 0; engine.pool.pids.length < 1 && i < 200; i++) await sleep(25);
+      expect(engine.pool.pids).toHaveLength(1);
+      expect(engine.pool.pids).not.toContain(victim);
+      for (let i = 0; i < 4; i++) expect(textOf((await renderOk(engine, GOOD)).svg)).toContain('still fine');
+      expect(engine.pool.restarts).toBe(restarts + 1);
     }, 30_000);
   });
 });

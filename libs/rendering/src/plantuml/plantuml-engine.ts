@@ -3,7 +3,7 @@ import type { RenderFailure } from '@flowsmith/contracts';
 import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { sanitizeSvg } from '../svg/sanitize-svg';
-import { defaultPlantumlJvms, PlantumlPool } from './plantuml-pool';
+import { PlantumlPool } from './plantuml-pool';
 import { PlantumlCrashError, PlantumlOutput, PlantumlOutputTooLargeError } from './plantuml-process';
 import { FramedSource, framePlantumlSource } from './plantuml-source';
 import { cleanPlantumlSvg, isPlainPlantumlSvg, keepLightBackground, plantumlDiagramType, plantumlViewBox } from './plantuml-svg';
@@ -16,10 +16,10 @@ export interface PlantumlEngineOptions {
   jarPath?: string;
   /** Per diagram, from the moment it reaches the JVM. */
   timeoutMs: number;
-  /** Start the JVMs (and warm them) in start(); otherwise each starts with its first diagram. */
+  /** Start the JVM (and warm it) in start(); otherwise it starts with the first diagram. */
   warm?: boolean;
-  /** JVM pipes (diagrams rendered at once); by default one per core, at most 4 (plantuml-pool.ts). */
-  jvms?: number;
+  /** Diagrams rendered at once, each on a thread of the one JVM; by default four a core, at most 16 (plantuml-pool.ts). */
+  threads?: number;
   /** Graphviz's dot; by default /usr/bin/dot or /usr/local/bin/dot if either exists; null: never Graphviz. */
   graphvizDot?: string | null;
 }
@@ -56,7 +56,7 @@ function diagramFailure(error: unknown): RenderFailure | null {
 }
 
 /**
- * PlantUML through a pool of long-lived JVMs (see PlantumlPool). Sources are framed and screened
+ * PlantUML through one long-lived, multi-threaded JVM (see PlantumlPool). Sources are framed and screened
  * in Node first (plantuml-screen.ts: nothing that reads files, URLs or the environment reaches the
  * JVM, which runs in PlantUML's SANDBOX profile as well); the theme is a style sheet injected
  * before the user's lines. The engine sanitizes its own SVG: PlantUML's plain drawing passes as is
@@ -74,14 +74,14 @@ export class PlantumlEngine implements RenderEngine {
 
   constructor(options: PlantumlEngineOptions) {
     const dot = options.graphvizDot === null ? undefined : (options.graphvizDot ?? findGraphvizDot());
-    this.pool = new PlantumlPool(options.jvms ?? defaultPlantumlJvms(), { javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES, graphvizDot: dot });
+    this.pool = new PlantumlPool({ javaPath: options.javaPath, jarPath: options.jarPath, maxOutputBytes: MAX_SVG_BYTES, graphvizDot: dot, threads: options.threads });
     this.timeoutMs = options.timeoutMs;
     this.warm = options.warm ?? false;
     this.layout = dot ? 'dot' : 'smetana';
     this.layoutLines = dot ? [] : SMETANA;
   }
 
-  /** When asked to be warm: starts the JVMs and has each render a warm-up diagram, without waiting for it. */
+  /** When asked to be warm: starts the JVM and has it render warm-up diagrams, without waiting for them. */
   async start(): Promise<void> {
     if (this.warm) await this.pool.start(true);
   }

@@ -1,18 +1,28 @@
 import { availableParallelism } from 'node:os';
-import { PlantumlOutput, PlantumlProcess, PlantumlProcessOptions } from './plantuml-process';
+import { Logger } from '@nestjs/common';
+import { metrics } from '@flowsmith/observability';
+import { RenderTimeoutError } from '../browser/browser-pool';
+import { PlantumlOutOfMemoryError, PlantumlOutput, PlantumlProcess, PlantumlProcessOptions } from './plantuml-process';
 
-/** Enough to load the classes and warm the JIT before a JVM takes real diagrams. */
-export const WARM_UP = '@startuml\nAlice -> Bob: warm up\n@enduml\n';
+/** Enough to load the classes (a sequence diagram, and a class diagram laid out by dot or Smetana) before a JVM takes real diagrams. */
+export const WARM_UP = ['@startuml\nAlice -> Bob: warm up\n@enduml\n', '@startuml\nclass Warm\nclass Up\nWarm --> Up\n@enduml\n'];
 const WARM_UP_TIMEOUT_MS = 60_000;
+/**
+ * A new JVM spends a second or two booting and loading classes on its first diagrams. Those get
+ * this much longer, so a restart never times out the innocent renders that follow it.
+ */
+const COLD_START_GRACE_MS = 5000;
 
 /**
- * JVMs per worker: one per core, at most 4 (each holds ~250 MB at rest, up to its heap under load).
- * A pipe renders one diagram at a time, so with one JVM a second diagram waits for the first even
- * when a core is free; measured in bench/render (Issue 13: PlantUML in bench/RESULTS.md).
+ * Diagrams the JVM renders at once: four threads a core, at most 16. A thread spends much of a
+ * class, component, state or use-case diagram waiting on Graphviz's dot (a process per diagram),
+ * so one thread a core leaves the cores idle; measured in bench/render (bench/RESULTS.md, issue 13).
  */
-export function defaultPlantumlJvms(): number {
-  return Math.max(1, Math.min(availableParallelism(), 4));
+export function defaultPlantumlThreads(): number {
+  return Math.max(2, Math.min(availableParallelism() * 4, 16));
 }
+
+export type PlantumlPoolOptions = Omit<PlantumlProcessOptions, 'threads'> & { threads?: number };
 
 interface Waiting {
   source: string;
@@ -22,47 +32,70 @@ interface Waiting {
 }
 
 /**
- * Several PlantumlProcess pipes behind one queue: a diagram goes to the idle JVM that has waited
- * longest (a warm one before one that has not rendered yet; each JVM's JIT only warms with the
- * diagrams it gets), else waits here until one is idle, so a slow diagram holds up only its own JVM. A JVM that died or was killed for a timeout under a diagram is replaced and
- * warmed before it takes the next one; the others carry on meanwhile.
+ * One multi-threaded PlantUML JVM (PlantumlProcess) and the diagrams waiting for one of its
+ * threads. At most `threads` diagrams are in the JVM at once, so a diagram's deadline runs from the
+ * moment a thread can take it, and a JVM that dies takes only those down (they fail with a plain
+ * error, so their jobs are retried); the ones waiting here go to its replacement.
+ *
+ * A thread cannot be stopped safely, so a diagram that overruns its deadline is answered
+ * RenderTimeoutError at once, and its JVM, which keeps the stuck thread, is replaced: a new one is
+ * started and warmed while the old one keeps serving, then takes the new diagrams, and the old one
+ * is killed once the diagrams of other callers in it have finished. The same after a diagram runs
+ * the heap out (other threads may have lost memory to it).
  */
 export class PlantumlPool {
-  /** In the order they get diagrams: the least recently used first. */
-  readonly processes: PlantumlProcess[];
-  private readonly busy = new Set<PlantumlProcess>();
+  private readonly logger = new Logger(PlantumlPool.name);
+  readonly threads: number;
+  private readonly options: PlantumlProcessOptions;
+  /** The JVM that takes new diagrams. */
+  private current: PlantumlProcess | null = null;
+  /** A replacement being started and warmed. */
+  private next: PlantumlProcess | null = null;
+  /** Replaced JVMs finishing the diagrams they hold. */
+  private readonly retiring = new Set<PlantumlProcess>();
+  /** Requests sent to each JVM whose callers still wait (a timed-out one no longer counts). */
+  private readonly live = new Map<PlantumlProcess, number>();
   private readonly waiting: Waiting[] = [];
+  private launches = 0;
+  private warm = false;
   private closed = false;
 
-  constructor(size: number, options: PlantumlProcessOptions) {
-    this.processes = Array.from({ length: Math.max(1, Math.floor(size)) }, () => new PlantumlProcess(options));
+  constructor(options: PlantumlPoolOptions) {
+    this.threads = Math.max(1, Math.floor(options.threads ?? defaultPlantumlThreads()));
+    this.options = { ...options, threads: this.threads };
   }
 
-  get size(): number {
-    return this.processes.length;
-  }
-
-  /** JVMs started after the first of each pipe: after a timeout, a crash or an outside kill. */
+  /** JVMs started after the first: after a timeout, a full heap, a crash or an outside kill. */
   get restarts(): number {
-    return this.processes.reduce((sum, process) => sum + process.restarts, 0);
+    return Math.max(0, this.launches - 1);
   }
 
-  /** The live JVMs' process ids, for health checks and fault tests. */
+  /** The JVM that takes new diagrams, for health checks and fault tests. */
+  get process(): PlantumlProcess | null {
+    return this.current;
+  }
+
+  /** The live JVMs' process ids (more than one while a replacement warms or an old one drains). */
   get pids(): number[] {
-    return this.processes.map((process) => process.pid).filter((pid): pid is number => pid !== undefined);
+    return [this.current, this.next, ...this.retiring].map((process) => process?.pid).filter((pid): pid is number => pid !== undefined);
   }
 
-  /** Starts every JVM; with `warm`, each renders a warm-up diagram before it takes real ones (not awaited). */
+  /** Starts the JVM; with `warm`, it renders warm-up diagrams before it takes real ones (not awaited). */
   async start(warm: boolean): Promise<void> {
     this.closed = false;
-    await Promise.all(this.processes.map((process) => process.start()));
-    if (warm) for (const process of this.processes) this.warm(process);
+    this.warm = warm;
+    if (this.current || this.next) return;
+    const process = this.launch();
+    this.current = process;
+    await process.start();
+    if (warm) this.warmUp(process).catch(() => undefined);
   }
 
   render(source: string, timeoutMs: number): Promise<PlantumlOutput> {
     if (this.closed) return Promise.reject(new Error('The PlantUML process is closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ source, timeoutMs, resolve, reject });
+      if (!this.current && !this.next) this.replace(null, 'start');
       this.pump();
     });
   }
@@ -71,38 +104,138 @@ export class PlantumlPool {
     this.closed = true;
     const closing = new Error('The PlantUML process was closed');
     for (const request of this.waiting.splice(0)) request.reject(closing);
-    await Promise.all(this.processes.map((process) => process.close()));
+    const all = [this.current, this.next, ...this.retiring].filter((process): process is PlantumlProcess => process !== null);
+    this.current = null;
+    this.next = null;
+    this.retiring.clear();
+    await Promise.all(all.map((process) => process.kill(closing)));
   }
 
+  private launch(): PlantumlProcess {
+    const process = new PlantumlProcess(this.options);
+    this.launches++;
+    this.live.set(process, 0);
+    process.onExit = (how) => this.onExit(process, how);
+    return process;
+  }
+
+  /** Sends waiting diagrams while the current JVM has a free thread (a stuck thread is not free). */
   private pump(): void {
-    while (this.waiting.length > 0 && !this.closed) {
-      const idle = this.processes.filter((process) => !this.busy.has(process));
-      const next = idle.find((process) => !process.cold) ?? idle[0];
-      if (!next) return;
-      // The one used least recently goes last in line, so every JVM gets diagrams and a warm JIT.
-      this.processes.splice(this.processes.indexOf(next), 1);
-      this.processes.push(next);
+    const process = this.current;
+    if (!process || !process.alive) return;
+    while (!this.closed && process.pending < this.threads) {
       const request = this.waiting.shift();
       if (!request) return;
-      this.busy.add(next);
-      next.render(request.source, request.timeoutMs).then(request.resolve, request.reject).finally(() => {
-        this.busy.delete(next);
-        // Its JVM is gone (a timeout, a crash): start the next one now, warm, rather than under the next diagram.
-        if (next.pid === undefined && !this.closed) this.warm(next);
-        else this.pump();
-      });
+      this.send(process, request);
     }
   }
 
-  /** Sends a warm-up diagram through one JVM, holding it busy meanwhile. */
-  private warm(process: PlantumlProcess): void {
-    this.busy.add(process);
-    process
-      .render(WARM_UP, WARM_UP_TIMEOUT_MS)
-      .catch(() => undefined)
-      .finally(() => {
-        this.busy.delete(process);
-        this.pump();
-      });
+  private send(process: PlantumlProcess, request: Waiting): void {
+    let settled = false;
+    this.live.set(process, (this.live.get(process) ?? 0) + 1);
+    const done = () => {
+      settled = true;
+      clearTimeout(timer);
+      this.live.set(process, (this.live.get(process) ?? 1) - 1);
+    };
+    const timer = setTimeout(
+      () => {
+        if (settled) return;
+        done();
+        this.logger.warn(`A diagram overran ${request.timeoutMs} ms; replacing the PlantUML JVM`);
+        metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'timeout' });
+        request.reject(new RenderTimeoutError(request.timeoutMs));
+        this.replace(process, 'timeout');
+      },
+      request.timeoutMs + (process.cold ? COLD_START_GRACE_MS : 0),
+    );
+    process.render(request.source).then(
+      (output) => {
+        if (settled) return this.afterAnswer(process);
+        done();
+        request.resolve(output);
+        this.afterAnswer(process);
+      },
+      (error: Error) => {
+        if (settled) return this.afterAnswer(process);
+        done();
+        if (error instanceof PlantumlOutOfMemoryError) {
+          // Only the first diagram to run out of heap in a JVM is blamed; others that ran out beside it are retried.
+          if (process === this.current) {
+            metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'memory' });
+            this.replace(process, 'memory');
+            request.reject(error);
+          } else request.reject(new Error('The PlantUML JVM ran out of memory under another diagram'));
+        } else request.reject(error);
+        this.afterAnswer(process);
+      },
+    );
+  }
+
+  /** A thread came free: send the next diagram, or kill a replaced JVM that holds nobody's diagram any more. */
+  private afterAnswer(process: PlantumlProcess): void {
+    if (this.retiring.has(process) && (this.live.get(process) ?? 0) === 0) {
+      this.retiring.delete(process);
+      this.live.delete(process);
+      void process.kill();
+    }
+    this.pump();
+  }
+
+  /**
+   * Starts a new JVM in place of `old` (null: there is none), warms it while `old` keeps serving,
+   * then hands it the new diagrams and retires `old`. Does nothing while a replacement is under way.
+   */
+  private replace(old: PlantumlProcess | null, reason: string): void {
+    if (this.closed || this.next || old !== this.current) return;
+    const process = this.launch();
+    this.next = process;
+    const ready = process.start().then(() => (this.warm || old ? this.warmUp(process) : undefined));
+    ready.then(
+      () => this.promote(process, old),
+      (error: Error) => {
+        // It died or could not start; onExit decides what comes next.
+        this.logger.warn(`A replacement PlantUML JVM (${reason}) failed to start: ${error.message}`);
+      },
+    );
+  }
+
+  private promote(process: PlantumlProcess, old: PlantumlProcess | null): void {
+    if (this.next !== process || this.closed) return;
+    this.next = null;
+    if (!process.alive) return;
+    if (old && old === this.current) {
+      this.retiring.add(old);
+      this.afterAnswer(old);
+    }
+    this.current = process;
+    this.pump();
+  }
+
+  /** Renders the warm-up diagrams on a JVM before it takes real ones; a JVM that cannot is killed. */
+  private async warmUp(process: PlantumlProcess): Promise<void> {
+    const timer = setTimeout(() => void process.kill(new Error('The PlantUML JVM did not warm up in time')), WARM_UP_TIMEOUT_MS);
+    try {
+      const results = await Promise.allSettled(WARM_UP.map((source) => process.render(source)));
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed && !process.alive) throw failed.reason;
+    } finally {
+      clearTimeout(timer);
+      // Its threads are free for real diagrams now.
+      this.pump();
+    }
+  }
+
+  private onExit(process: PlantumlProcess, how: string): void {
+    this.live.delete(process);
+    if (this.retiring.delete(process) || this.closed) return;
+    if (process === this.next) this.next = null;
+    if (process === this.current) {
+      this.logger.warn(`The PlantUML JVM ${how}`);
+      metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'exited' });
+      this.current = null;
+    }
+    // Nothing serves now: start one at once (warm), rather than under the next diagram.
+    if (!this.current && !this.next) this.replace(null, 'exited');
   }
 }
