@@ -317,6 +317,31 @@ describe('PlantumlEngine (real JVM)', () => {
       }
     }, 60_000);
 
+    it("answers at the caller's deadline without replacing the JVM, and gives best-effort diagrams a quarter of the threads, paying ones first", async () => {
+      const lanes = new PlantumlEngine({ timeoutMs: 20_000, warm: true, threads: 4 });
+      await lanes.start();
+      try {
+        await renderOk(lanes, GOOD);
+        expect(lanes.pool.bestEffortThreads).toBe(1);
+        // A best-effort diagram that runs for days holds the one best-effort thread until its caller's deadline.
+        const started = Date.now();
+        const endless = lanes.render(ENDLESS, LIGHT, { bestEffort: true, deadline: Date.now() + 2500 });
+        await sleep(200);
+        // Another best-effort diagram waits for that thread, and is answered at its own deadline without reaching the JVM.
+        const waiting = lanes.render(GOOD, LIGHT, { bestEffort: true, deadline: Date.now() + 800 });
+        // Paying diagrams take the other threads meanwhile.
+        for (const result of await Promise.all([1, 2, 3].map(() => lanes.render(GOOD, LIGHT)))) expect(result).toMatchObject({ ok: true });
+        await expect(waiting).rejects.toBeInstanceOf(RenderTimeoutError);
+        await expect(endless).rejects.toBeInstanceOf(RenderTimeoutError);
+        expect(Date.now() - started).toBeLessThan(10_000);
+        // Cut off by its caller, not stuck by the engine's measure: the JVM stays (its thread stays counted busy).
+        expect(lanes.pool.restarts).toBe(0);
+        expect(lanes.pool.pids).toHaveLength(1);
+      } finally {
+        await lanes.close();
+      }
+    }, 60_000);
+
     it('keeps serving while one diagram is stuck, and replaces a JVM killed from outside at once', async () => {
       const restarts = engine.pool.restarts;
       const inFlight = engine.render(ENDLESS, LIGHT);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { RenderFailure } from '@flowsmith/contracts';
-import type { EngineResult, EngineSvg, RenderEngine } from '../engine';
+import type { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { sanitizeSvg } from '../svg/sanitize-svg';
 import { PlantumlPool } from './plantuml-pool';
@@ -90,23 +90,23 @@ export class PlantumlEngine implements RenderEngine {
     return this.pool.close();
   }
 
-  async parse(source: string): Promise<EngineResult<{ diagramType: string }>> {
-    const drawn = await this.draw(source, this.layoutLines);
+  async parse(source: string, options: EngineParseOptions = {}): Promise<EngineResult<{ diagramType: string }>> {
+    const drawn = await this.draw(source, this.layoutLines, options);
     return drawn.ok ? { ok: true, value: { diagramType: drawn.value.diagramType } } : drawn;
   }
 
-  async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
-    const drawn = await this.draw(source, [...this.layoutLines, ...plantumlThemeLines(theme)]);
+  async render(source: string, theme: ThemeDefinition, options: EngineRenderOptions = {}): Promise<EngineResult<EngineSvg>> {
+    const drawn = await this.draw(source, [...this.layoutLines, ...plantumlThemeLines(theme)], options);
     if (!drawn.ok || theme.tone !== 'dark') return drawn;
     return { ok: true, value: { ...drawn.value, svg: keepLightBackground(drawn.value.svg, drawn.value.viewBox) } };
   }
 
-  private async draw(source: string, preamble: string[]): Promise<EngineResult<EngineSvg>> {
+  private async draw(source: string, preamble: string[], lane: EngineParseOptions): Promise<EngineResult<EngineSvg>> {
     const framed = framePlantumlSource(source, preamble);
     if (!framed.ok) return framed;
     let output: PlantumlOutput;
     try {
-      output = await this.pool.render(framed.value.text, this.timeoutMs);
+      output = await this.pool.render(framed.value.text, this.timeoutMs, { deadline: lane.deadline, bestEffort: lane.bestEffort });
     } catch (error) {
       const failure = diagramFailure(error);
       if (failure) return { ok: false, error: failure };

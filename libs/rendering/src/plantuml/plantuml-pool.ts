@@ -24,9 +24,17 @@ export function defaultPlantumlThreads(): number {
 
 export type PlantumlPoolOptions = Omit<PlantumlProcessOptions, 'threads'> & { threads?: number };
 
+/** Whose diagram it is: the caller's deadline (ms since the epoch), and whether it is best-effort work (libs/contracts/src/fairness.ts). */
+export interface PlantumlLane {
+  deadline?: number;
+  bestEffort?: boolean;
+}
+
 interface Waiting {
   source: string;
   timeoutMs: number;
+  deadline?: number;
+  bestEffort: boolean;
   resolve: (output: PlantumlOutput) => void;
   reject: (error: Error) => void;
 }
@@ -37,7 +45,11 @@ interface Waiting {
  * moment a thread can take it, and a JVM that dies takes only those down (they fail with a plain
  * error, so their jobs are retried); the ones waiting here go to its replacement.
  *
- * A thread cannot be stopped safely, so a diagram that overruns its deadline is answered
+ * Paying diagrams go first; best-effort ones hold at most a quarter of the threads, so free and
+ * anonymous traffic cannot take the JVM's CPU from paying keys. A diagram whose caller's deadline
+ * passes is answered RenderTimeoutError then (and never sent if it passes while it waits here).
+ *
+ * A thread cannot be stopped safely, so a diagram that overruns the engine's own limit is answered
  * RenderTimeoutError at once, and its JVM, which keeps the stuck thread, is replaced: a new one is
  * started and warmed while the old one keeps serving, then takes the new diagrams, and the old one
  * is killed once the diagrams of other callers in it have finished. The same after a diagram runs
@@ -46,6 +58,9 @@ interface Waiting {
 export class PlantumlPool {
   private readonly logger = new Logger(PlantumlPool.name);
   readonly threads: number;
+  /** Best-effort diagrams in the JVM at once. */
+  readonly bestEffortThreads: number;
+  private bestEffortSent = 0;
   private readonly options: PlantumlProcessOptions;
   /** The JVM that takes new diagrams. */
   private current: PlantumlProcess | null = null;
@@ -62,6 +77,7 @@ export class PlantumlPool {
 
   constructor(options: PlantumlPoolOptions) {
     this.threads = Math.max(1, Math.floor(options.threads ?? defaultPlantumlThreads()));
+    this.bestEffortThreads = Math.max(1, Math.floor(this.threads / 4));
     this.options = { ...options, threads: this.threads };
   }
 
@@ -91,10 +107,11 @@ export class PlantumlPool {
     if (warm) this.warmUp(process).catch(() => undefined);
   }
 
-  render(source: string, timeoutMs: number): Promise<PlantumlOutput> {
+  /** `timeoutMs`: the engine's own limit, from the moment a thread takes the diagram. */
+  render(source: string, timeoutMs: number, lane: PlantumlLane = {}): Promise<PlantumlOutput> {
     if (this.closed) return Promise.reject(new Error('The PlantUML process is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ source, timeoutMs, resolve, reject });
+      this.waiting.push({ source, timeoutMs, deadline: lane.deadline, bestEffort: lane.bestEffort ?? false, resolve, reject });
       if (!this.current && !this.next) this.replace(null, 'start');
       this.pump();
     });
@@ -124,49 +141,84 @@ export class PlantumlPool {
     const process = this.current;
     if (!process || !process.alive) return;
     while (!this.closed && process.pending < this.threads) {
-      const request = this.waiting.shift();
+      const request = this.nextWaiting();
       if (!request) return;
       this.send(process, request);
     }
   }
 
+  /** The first paying diagram, else the first best-effort one while they hold fewer than their share of threads; expired ones are answered on the way. */
+  private nextWaiting(): Waiting | undefined {
+    const now = Date.now();
+    for (let i = 0; i < this.waiting.length; ) {
+      const request = this.waiting[i];
+      if (request.deadline !== undefined && request.deadline <= now) {
+        this.waiting.splice(i, 1);
+        request.reject(new RenderTimeoutError(request.timeoutMs));
+      } else i++;
+    }
+    const paying = this.waiting.findIndex((request) => !request.bestEffort);
+    const index = paying >= 0 ? paying : this.bestEffortSent < this.bestEffortThreads ? 0 : -1;
+    return index >= 0 ? this.waiting.splice(index, 1)[0] : undefined;
+  }
+
   private send(process: PlantumlProcess, request: Waiting): void {
     let settled = false;
+    if (request.bestEffort) this.bestEffortSent++;
     this.live.set(process, (this.live.get(process) ?? 0) + 1);
-    const done = () => {
+    const limitMs = request.timeoutMs + (process.cold ? COLD_START_GRACE_MS : 0);
+    const callerMs = request.deadline === undefined ? Infinity : request.deadline - Date.now();
+    const settle = () => {
       settled = true;
-      clearTimeout(timer);
+      clearTimeout(callerTimer);
       this.live.set(process, (this.live.get(process) ?? 1) - 1);
     };
-    const timer = setTimeout(
-      () => {
-        if (settled) return;
-        done();
-        this.logger.warn(`A diagram overran ${request.timeoutMs} ms; replacing the PlantUML JVM`);
-        metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'timeout' });
-        request.reject(new RenderTimeoutError(request.timeoutMs));
-        this.replace(process, 'timeout');
-      },
-      request.timeoutMs + (process.cold ? COLD_START_GRACE_MS : 0),
-    );
+    // The caller's deadline: answered then, but the JVM is left alone (its thread is still counted busy).
+    const callerTimer =
+      callerMs < limitMs
+        ? setTimeout(() => {
+            if (settled) return;
+            settle();
+            request.reject(new RenderTimeoutError(Math.max(1, Math.round(callerMs))));
+            this.afterAnswer(process);
+          }, Math.max(1, callerMs))
+        : undefined;
+    // The engine's own limit: a thread still on it then is stuck, and its JVM is replaced.
+    const stuckTimer = setTimeout(() => {
+      this.logger.warn(`A diagram overran ${request.timeoutMs} ms; replacing the PlantUML JVM`);
+      metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'timeout' });
+      this.replace(process, 'timeout');
+      if (settled) return;
+      settle();
+      request.reject(new RenderTimeoutError(request.timeoutMs));
+      this.afterAnswer(process);
+    }, limitMs);
+    const answered = () => {
+      clearTimeout(stuckTimer);
+      if (request.bestEffort) this.bestEffortSent--;
+    };
     process.render(request.source).then(
       (output) => {
-        if (settled) return this.afterAnswer(process);
-        done();
-        request.resolve(output);
+        answered();
+        if (!settled) {
+          settle();
+          request.resolve(output);
+        }
         this.afterAnswer(process);
       },
       (error: Error) => {
-        if (settled) return this.afterAnswer(process);
-        done();
-        if (error instanceof PlantumlOutOfMemoryError) {
-          // Only the first diagram to run out of heap in a JVM is blamed; others that ran out beside it are retried.
-          if (process === this.current) {
-            metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'memory' });
-            this.replace(process, 'memory');
-            request.reject(error);
-          } else request.reject(new Error('The PlantUML JVM ran out of memory under another diagram'));
-        } else request.reject(error);
+        answered();
+        if (!settled) {
+          settle();
+          if (error instanceof PlantumlOutOfMemoryError) {
+            // Only the first diagram to run out of heap in a JVM is blamed; others that ran out beside it are retried.
+            if (process === this.current) {
+              metrics.engineRestarts.inc({ engine: 'plantuml', reason: 'memory' });
+              this.replace(process, 'memory');
+              request.reject(error);
+            } else request.reject(new Error('The PlantUML JVM ran out of memory under another diagram'));
+          } else request.reject(error);
+        }
         this.afterAnswer(process);
       },
     );
