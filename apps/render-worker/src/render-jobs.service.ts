@@ -8,6 +8,14 @@ import { RenderCache, WORKER_ENV, WORKER_REDIS } from '@flowsmith/queue';
 import { Renderer } from '@flowsmith/rendering';
 
 const DRAIN_SLACK_MS = 3_000;
+/**
+ * Jobs of the paying queue a worker runs at once, per browser page. A PlantUML, SVG or parse job
+ * needs no page (PlantUML runs on the JVM's threads, rasterizing in its own process pool), and a
+ * page-bound job waits for a page inside the BrowserPool, bounded by its caller's deadline; with
+ * one job a page, eight concurrent callers waited in BullMQ while the JVM idled (bench/RESULTS.md,
+ * issue 13).
+ */
+const JOBS_PER_PAGE = 4;
 
 /** What the render queue's jobs do: render into the shared cache, or parse. */
 @Injectable()
@@ -32,9 +40,23 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
   }
 
-  /** One page per core unless configured: that many jobs at once. */
+  /** Browser pages: one per core unless configured. */
   get concurrency(): number {
     return this.env.RENDER_PAGES ?? this.env.WORKER_CONCURRENCY ?? availableParallelism();
+  }
+
+  /** Jobs of the paying queue at once. */
+  get jobConcurrency(): number {
+    return this.concurrency * JOBS_PER_PAGE;
+  }
+
+  /**
+   * Jobs of the best-effort queue at once: half the paying queue's, so free and anonymous work
+   * never holds as many jobs as paying work may (its pages and JVM threads are capped inside the
+   * engines as well: BrowserPool, PlantumlPool).
+   */
+  get bestEffortJobConcurrency(): number {
+    return Math.max(1, Math.floor(this.jobConcurrency / 2));
   }
 
   /**

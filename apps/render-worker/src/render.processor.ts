@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import { QueueName } from '@flowsmith/contracts';
+import { QueueName, RenderQueueName } from '@flowsmith/contracts';
 import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_LOCK_DURATION_MS, WorkerPresence } from '@flowsmith/queue';
 import { RenderJobsService } from './render-jobs.service';
 
@@ -10,7 +10,7 @@ import { RenderJobsService } from './render-jobs.service';
  * jobs only once Chromium is warm, pauses while the worker cannot render (withdrawn from the
  * registry: worker-registry.ts), and on shutdown, once the worker has left the registry, stops
  * taking new jobs and lets the jobs in hand finish for at most RenderJobsService.drainMs before
- * the browser closes. The worker consumes both render queues from one page pool.
+ * the browser closes. The worker consumes the three render queues from one page pool.
  */
 abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(this.constructor.name);
@@ -19,12 +19,14 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
   constructor(
     protected readonly jobs: RenderJobsService,
     private readonly presence: WorkerPresence,
-    private readonly queue: QueueName.Render | QueueName.RenderBestEffort,
+    private readonly queue: RenderQueueName,
   ) {
     super();
+    // Heavy and best-effort renders never take a kind's last warm page (BrowserPool).
+    const lane = { bestEffort: queue !== QueueName.Render };
     this.handlers = {
-      render: (job) => this.jobs.render(job.data, { bestEffort: queue === QueueName.RenderBestEffort }),
-      parse: (job) => this.jobs.parse(job.data, { bestEffort: queue === QueueName.RenderBestEffort }),
+      render: (job) => this.jobs.render(job.data, lane),
+      parse: (job) => this.jobs.parse(job.data, lane),
     };
     assertHandlersComplete(queue, this.handlers);
   }
@@ -58,7 +60,7 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
   }
 }
 
-/** Keys on paid plans and the generation worker: every page. */
+/** Keys on paid plans and the generation worker: every page, and more jobs than pages (RenderJobsService.jobConcurrency). */
 @Processor(QueueName.Render, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Render], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
 @Injectable()
 export class RenderProcessor extends RenderQueueConsumer {
@@ -67,20 +69,38 @@ export class RenderProcessor extends RenderQueueConsumer {
   }
 
   protected get concurrency(): number {
-    return this.jobs.concurrency;
+    return this.jobs.jobConcurrency;
   }
 }
 
 /**
- * Free keys, anonymous callers and public routes (libs/contracts/src/fairness.ts): one page fewer
- * than the worker has (at least one), so this traffic can never hold every page and a paying
- * key's render never waits behind it. With a single page the two share it.
+ * Free keys, anonymous callers and public routes (libs/contracts/src/fairness.ts): half the jobs
+ * the paying queue may run. This traffic can never hold every page (BrowserPool keeps a kind's
+ * last warm page for paying work) nor more than a quarter of the PlantUML JVM's threads
+ * (PlantumlPool), so a paying key's render never waits behind it.
  */
 @Processor(QueueName.RenderBestEffort, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.RenderBestEffort], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
 @Injectable()
 export class RenderBestEffortProcessor extends RenderQueueConsumer {
   constructor(jobs: RenderJobsService, presence: WorkerPresence) {
     super(jobs, presence, QueueName.RenderBestEffort);
+  }
+
+  protected get concurrency(): number {
+    return this.jobs.bestEffortJobConcurrency;
+  }
+}
+
+/**
+ * Paying keys' heavy sources (libs/contracts/src/fairness.ts): as many jobs as the best-effort
+ * lane has pages, and never a kind's last warm page, so another owner's small renders keep their
+ * job slots and a page while one owner's heavy renders run.
+ */
+@Processor(QueueName.RenderHeavy, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.RenderHeavy], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
+@Injectable()
+export class RenderHeavyProcessor extends RenderQueueConsumer {
+  constructor(jobs: RenderJobsService, presence: WorkerPresence) {
+    super(jobs, presence, QueueName.RenderHeavy);
   }
 
   protected get concurrency(): number {
