@@ -32,7 +32,12 @@ const NOT_APP_ENV: Record<string, string> = {
 /** Each Deployment and the env schema its process validates at boot. */
 const APP_ENV = { gateway: GatewayEnv, 'render-worker': RenderWorkerEnv, 'generation-worker': GenerationWorkerEnv } as const;
 /** The queues each worker Deployment consumes (apps/render-worker/src/render.processor.ts: both render queues). */
-const WORKER_QUEUES: Record<string, QueueName[]> = { 'render-worker': [QueueName.Render, QueueName.RenderBestEffort], 'generation-worker': [QueueName.Generation] };
+const WORKER_QUEUES: Record<string, QueueName[]> = {
+  'render-worker': [QueueName.Render, QueueName.RenderHeavy, QueueName.RenderBestEffort],
+  'generation-worker': [QueueName.Generation],
+};
+/** The queues whose jobs may carry a BullMQ priority (prioritized, not in the wait list). */
+const PRIORITIZED: QueueName[] = [QueueName.RenderBestEffort, QueueName.Generation];
 
 // Loose shapes: the schema check guarantees the structure, these only name what the spec reads.
 type Doc = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: any; data?: Record<string, string>; stringData?: Record<string, string> };
@@ -283,7 +288,7 @@ describe('deploy/kubernetes', () => {
       const queues = WORKER_QUEUES[doc.spec.scaleTargetRef.name];
       expect(externals.every((external: any) => external.name === 'flowsmith_queue_jobs')).toBe(true);
       expect(externals.map((external: any) => external.selector.matchLabels).sort(byJson)).toEqual(
-        queues.flatMap((queue) => [{ queue, state: 'waiting' }, { queue, state: 'prioritized' }]).sort(byJson),
+        queues.flatMap((queue) => [{ queue, state: 'waiting' }, ...(PRIORITIZED.includes(queue) ? [{ queue, state: 'prioritized' }] : [])]).sort(byJson),
       );
     }
     for (const name of ['gateway', 'render-worker', 'generation-worker']) {

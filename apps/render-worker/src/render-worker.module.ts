@@ -4,7 +4,7 @@ import { QueueName } from '@flowsmith/contracts';
 import { BullModule } from '@nestjs/bullmq';
 import { DEFAULT_JOB_OPTIONS, READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
 import { RenderJobsService } from './render-jobs.service';
-import { RenderBestEffortProcessor, RenderProcessor } from './render.processor';
+import { RenderBestEffortProcessor, RenderHeavyProcessor, RenderProcessor } from './render.processor';
 
 @Module({})
 export class RenderWorkerModule {
@@ -13,13 +13,15 @@ export class RenderWorkerModule {
       module: RenderWorkerModule,
       imports: [
         WorkerRuntimeModule.forRoot(QueueName.Render, env),
-        // The same workers consume the best-effort render queue (render.processor.ts).
+        // The same workers consume the heavy and best-effort render queues (render.processor.ts).
+        BullModule.registerQueue({ name: QueueName.RenderHeavy, defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.RenderHeavy] }),
         BullModule.registerQueue({ name: QueueName.RenderBestEffort, defaultJobOptions: DEFAULT_JOB_OPTIONS[QueueName.RenderBestEffort] }),
       ],
       providers: [
         RenderJobsService,
         RenderProcessor,
         RenderBestEffortProcessor,
+        RenderHeavyProcessor,
         {
           provide: READINESS_CHECKS,
           // Whether the worker could render, not whether it is idle: every page or raster process

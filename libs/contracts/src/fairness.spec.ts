@@ -51,6 +51,9 @@ describe('tiers and queues', () => {
     expect(tierOfPlan('free')).toBe('free');
     expect(renderQueueOf('paying')).toBe(QueueName.Render);
     expect(renderQueueOf('free')).toBe(QueueName.RenderBestEffort);
+    expect(renderQueueOf('free', 5)).toBe(QueueName.RenderBestEffort);
+    expect(renderQueueOf('paying', 1)).toBe(QueueName.Render);
+    expect(renderQueueOf('paying', 2)).toBe(QueueName.RenderHeavy);
     expect(renderQueueOf('anonymous')).toBe(QueueName.RenderBestEffort);
   });
 });

@@ -6,12 +6,15 @@ import type { SourceFormat } from './sources';
  * How render work is shared between callers, so no one client can take rendering away from the
  * others (README.md, "Fair scheduling"):
  *
- * - Two queues. Keys on paid plans (and the generation worker) render on `render`; free keys,
- *   anonymous callers and the public routes on `render-best-effort`, which every render worker
- *   consumes with one page fewer than it has. Best-effort traffic can therefore never hold every
- *   page: a paying key's render waits only for other paying renders.
+ * - Three queues. Keys on paid plans (and the generation worker) render small sources on `render`
+ *   and heavy ones (more than one cost unit) on `render-heavy`; free keys, anonymous callers and
+ *   the public routes on `render-best-effort`. Every render worker consumes `render` on all its
+ *   pages and the other two on one page fewer, and their renders never take a kind's last warm
+ *   page (libs/rendering/src/browser/browser-pool.ts). A paying key's small render therefore
+ *   never waits behind best-effort traffic nor behind another owner's heavy renders. Within
+ *   `render-best-effort`, heavy sources carry a BullMQ priority, so small ones go first.
  * - A cap on renders in flight per tenant (an owner, or an anonymous IP), so one tenant cannot
- *   fill a queue; the next render over the cap is 429 with Retry-After.
+ *   fill a queue; a render over the cap waits a little for one of its own, then is 429 with Retry-After.
  * - Cost: a source's complexity counts against the caller's rate-limit bucket (one unit per
  *   started RENDER_COST_ELEMENTS elements), and anonymous sources have a complexity ceiling.
  * - A deadline on every job: a job whose caller has stopped waiting is skipped, not rendered.
@@ -33,8 +36,12 @@ export function tierOfPlan(plan: PlanName): RenderTier {
   return plan === 'free' ? 'free' : 'paying';
 }
 
-export function renderQueueOf(tier: RenderTier): QueueName.Render | QueueName.RenderBestEffort {
-  return tier === 'paying' ? QueueName.Render : QueueName.RenderBestEffort;
+export type RenderQueueName = QueueName.Render | QueueName.RenderHeavy | QueueName.RenderBestEffort;
+
+/** The lane of a render: paying keys' small sources, their heavy ones (more than one cost unit), or best effort. */
+export function renderQueueOf(tier: RenderTier, units = 1): RenderQueueName {
+  if (tier !== 'paying') return QueueName.RenderBestEffort;
+  return units > 1 ? QueueName.RenderHeavy : QueueName.Render;
 }
 
 /** One unit of rate-limit budget per this many elements started (a 10-node flowchart costs 1). */

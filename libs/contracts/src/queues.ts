@@ -14,10 +14,16 @@ export enum QueueName {
    * every page away from paying keys (libs/contracts/src/fairness.ts).
    */
   RenderBestEffort = 'render-best-effort',
+  /**
+   * Paying keys' heavy sources (more than one cost unit: libs/contracts/src/fairness.ts). Apart
+   * from the small ones, so that one owner's heavy renders never hold the job slots and pages
+   * another owner's small renders need; consumed like the best-effort queue.
+   */
+  RenderHeavy = 'render-heavy',
   Generation = 'generation',
 }
 
-/** Worker kinds as they announce themselves (heartbeats, readiness). A render worker consumes both render queues. */
+/** Worker kinds as they announce themselves (heartbeats, readiness). A render worker consumes every render queue. */
 export const WORKER_KINDS = [QueueName.Render, QueueName.Generation] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
@@ -39,6 +45,7 @@ export interface GenerationJobs {
 export interface QueueJobs {
   [QueueName.Render]: RenderJobs;
   [QueueName.RenderBestEffort]: RenderJobs;
+  [QueueName.RenderHeavy]: RenderJobs;
   [QueueName.Generation]: GenerationJobs;
 }
 
@@ -50,5 +57,6 @@ export type JobResult<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][
 export const DECLARED_JOB_NAMES: { [Q in QueueName]: readonly JobName<Q>[] } = {
   [QueueName.Render]: ['render', 'parse'],
   [QueueName.RenderBestEffort]: ['render', 'parse'],
+  [QueueName.RenderHeavy]: ['render', 'parse'],
   [QueueName.Generation]: ['generate'],
 };

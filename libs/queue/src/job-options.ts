@@ -18,6 +18,7 @@ const RENDER_JOB_OPTIONS: DefaultJobOptions = {
 export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
   [QueueName.Render]: RENDER_JOB_OPTIONS,
   [QueueName.RenderBestEffort]: RENDER_JOB_OPTIONS,
+  [QueueName.RenderHeavy]: RENDER_JOB_OPTIONS,
   // Provider 429s, 5xx and overloads are retried up to 5 attempts; 'provider' is the generation
   // worker's backoff strategy (the provider's Retry-After, else exponential with jitter).
   [QueueName.Generation]: {
@@ -32,6 +33,7 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
 export const WORKER_LOCK_DURATION_MS: Record<QueueName, number> = {
   [QueueName.Render]: 15_000,
   [QueueName.RenderBestEffort]: 15_000,
+  [QueueName.RenderHeavy]: 15_000,
   // The generation worker replaces this with GENERATION_LOCK_MS (same default) before it starts.
   [QueueName.Generation]: 30_000,
 };

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
-  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderTenant,
+  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
@@ -11,7 +11,7 @@ import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
 import { RateLimiter } from '../auth/rate-limiter';
-import { RENDER_BEST_EFFORT_QUEUE, RENDER_QUEUE } from '../queue-clients';
+import { RENDER_BEST_EFFORT_QUEUE, RENDER_HEAVY_QUEUE, RENDER_QUEUE } from '../queue-clients';
 import { RenderSlots } from './render-slots';
 
 /** How long a request over its tenant's in-flight cap waits for a slot before 429, and how often it looks. */
@@ -73,6 +73,7 @@ export class RenderClient {
   constructor(
     @Inject(RENDER_QUEUE) private readonly paying: QueueClient,
     @Inject(RENDER_BEST_EFFORT_QUEUE) private readonly bestEffort: QueueClient,
+    @Inject(RENDER_HEAVY_QUEUE) private readonly heavy: QueueClient,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
     private readonly cache: RenderCache,
     private readonly config: GatewayConfig,
@@ -90,16 +91,17 @@ export class RenderClient {
     const deadline = Date.now() + RENDER_BUDGET_MS;
     const elements = estimateElements(input.source, input.sourceFormat);
     const release = await this.admit(elements, tenant, deadline, sourceParam);
-    // Within a lane, heavy sources wait behind small ones: a small render never queues behind
-    // another tenant's heavy one (only behind one already on a page). Small jobs keep BullMQ's plain
-    // wait list (no priority), which is what KEDA's list trigger counts.
+    // Paying keys' heavy sources have a lane of their own (render-heavy); in the best-effort lane
+    // they wait behind small ones (a BullMQ priority). Small jobs keep BullMQ's plain wait list (no
+    // priority), which is what KEDA's list trigger counts.
     const units = renderCostUnits(elements);
-    const priority = units > 1 ? Math.min(units, MAX_PRIORITY) : undefined;
+    const queue = renderQueueOf(tenant.tier, units);
+    const priority = queue === QueueName.RenderBestEffort && units > 1 ? Math.min(units, MAX_PRIORITY) : undefined;
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         // The content address is the job id, so identical renders in flight share one job.
         const jobId = attempt === 0 ? key : `${key}-${randomBytes(4).toString('hex')}`;
-        const result = await this.run<RenderJobResult>(tenant, 'render', { ...input, cacheKey: key, deadline }, jobId, deadline, priority);
+        const result = await this.run<RenderJobResult>(queue, 'render', { ...input, cacheKey: key, deadline }, jobId, deadline, priority);
         if (result && !result.ok) throw failureToError(result.error, sourceParam);
         const stored = await this.cache.get(key);
         if (stored) return { ...stored, etag: etagOf(key), cached: false };
@@ -182,8 +184,8 @@ export class RenderClient {
     });
   }
 
-  private async run<R>(tenant: RenderTenant, name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number, priority?: number): Promise<R | null> {
-    const queue = renderQueueOf(tenant.tier) === QueueName.Render ? this.paying : this.bestEffort;
+  private async run<R>(queueName: RenderQueueName, name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number, priority?: number): Promise<R | null> {
+    const queue = queueName === QueueName.Render ? this.paying : queueName === QueueName.RenderHeavy ? this.heavy : this.bestEffort;
     const watch = this.watchWorkers();
     try {
       const job = queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
