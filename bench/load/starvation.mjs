@@ -34,7 +34,12 @@ const log = (...a) => console.error(...a);
 
 const { schema, dbUrl } = await benchDatabase('starvation');
 const redisPrefix = `bench:${schema}:`;
-const env = { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: redisPrefix, HOST: '127.0.0.1', PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', RENDER_PAGES: '2' };
+// Keys' rate buckets far above what the victim sends (one render after another); what holds the
+// attackers is what ships: in-flight caps, cost units, lanes, priorities, the anonymous limits.
+const env = {
+  ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: redisPrefix, HOST: '127.0.0.1', PORT: String(PORT), LOG_LEVEL: 'warn', NODE_ENV: 'production', RENDER_PAGES: '2',
+  RATE_LIMIT_PER_KEY: '1000000',
+};
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 execFileSync(join(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], { cwd: ROOT, env, stdio: 'ignore' });
 const key = (plan) =>
