@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
@@ -31,6 +31,33 @@ function visibleText(svg: string): string {
   return [...svg.matchAll(/<(text|tspan|textPath)\b[^>]*>([^<]*)/g)].map((match) => decode(match[2])).join(' ').replace(/\s+/g, ' ');
 }
 
+/** Where contact sheets go: test-artifacts/ at the repository root (git-ignored), kept by CI. */
+const ARTIFACTS = join(__dirname, '../../../test-artifacts');
+const CELL = 240;
+
+/**
+ * A contact sheet of one format: a row per corpus file, a column per theme, each PNG scaled to fit
+ * a cell on its theme's background; what a person looks at after any change to rendering.
+ */
+async function contactSheet(format: string, pngs: Map<string, Buffer>, files: string[]): Promise<void> {
+  const themes = THEMES.map((theme) => theme.id);
+  const cells = await Promise.all(
+    files.flatMap((file, row) =>
+      themes.map(async (theme, column) => {
+        const png = pngs.get(`${file}|${theme}`);
+        if (!png) return null;
+        const input = await sharp(png).resize(CELL - 8, CELL - 8, { fit: 'inside', background: THEME_DEFINITIONS[theme].background }).toBuffer();
+        return { input, left: column * CELL + 4, top: row * CELL + 4 };
+      }),
+    ),
+  );
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await sharp({ create: { width: themes.length * CELL, height: files.length * CELL, channels: 3, background: '#808080' } })
+    .composite(cells.filter((cell): cell is NonNullable<typeof cell> => cell !== null))
+    .png()
+    .toFile(join(ARTIFACTS, `corpus-${format}.png`));
+}
+
 describe.each(FORMATS)('$format corpus through the Renderer', ({ format, extension }) => {
   const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 8000 });
   const input = (source: string, theme: ThemeId, output: 'svg' | 'png', extra: Partial<RenderInput> = {}): RenderInput => ({
@@ -38,15 +65,20 @@ describe.each(FORMATS)('$format corpus through the Renderer', ({ format, extensi
   });
   const files = corpus(format, extension);
 
+  const pngs = new Map<string, Buffer>();
+
   beforeAll(() => renderer.start(), 60_000);
-  afterAll(() => renderer.close());
+  afterAll(async () => {
+    await renderer.close();
+    await contactSheet(format, pngs, files.map((f) => f.file));
+  });
 
   it('has a corpus with labels for every file', () => {
     expect(files.length).toBeGreaterThanOrEqual(5);
     for (const { file, labels } of files) expect([file, labels.length >= 2]).toEqual([file, true]);
   });
 
-  describe.each(files)('$file', ({ source, labels }) => {
+  describe.each(files)('$file', ({ file, source, labels }) => {
     it('parses, naming its diagram type', async () => {
       const parsed = await renderer.parse(source, format);
       if (!parsed.ok) throw new Error(parsed.error.message);
@@ -68,6 +100,7 @@ describe.each(FORMATS)('$format corpus through the Renderer', ({ format, extensi
       if (!png.ok) throw new Error(png.error.message);
       const meta = await sharp(png.output.data).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['png', svg.output.width, svg.output.height]);
+      pngs.set(`${file}|${theme}`, png.output.data);
       expect(await pixelsChangedByPruning(png.output.data, text, 1, THEME_DEFINITIONS[theme].background)).toBe(0);
     });
 
