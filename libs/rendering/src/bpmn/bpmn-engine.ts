@@ -109,7 +109,7 @@ export class BpmnEngine implements RenderEngine {
       'bpmn',
       (page) => page.evaluate((xml, layout) => (globalThis as unknown as PageApi).__flowsmithBpmn.parse(xml, layout), source, autoLayout),
       () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort },
+      { bestEffort: options.bestEffort, deadline: options.deadline },
     );
     return result.ok ? { ok: true, value: { diagramType } } : { ok: false, error: pageFailure(result) };
   }
@@ -124,7 +124,7 @@ export class BpmnEngine implements RenderEngine {
       'bpmn',
       (page) => page.evaluate((xml, request) => (globalThis as unknown as PageApi).__flowsmithBpmn.render(xml, request), source, options),
       () => timeLimit(this.timeoutMs, renderOptions.deadline),
-      { bestEffort: renderOptions.bestEffort },
+      { bestEffort: renderOptions.bestEffort, deadline: renderOptions.deadline },
     );
     if (!result.ok) return { ok: false, error: pageFailure(result) };
     return { ok: true, value: { svg: result.svg, diagramType, viewBox: result.viewBox } };

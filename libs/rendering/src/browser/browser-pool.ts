@@ -45,8 +45,8 @@ export interface PageKind {
 }
 
 export class RenderTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`The render did not finish within ${ms} ms.`);
+  constructor(ms: number, message = `The render did not finish within ${ms} ms.`) {
+    super(message);
     this.name = 'RenderTimeoutError';
   }
 }
@@ -66,6 +66,8 @@ export class PageCrashedError extends Error {
 export interface PageOptions {
   /** Work of the best-effort lane (libs/contracts/src/fairness.ts): never takes a kind's last warm page. */
   bestEffort?: boolean;
+  /** When the caller stops waiting (epoch ms): waiting for a page gives up then (RenderTimeoutError). */
+  deadline?: number;
 }
 
 interface Slot {
@@ -154,7 +156,7 @@ export class BrowserPool {
       this.warmKinds.add(kind);
       for (const slot of this.slots) if (slot.kind === kind) this.warm(slot);
     }
-    const slot = await this.acquire(kind, options.bestEffort ?? false);
+    const slot = await this.acquire(kind, options.bestEffort ?? false, options.deadline);
     let broken = false;
     try {
       const page = await this.pageFor(slot);
@@ -284,10 +286,11 @@ export class BrowserPool {
     throw new Error('No browser page could be prepared');
   }
 
-  private async acquire(kind: string, bestEffort: boolean): Promise<Slot> {
+  private async acquire(kind: string, bestEffort: boolean, deadline?: number): Promise<Slot> {
     const waiters = this.waiters.get(kind)!;
     for (;;) {
       if (this.closed) throw new Error('The browser pool is closed');
+      if (deadline !== undefined && Date.now() >= deadline) throw new RenderTimeoutError(0, 'No browser page came free before the caller stopped waiting.');
       // A warm page first; otherwise any free slot of the kind, which warms on demand.
       const free = this.draining ? [] : this.slots.filter((s) => s.kind === kind && !s.busy);
       const slot = free.find((s) => s.page) ?? free[0];
@@ -295,7 +298,12 @@ export class BrowserPool {
         slot.busy = true;
         return slot;
       }
-      await new Promise<void>((resolve) => waiters.push(resolve));
+      // Wait to be woken (a page released or warmed), or until the caller's deadline.
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        if (deadline !== undefined) timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      }).finally(() => clearTimeout(timer));
     }
   }
 
@@ -306,7 +314,12 @@ export class BrowserPool {
    */
   private leavesWarmPage(kind: string, taking: Slot): boolean {
     const same = this.slots.filter((s) => s.kind === kind);
-    return same.length <= 1 || same.some((s) => s !== taking && !s.busy && s.page !== null);
+    if (same.length <= 1) return true;
+    const others = same.filter((s) => s !== taking && !s.busy);
+    // A free page that is cold (its setup failed, or it was retired) is warmed now: nothing else
+    // would warm it while only best-effort work asks, and that work would wait for it for ever.
+    for (const slot of others) if (!slot.page && !slot.warming) this.warm(slot);
+    return others.some((s) => s.page !== null);
   }
 
   /** Wakes every waiter of a kind: a best-effort waiter that may not take the page waits again, and must not hold up the others. */

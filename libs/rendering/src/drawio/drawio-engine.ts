@@ -70,7 +70,7 @@ export class DrawioEngine implements RenderEngine {
           DRAWIO_LIMITS.extent,
         ),
       () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort },
+      { bestEffort: options.bestEffort, deadline: options.deadline },
     );
     if (!result.ok) return { ok: false, error: { code: 'parse_failed', message: result.message } };
     return { ok: true, value: { svg: result.svg, diagramType: 'drawio', viewBox: result.viewBox } };

@@ -109,7 +109,7 @@ export class MermaidEngine implements RenderEngine {
           mermaidConfig(null),
         ) as Promise<{ ok: true; diagramType: string } | PageFailure>,
       () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort },
+      { bestEffort: options.bestEffort, deadline: options.deadline },
     );
     if (!result.ok) return { ok: false, error: parseFailure(result) };
     return { ok: true, value: { diagramType: mermaidDiagramType(result.diagramType) } };
@@ -125,7 +125,7 @@ export class MermaidEngine implements RenderEngine {
           mermaidConfig(theme),
         ) as Promise<{ ok: true; svg: string; diagramType: string; viewBox: [number, number, number, number] | null } | PageFailure>,
       () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort },
+      { bestEffort: options.bestEffort, deadline: options.deadline },
     );
     if (!result.ok) return { ok: false, error: parseFailure(result) };
     if (!result.viewBox) throw new Error('mermaid produced an SVG without a viewBox');
