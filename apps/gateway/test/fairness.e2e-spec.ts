@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { Queue, QueueEvents } from 'bullmq';
-import { estimateElements, QueueName, renderCostUnits } from '@flowsmith/contracts';
+import { estimateElements, QueueName, renderCostUnits, RenderTenant } from '@flowsmith/contracts';
 import { bullConnection, bullPrefix } from '@flowsmith/queue';
 import {
   closeTestPrisma, createTestKey, exited, RunningGateway, spawnWorker, startGateway, TestClient, TestResponse, testPrisma, waitForWorkers,
 } from '@flowsmith/testing';
 import { createGateway } from '../src/gateway';
+import { SharesService } from '../src/shares/shares.service';
 
 /**
  * Issue 13's starvation attack and the limits that stop it (libs/contracts/src/fairness.ts), on a
@@ -240,6 +241,17 @@ describe('fair rendering under a starvation attack (private worker)', () => {
     expect(saved.status).toBe(201);
     expect((await premium.get(`/api/v1/diagrams/${saved.body.id}/image?format=png`)).status).toBe(200);
   }, 60_000);
+
+  it("renders a paying owner's shares in the paying lanes, a free owner's as best effort, the viewer's cap kept", async () => {
+    const viewer: RenderTenant = { id: 'ip:203.0.113.9', tier: 'anonymous', maxInFlight: 8 };
+    const shares = gateway.app.get(SharesService);
+    const premiumShare = await premium.post('/api/v1/share', { source: small(), source_format: 'mermaid' });
+    const freeShare = await free.post('/api/v1/share', { source: small(), source_format: 'mermaid' });
+    expect([premiumShare.status, freeShare.status]).toEqual([201, 201]);
+    expect((await shares.renderTarget(premiumShare.body.id, 'svg', viewer)).tenant).toEqual({ ...viewer, tier: 'paying' });
+    expect((await shares.renderTarget(freeShare.body.id, 'svg', viewer)).tenant).toEqual(viewer);
+    expect((await anonymous.get(premiumShare.body.url)).status).toBe(200);
+  }, 30_000);
 
   it('answers 503 with Retry-After within seconds when the last render worker dies, and at once after', async () => {
     const waiting = timed(() => premium.post('/api/v1/beautify', { source: chain(1500), source_format: 'mermaid' }));

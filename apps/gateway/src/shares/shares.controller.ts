@@ -60,8 +60,8 @@ export class SharesController {
     const match = /^([0-9A-Za-z]+)\.(svg|png)$/.exec(file);
     if (!match) throw notFound('Share');
     reply.header('Access-Control-Allow-Origin', '*');
-    const input = await this.shares.renderInput(match[1], match[2] as 'svg' | 'png');
+    const { input, tenant } = await this.shares.renderTarget(match[1], match[2] as 'svg' | 'png', actor.render);
     reply.header('Cache-Control', 'public, s-maxage=300');
-    return (await this.renders.serve(reply, input, actor.render, ifNoneMatch)).body;
+    return (await this.renders.serve(reply, input, tenant, ifNoneMatch)).body;
   }
 }

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { OutputFormat, RenderInput, ThemeId } from '@flowsmith/contracts';
-import { DiagramsRepository, Share, SharesRepository } from '@flowsmith/database';
+import { OutputFormat, PlanName, RenderInput, RenderTenant, ThemeId, tierOfPlan } from '@flowsmith/contracts';
+import { AccountsRepository, DiagramsRepository, Share, SharesRepository } from '@flowsmith/database';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagination';
 import { RenderClient } from '../rendering/render-client.service';
 import { CreateShareDto } from './share.dto';
+
+const PLAN_CACHE_MS = 60_000;
+const PLAN_CACHE_ENTRIES = 10_000;
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 22 base62 characters: about 131 bits, so share links cannot be guessed. */
@@ -36,6 +39,7 @@ export class SharesService {
   constructor(
     private readonly shares: SharesRepository,
     private readonly diagrams: DiagramsRepository,
+    private readonly accounts: AccountsRepository,
     private readonly renders: RenderClient,
     private readonly config: GatewayConfig,
   ) {}
@@ -82,10 +86,33 @@ export class SharesService {
     return { object: 'share' as const, id, deleted: true };
   }
 
-  /** What a public share renders: the diagram as it is now, or the published source. Never watermarked. */
-  async renderInput(id: string, format: OutputFormat): Promise<RenderInput> {
+  /**
+   * What a public share renders (the diagram as it is now, or the published source; never
+   * watermarked), and as whom: the viewer's IP keeps its in-flight cap and bucket, but a paying
+   * owner's share renders in the paying lanes (libs/contracts/src/fairness.ts), so the diagrams a
+   * customer shows its users are not queued behind free traffic.
+   */
+  async renderTarget(id: string, format: OutputFormat, viewer: RenderTenant): Promise<{ input: RenderInput; tenant: RenderTenant }> {
     const share = SHARE_ID_PATTERN.test(id) ? await this.shares.findActive(id) : null;
     if (!share) throw notFound('Share');
+    const [input, plan] = await Promise.all([this.renderInput(share, format), this.ownerPlan(share)]);
+    return { input, tenant: plan && tierOfPlan(plan) === 'paying' ? { ...viewer, tier: 'paying' } : viewer };
+  }
+
+  /** Owners' plans, for a minute: a share read must not cost a query more than it did. */
+  private readonly plans = new Map<string, { plan: PlanName | null; until: number }>();
+
+  private async ownerPlan(share: Share): Promise<PlanName | null> {
+    const key = `${share.ownerId}:${share.organizationId ?? ''}`;
+    const known = this.plans.get(key);
+    if (known && known.until > Date.now()) return known.plan;
+    const plan = await this.accounts.planOfOwner(share.ownerId, share.organizationId).catch(() => null);
+    if (this.plans.size >= PLAN_CACHE_ENTRIES) this.plans.clear();
+    this.plans.set(key, { plan, until: Date.now() + PLAN_CACHE_MS });
+    return plan;
+  }
+
+  private async renderInput(share: Share, format: OutputFormat): Promise<RenderInput> {
     let source = share.source;
     let sourceFormat = share.sourceFormat;
     if (share.diagramId) {
