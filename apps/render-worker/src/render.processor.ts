@@ -60,8 +60,13 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
   }
 }
 
+/** What every render lane's BullMQ worker shares; it starts once Chromium is warm (onApplicationBootstrap). */
+function laneOptions(queue: RenderQueueName) {
+  return { lockDuration: WORKER_LOCK_DURATION_MS[queue], stalledInterval: 5_000, maxStalledCount: 2, autorun: false };
+}
+
 /** Keys on paid plans and the generation worker: every page, and more jobs than pages (RenderJobsService.jobConcurrency). */
-@Processor(QueueName.Render, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Render], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
+@Processor(QueueName.Render, laneOptions(QueueName.Render))
 @Injectable()
 export class RenderProcessor extends RenderQueueConsumer {
   constructor(jobs: RenderJobsService, presence: WorkerPresence) {
@@ -79,7 +84,7 @@ export class RenderProcessor extends RenderQueueConsumer {
  * last warm page for paying work) nor more than a quarter of the PlantUML JVM's threads
  * (PlantumlPool), so a paying key's render never waits behind it.
  */
-@Processor(QueueName.RenderBestEffort, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.RenderBestEffort], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
+@Processor(QueueName.RenderBestEffort, laneOptions(QueueName.RenderBestEffort))
 @Injectable()
 export class RenderBestEffortProcessor extends RenderQueueConsumer {
   constructor(jobs: RenderJobsService, presence: WorkerPresence) {
@@ -92,11 +97,11 @@ export class RenderBestEffortProcessor extends RenderQueueConsumer {
 }
 
 /**
- * Paying keys' heavy sources (libs/contracts/src/fairness.ts): as many jobs as the best-effort
- * lane has pages, and never a kind's last warm page, so another owner's small renders keep their
+ * Paying keys' heavy sources (libs/contracts/src/fairness.ts): one job fewer than the worker has
+ * pages (at least one), and never a kind's last warm page, so another owner's small renders keep their
  * job slots and a page while one owner's heavy renders run.
  */
-@Processor(QueueName.RenderHeavy, { lockDuration: WORKER_LOCK_DURATION_MS[QueueName.RenderHeavy], stalledInterval: 5_000, maxStalledCount: 2, autorun: false })
+@Processor(QueueName.RenderHeavy, laneOptions(QueueName.RenderHeavy))
 @Injectable()
 export class RenderHeavyProcessor extends RenderQueueConsumer {
   constructor(jobs: RenderJobsService, presence: WorkerPresence) {
