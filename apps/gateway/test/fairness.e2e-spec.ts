@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { Queue, QueueEvents } from 'bullmq';
-import { estimateElements, QueueName, renderCostUnits, RenderTenant } from '@flowsmith/contracts';
+import { estimateElements, QueueName, renderChargeUnits, renderCostUnits, RenderTenant } from '@flowsmith/contracts';
 import { bullConnection, bullPrefix } from '@flowsmith/queue';
 import {
   closeTestPrisma, createTestKey, exited, RunningGateway, spawnWorker, startGateway, TestClient, TestResponse, testPrisma, waitForWorkers,
@@ -181,6 +181,21 @@ describe('fair rendering under a starvation attack (private worker)', () => {
     const after = await free.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' });
     expect([first.status, heavy.status, after.status]).toEqual([200, 200, 200]);
     // The heavy request's own unit, its extra units, and the last request's unit.
+    expect(remaining(after)).toBe(remaining(first) - units - 1);
+  }, 60_000);
+
+  it("charges a PNG's pixels: its elements count scale-squared times", async () => {
+    const key = new TestClient(gateway.url, (await createTestKey({ plan: 'premium' })).secret);
+    const remaining = (response: TestResponse) => Number(response.headers.get('ratelimit-remaining'));
+    // Tall and narrow, so that it fits a PNG at scale 2 (at most 8192 px a side).
+    // 70 messages: about 4,000 px tall at scale 2 and 71 elements, charged 71 × 4 = 284 (2 units).
+    const source = ['sequenceDiagram', ...Array.from({ length: 70 }, (_, i) => `  A->>B: m${i}`)].join('\n');
+    const units = renderChargeUnits(estimateElements(source, 'mermaid'), { format: 'png', scale: 2 });
+    expect([renderCostUnits(estimateElements(source, 'mermaid')), units]).toEqual([1, 2]);
+    const first = await key.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' });
+    const png = await key.post('/api/v1/export', { source, source_format: 'mermaid', format: 'png', scale: 2 });
+    const after = await key.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' });
+    expect([first.status, png.status, after.status]).toEqual([200, 200, 200]);
     expect(remaining(after)).toBe(remaining(first) - units - 1);
   }, 60_000);
 

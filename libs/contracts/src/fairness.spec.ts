@@ -1,4 +1,4 @@
-import { estimateElements, RENDER_COST_ELEMENTS, renderCostUnits, renderQueueOf, tierOfPlan } from './fairness';
+import { estimateElements, RENDER_COST_ELEMENTS, renderChargeUnits, renderCostUnits, renderQueueOf, tierOfPlan } from './fairness';
 import { QueueName } from './queues';
 
 describe('estimateElements', () => {
@@ -32,6 +32,15 @@ describe('estimateElements', () => {
     const started = performance.now();
     for (let i = 0; i < 10; i++) estimateElements(source, 'mermaid');
     expect((performance.now() - started) / 10).toBeLessThan(50);
+  });
+});
+
+describe('renderChargeUnits', () => {
+  it('weights a PNG by its scale squared, an SVG not at all', () => {
+    expect(renderChargeUnits(10, { format: 'png', scale: 4 })).toBe(1);
+    expect(renderChargeUnits(100, { format: 'svg', scale: 1 })).toBe(1);
+    expect(renderChargeUnits(100, { format: 'png', scale: 1 })).toBe(1);
+    expect(renderChargeUnits(100, { format: 'png', scale: 4 })).toBe(7);
   });
 });
 

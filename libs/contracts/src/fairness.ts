@@ -16,7 +16,8 @@ import type { SourceFormat } from './sources';
  * - A cap on renders in flight per tenant (an owner, or an anonymous IP), so one tenant cannot
  *   fill a queue; a render over the cap waits a little for one of its own, then is 429 with Retry-After.
  * - Cost: a source's complexity counts against the caller's rate-limit bucket (one unit per
- *   started RENDER_COST_ELEMENTS elements), and anonymous sources have a complexity ceiling.
+ *   started RENDER_COST_ELEMENTS elements, a PNG's weighted by its scale²), and anonymous sources
+ *   have a complexity ceiling.
  * - A deadline on every job: a job whose caller has stopped waiting is skipped, not rendered.
  */
 export type RenderTier = 'paying' | 'free' | 'anonymous';
@@ -92,4 +93,14 @@ export function estimateElements(source: string, format: SourceFormat): number {
 /** Rate-limit units a render of this many elements costs. */
 export function renderCostUnits(elements: number): number {
   return 1 + Math.floor(Math.max(0, elements - 1) / RENDER_COST_ELEMENTS);
+}
+
+/**
+ * What a render is charged to its caller's bucket: its elements, weighted by the pixels a PNG
+ * draws per element (scale², so a PNG at scale 4 of a 100-element diagram costs 7 units, a
+ * 10-node flowchart still 1). Its lane is chosen by elements alone (renderCostUnits): pixels are
+ * drawn by raster processes, not on a browser page.
+ */
+export function renderChargeUnits(elements: number, output: { format: 'svg' | 'png'; scale: number }): number {
+  return renderCostUnits(output.format === 'png' ? elements * output.scale * output.scale : elements);
 }

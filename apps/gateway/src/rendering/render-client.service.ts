@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
-  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
+  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderChargeUnits, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
@@ -90,7 +90,7 @@ export class RenderClient {
     await this.requireWorker();
     const deadline = Date.now() + RENDER_BUDGET_MS;
     const elements = estimateElements(input.source, input.sourceFormat);
-    const release = await this.admit(elements, tenant, deadline, sourceParam);
+    const release = await this.admit(elements, renderChargeUnits(elements, input), tenant, deadline, sourceParam);
     // Paying keys' heavy sources have a lane of their own (render-heavy); in the best-effort lane
     // they wait behind small ones (a BullMQ priority). Small jobs keep BullMQ's plain wait list (no
     // priority), which is what KEDA's list trigger counts.
@@ -136,7 +136,7 @@ export class RenderClient {
    * cost beyond the request's own unit charged to the caller's bucket (429), and one of the
    * tenant's in-flight slots (waited for up to SLOT_WAIT_MS, then 429). Returns what gives the slot back.
    */
-  private async admit(elements: number, tenant: RenderTenant, deadline: number, sourceParam?: string): Promise<() => Promise<void>> {
+  private async admit(elements: number, units: number, tenant: RenderTenant, deadline: number, sourceParam?: string): Promise<() => Promise<void>> {
     const env = this.config.env;
     if (tenant.tier === 'anonymous' && elements > env.RENDER_ANONYMOUS_MAX_ELEMENTS) {
       throw new ApiError(
@@ -145,7 +145,6 @@ export class RenderClient {
         { param: sourceParam ?? 'source', anonymousHint: true },
       );
     }
-    const units = renderCostUnits(elements);
     if (units > 1 && tenant.bucket) {
       const { key, limit, windowMs } = tenant.bucket;
       const decision = await this.limiter.consume([{ key, limit }], windowMs, undefined, units - 1);
@@ -153,7 +152,7 @@ export class RenderClient {
         const reset = Math.max(1, Math.ceil(decision.resetMs / 1000));
         throw new ApiError(
           'rate_limited',
-          `This source has about ${elements} elements and costs ${units} requests of the limit of ${limit} per ${windowMs / 1000} seconds (${decision.used} used). Retry after ${reset} seconds, or split the diagram.`,
+          `This source has about ${elements} elements and, in this format and scale, costs ${units} requests of the limit of ${limit} per ${windowMs / 1000} seconds (${decision.used} used). Retry after ${reset} seconds, or split the diagram.`,
           { headers: { 'Retry-After': String(reset) }, anonymousHint: tenant.tier === 'anonymous' },
         );
       }
