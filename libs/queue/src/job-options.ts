@@ -5,7 +5,7 @@ import { QueueName } from '@flowsmith/contracts';
  * Every queue's job defaults in one place. Failed and completed jobs are kept by count so Redis
  * memory stays bounded; attempts and backoff are what a job gets unless its producer says otherwise.
  */
-// Both render queues: output lives in the render cache; a job's result is a few fields, kept a
+// Every render queue (one per lane: libs/contracts/src/fairness.ts): output lives in the render cache; a job's result is a few fields, kept a
 // minute so a waiter that arrives late still reads it. Job ids are content addresses, which dedupes
 // renders in flight; a failed job is dropped at once so it cannot answer a later request.
 const RENDER_JOB_OPTIONS: DefaultJobOptions = {

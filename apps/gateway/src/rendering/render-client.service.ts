@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
-  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderChargeUnits, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
+  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderChargeUnits, renderCostUnits, RenderFailure, RenderInput, RenderJobData, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
@@ -101,7 +101,7 @@ export class RenderClient {
       for (let attempt = 0; attempt < 2; attempt++) {
         // The content address is the job id, so identical renders in flight share one job.
         const jobId = attempt === 0 ? key : `${key}-${randomBytes(4).toString('hex')}`;
-        const result = await this.run<RenderJobResult>(queue, 'render', { ...input, cacheKey: key, deadline }, jobId, deadline, priority);
+        const result = await this.run(queue, { ...input, cacheKey: key, deadline }, jobId, deadline, priority);
         if (result && !result.ok) throw failureToError(result.error, sourceParam);
         const stored = await this.cache.get(key);
         if (stored) return { ...stored, etag: etagOf(key), cached: false };
@@ -183,11 +183,12 @@ export class RenderClient {
     });
   }
 
-  private async run<R>(queueName: RenderQueueName, name: 'render' | 'parse', data: object, jobId: string | undefined, deadline: number, priority?: number): Promise<R | null> {
+  /** One render job and its wait; null when it finished and was gone before we listened (the cache then decides). */
+  private async run(queueName: RenderQueueName, data: RenderJobData, jobId: string, deadline: number, priority?: number): Promise<RenderJobResult | null> {
     const queue = queueName === QueueName.Render ? this.paying : queueName === QueueName.RenderHeavy ? this.heavy : this.bestEffort;
     const watch = this.watchWorkers();
     try {
-      const job = queue.addAndWait<R>(name, data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
+      const job = queue.addAndWait<RenderJobResult>('render', data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
       return await Promise.race([job, watch.gone]);
     } catch (error) {
       if (error instanceof ApiError) throw error;
@@ -197,8 +198,7 @@ export class RenderClient {
       if (error instanceof JobWaitTimeoutError) {
         throw new ApiError('render_timeout', 'The render took longer than 10 seconds. Simplify the diagram or split it.');
       }
-      if (name === 'render') return null; // finished and gone before we listened: the cache decides
-      throw new ApiError('service_unavailable', 'The render worker failed to process the request. Retry shortly.', { headers: { 'Retry-After': '2' } });
+      return null;
     } finally {
       watch.stop();
     }

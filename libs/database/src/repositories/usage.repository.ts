@@ -35,10 +35,6 @@ export class UsageRepository {
     return rows[0]?.exports_used ?? null;
   }
 
-  async refundExport(ownerId: string, period: string): Promise<void> {
-    await this.prisma.usageCounter.updateMany({ where: { ownerId, period, exportsUsed: { gt: 0 } }, data: { exportsUsed: { decrement: 1 } } });
-  }
-
   activeShares(ownerId: string): Promise<number> {
     return this.prisma.share.count({ where: { ownerId, revokedAt: null } });
   }
