@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { revocationMarkerKey } from '@flowsmith/identity';
-import { ApiError } from '../common/api-error';
+import { redisUnavailable } from '../common/api-error';
 import { REDIS_COMMANDS } from '../redis.providers';
 
 export interface Bucket {
@@ -71,9 +71,7 @@ export class RateLimiter {
         ...buckets.map((bucket) => bucket.limit),
       );
     } catch {
-      throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', {
-        headers: { 'Retry-After': '5' },
-      });
+      throw redisUnavailable();
     }
     if (reply[0] === -1) return { kind: 'revoked' };
     if (reply[0] === 0) return { kind: 'denied', limit: reply[1], used: reply[2], resetMs: reply[3] };

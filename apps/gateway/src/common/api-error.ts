@@ -38,3 +38,7 @@ export const notFound = (resource: string, param?: string) =>
   new ApiError('resource_not_found', `${resource} not found.`, param ? { param } : {});
 
 export const invalidParameter = (param: string, message: string) => new ApiError('invalid_parameter', message, { param });
+
+/** Redis did not answer a call that the request needs (a rate limit, an in-flight slot, a queue). */
+export const redisUnavailable = () =>
+  new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });

@@ -1,9 +1,11 @@
+import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { ErrorEnvelope } from '@flowsmith/contracts';
 import { noteClientGone } from '../operations/client-disconnects';
 import { ApiError } from './api-error';
 import { newRequestId } from './request-id';
+import { malformedEncoding } from './well-formed-text';
 
 /**
  * Fastify answers a few malformed requests itself, before any hook or Nest sees them, with its own
@@ -52,7 +54,7 @@ function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: Fa
       : error.code === 'FST_ERR_BAD_URL'
         ? param === undefined
           ? new ApiError('invalid_parameter', 'The request URL is not valid: it holds malformed percent-encoding.')
-          : new ApiError('invalid_parameter', `${param} holds malformed percent-encoding: it is not UTF-8 text.`, { param })
+          : malformedEncoding(param)
         : new ApiError('internal_error', 'An unexpected error occurred. Quote the request id if you contact support.');
   void reply
     .status(apiError.status)
@@ -62,7 +64,7 @@ function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: Fa
 }
 
 /** The response Node's HTTP server has in flight on a socket, if any (an internal field of node:http). */
-type HttpSocket = Socket & { _httpMessage?: { headersSent?: boolean } | null };
+export type HttpSocket = Socket & { _httpMessage?: { headersSent?: boolean } | null };
 
 /**
  * Node's HTTP server gave up on a connection: its parser failed (headers over 16 KB, not HTTP), the
@@ -74,19 +76,29 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: HttpSocket): v
   const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
   if (timedOut || error.code === 'ECONNRESET') noteClientGone(socket, timedOut ? 'request timeout' : 'reset', { code: error.code });
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const requestId = newRequestId();
   const apiError = new ApiError(
     'invalid_parameter',
     error.code === 'HPE_HEADER_OVERFLOW' ? 'The request headers are larger than 16 KB.' : timedOut ? 'The request took too long to arrive.' : 'The request is not valid HTTP.',
   );
-  const body = envelope(apiError, requestId);
-  if (socket.writable && !socket._httpMessage?.headersSent) {
-    socket.write(
-      `HTTP/1.1 ${apiError.status} Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
+  if (socket.writable && !socket._httpMessage?.headersSent) socket.write(rawErrorResponse(apiError));
   socket.destroy();
+}
+
+/**
+ * An error in the envelope as a whole HTTP/1.1 response, with its own headers and a request id,
+ * for a socket on which no request exists (a parser failure, a refused connection); the socket is
+ * closed after it.
+ */
+export function rawErrorResponse(error: ApiError): string {
+  const requestId = newRequestId();
+  const body = envelope(error, requestId);
+  const headers = Object.entries(error.options.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `${headers}X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  );
 }
 
 export const FRAMEWORK_ERROR_OPTIONS = { routerOptions: { maxParamLength: MAX_PARAM_LENGTH }, frameworkErrors, clientErrorHandler };

@@ -76,8 +76,11 @@ export function malformedQueryParameter(url: string): string | null {
   return null;
 }
 
-/** The answer to a query with malformed percent-encoding: 400 invalid_parameter naming the parameter; null if there is none. */
+/** A path or query parameter whose percent-encoding does not decode to UTF-8: 400 invalid_parameter naming it. */
+export const malformedEncoding = (param: string) => new ApiError('invalid_parameter', `${param} holds malformed percent-encoding: it is not UTF-8 text.`, { param });
+
+/** The answer to a query with malformed percent-encoding; null if there is none. */
 export function malformedQueryError(url: string): ApiError | null {
   const param = malformedQueryParameter(url);
-  return param === null ? null : new ApiError('invalid_parameter', `${param} holds malformed percent-encoding: it is not UTF-8 text.`, { param });
+  return param === null ? null : malformedEncoding(param);
 }

@@ -1,10 +1,9 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { GatewayEnv } from '@flowsmith/config';
-import type { ErrorEnvelope } from '@flowsmith/contracts';
 import { rootLogger } from '@flowsmith/observability';
 import { ApiError } from '../common/api-error';
-import { newRequestId } from '../common/request-id';
+import { HttpSocket, rawErrorResponse } from '../common/framework-errors';
 
 /**
  * Node's and Fastify's timeouts, from the env (GatewayEnv's HTTP_* variables). Fastify defaults
@@ -32,9 +31,6 @@ export function httpTimeouts(env: GatewayEnv) {
   };
 }
 
-/** The response Node's HTTP server has in flight on a socket, if any (an internal field of node:http). */
-type HttpSocket = Socket & { _httpMessage?: { headersSent?: boolean } | null };
-
 /**
  * HTTP_IDLE_TIMEOUT_SECONDS is for connections on which the client does nothing: it sends no
  * request, or does not read its answer. Node applies it to every socket, also while the gateway
@@ -54,12 +50,8 @@ export function spareConnectionsBeingAnswered(server: Server): void {
 
 /** What a refused connection is told before it is closed: 429 in the envelope, no request read. */
 function refusal(limit: number): string {
-  const requestId = newRequestId();
-  const error = new ApiError('rate_limited', `Too many open connections from your address (at most ${limit}). Reuse connections, or close some.`);
-  const body = JSON.stringify({ error: error.toErrorObject(), request_id: requestId } satisfies ErrorEnvelope);
-  return (
-    `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `Retry-After: 1\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`
+  return rawErrorResponse(
+    new ApiError('rate_limited', `Too many open connections from your address (at most ${limit}). Reuse connections, or close some.`, { headers: { 'Retry-After': '1' } }),
   );
 }
 

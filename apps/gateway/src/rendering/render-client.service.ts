@@ -7,7 +7,7 @@ import {
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
-import { ApiError } from '../common/api-error';
+import { ApiError, redisUnavailable } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
 import { RateLimiter } from '../auth/rate-limiter';
@@ -179,7 +179,7 @@ export class RenderClient {
 
   private takeSlot(tenant: RenderTenant, deadline: number) {
     return this.slots.acquire(tenant, deadline).catch(() => {
-      throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
+      throw redisUnavailable();
     });
   }
 
@@ -192,9 +192,7 @@ export class RenderClient {
       return await Promise.race([job, watch.gone]);
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      if (error instanceof QueueUnavailableError) {
-        throw new ApiError('service_unavailable', 'The service is temporarily unavailable: Redis cannot be reached. Retry shortly.', { headers: { 'Retry-After': '5' } });
-      }
+      if (error instanceof QueueUnavailableError) throw redisUnavailable();
       if (error instanceof JobWaitTimeoutError) {
         throw new ApiError('render_timeout', 'The render took longer than 10 seconds. Simplify the diagram or split it.');
       }
