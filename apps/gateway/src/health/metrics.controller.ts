@@ -8,7 +8,7 @@ import { Access } from '../auth/access.decorator';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ApiEndpoint } from '../openapi/api-docs.decorators';
-import { GENERATION_QUEUE, RENDER_BEST_EFFORT_QUEUE, RENDER_HEAVY_QUEUE, RENDER_QUEUE } from '../queue-clients';
+import { GENERATION_QUEUE, RenderQueues } from '../queue-clients';
 
 /** The gateway reports the depth of every queue it produces to (read from Redis at scrape time). */
 @Injectable()
@@ -16,12 +16,10 @@ export class QueueDepthReporter implements OnModuleInit, OnModuleDestroy {
   private readonly queues: QueueClient[];
 
   constructor(
-    @Inject(RENDER_QUEUE) render: QueueClient,
-    @Inject(RENDER_BEST_EFFORT_QUEUE) renderBestEffort: QueueClient,
-    @Inject(RENDER_HEAVY_QUEUE) renderHeavy: QueueClient,
+    renderQueues: RenderQueues,
     @Inject(GENERATION_QUEUE) generation: QueueClient,
   ) {
-    this.queues = [render, renderBestEffort, renderHeavy, generation];
+    this.queues = [...renderQueues.all, generation];
   }
 
   onModuleInit(): void {

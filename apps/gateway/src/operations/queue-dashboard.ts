@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayEnv } from '@flowsmith/config';
 import { sameSecret } from '@flowsmith/identity';
 import type { QueueClient } from '@flowsmith/queue';
-import { GENERATION_QUEUE, RENDER_BEST_EFFORT_QUEUE, RENDER_HEAVY_QUEUE, RENDER_QUEUE } from '../queue-clients';
+import { GENERATION_QUEUE, RenderQueues } from '../queue-clients';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -25,7 +25,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, env: Gate
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
-    queues: [RENDER_QUEUE, RENDER_HEAVY_QUEUE, RENDER_BEST_EFFORT_QUEUE, GENERATION_QUEUE].map((token) => app.get<QueueClient>(token).queue).map((queue) => new BullMQAdapter(queue)),
+    queues: [...app.get(RenderQueues).all, app.get<QueueClient>(GENERATION_QUEUE)].map((client) => new BullMQAdapter(client.queue)),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Flowsmith queues' } },
   });

@@ -5,13 +5,13 @@ import type { Redis } from 'ioredis';
 import {
   estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderChargeUnits, renderCostUnits, RenderFailure, RenderInput, RenderJobData, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
 } from '@flowsmith/contracts';
-import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
+import { JobWaitTimeoutError, liveWorkers, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
 import { ApiError, redisUnavailable } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { REDIS_COMMANDS } from '../redis.providers';
 import { RateLimiter } from '../auth/rate-limiter';
-import { RENDER_BEST_EFFORT_QUEUE, RENDER_HEAVY_QUEUE, RENDER_QUEUE } from '../queue-clients';
+import { RenderQueues } from '../queue-clients';
 import { RenderSlots } from './render-slots';
 
 /** How long a request over its tenant's in-flight cap waits for a slot before 429, and how often it looks. */
@@ -71,9 +71,7 @@ export class RenderClient {
   private watchTimer?: NodeJS.Timeout;
 
   constructor(
-    @Inject(RENDER_QUEUE) private readonly paying: QueueClient,
-    @Inject(RENDER_BEST_EFFORT_QUEUE) private readonly bestEffort: QueueClient,
-    @Inject(RENDER_HEAVY_QUEUE) private readonly heavy: QueueClient,
+    private readonly queues: RenderQueues,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
     private readonly cache: RenderCache,
     private readonly config: GatewayConfig,
@@ -185,7 +183,7 @@ export class RenderClient {
 
   /** One render job and its wait; null when it finished and was gone before we listened (the cache then decides). */
   private async run(queueName: RenderQueueName, data: RenderJobData, jobId: string, deadline: number, priority?: number): Promise<RenderJobResult | null> {
-    const queue = queueName === QueueName.Render ? this.paying : queueName === QueueName.RenderHeavy ? this.heavy : this.bestEffort;
+    const queue = this.queues.of(queueName);
     const watch = this.watchWorkers();
     try {
       const job = queue.addAndWait<RenderJobResult>('render', data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
