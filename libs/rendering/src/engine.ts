@@ -19,16 +19,6 @@ export interface EngineRenderOptions {
   bestEffort?: boolean;
 }
 
-/**
- * An engine's time limit for one piece of work, from when it has its page: its own, or less when
- * the caller's deadline comes first. A browser page that runs out of it is retired and replaced (browser/browser-pool.ts), so
- * a render whose caller has gone stops holding a page at that moment rather than at the engine's
- * own limit, while its job's slot is already taken by the next job.
- */
-export function timeLimit(ownMs: number, deadline: number | undefined): number {
-  return deadline === undefined ? ownMs : Math.max(1, Math.min(ownMs, Math.round(deadline - Date.now())));
-}
-
 export type EngineParseOptions = Pick<EngineRenderOptions, 'deadline' | 'bestEffort'>;
 
 export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: RenderFailure };

@@ -153,10 +153,11 @@ export class Renderer {
 
   /**
    * A source that hangs the page fails as render_timeout; it would hang again, so it is not
-   * retried. The engines get the same deadline and retire a page that runs past it (engine.ts
-   * timeLimit), so a render whose caller has gone lets go of its page when the job ends; this race
-   * answers for an engine that does not. Without a caller's deadline only the engine's own limit
-   * applies: it starts once the engine has a page, so renders queued for a page are not cut short.
+   * retried. The engines get the same deadline and retire a page that runs past it
+   * (BrowserPool.withPage), so a render whose caller has gone lets go of its page when the job
+   * ends; this race answers for an engine that does not. Without a caller's deadline only the
+   * engine's own limit applies: it starts once the engine has a page, so renders queued for a page
+   * are not cut short.
    */
   private async guard<T>(work: () => Promise<EngineResult<T>>, callerDeadline: number | undefined): Promise<EngineResult<T>> {
     if (callerDeadline === undefined) return timeoutAsFailure(work());

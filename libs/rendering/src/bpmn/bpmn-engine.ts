@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Page } from 'puppeteer';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { BrowserPool } from '../browser/browser-pool';
-import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
+import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine } from '../engine';
 import { PAGE_HTML } from '../mermaid/page-script';
 import { themePalette, type ThemeDefinition } from '../themes';
 import { inspectBpmn } from './bpmn-source';
@@ -108,8 +108,8 @@ export class BpmnEngine implements RenderEngine {
     const result = await this.pool.withPage(
       'bpmn',
       (page) => page.evaluate((xml, layout) => (globalThis as unknown as PageApi).__flowsmithBpmn.parse(xml, layout), source, autoLayout),
-      () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort, deadline: options.deadline },
+      this.timeoutMs,
+      options,
     );
     return result.ok ? { ok: true, value: { diagramType } } : { ok: false, error: pageFailure(result) };
   }
@@ -123,8 +123,8 @@ export class BpmnEngine implements RenderEngine {
     const result = await this.pool.withPage(
       'bpmn',
       (page) => page.evaluate((xml, request) => (globalThis as unknown as PageApi).__flowsmithBpmn.render(xml, request), source, options),
-      () => timeLimit(this.timeoutMs, renderOptions.deadline),
-      { bestEffort: renderOptions.bestEffort, deadline: renderOptions.deadline },
+      this.timeoutMs,
+      renderOptions,
     );
     if (!result.ok) return { ok: false, error: pageFailure(result) };
     return { ok: true, value: { svg: result.svg, diagramType, viewBox: result.viewBox } };

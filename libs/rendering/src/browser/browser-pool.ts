@@ -66,7 +66,7 @@ export class PageCrashedError extends Error {
 export interface PageOptions {
   /** Work of the best-effort lane (libs/contracts/src/fairness.ts): never takes a kind's last warm page. */
   bestEffort?: boolean;
-  /** When the caller stops waiting (epoch ms): waiting for a page gives up then (RenderTimeoutError). */
+  /** When the caller stops waiting (epoch ms): waiting for a page gives up then, and the work on it is cut short (RenderTimeoutError). */
   deadline?: number;
 }
 
@@ -146,11 +146,11 @@ export class BrowserPool {
   }
 
   /**
-   * Runs `work` on a warm page of `kind`, within `timeoutMs` (a function is asked once the page is
-   * there, so time spent waiting for a page can count against a deadline). A failure or timeout
-   * retires the page.
+   * Runs `work` on a warm page of `kind`, within `timeoutMs` from when it has the page, or less
+   * when the caller's deadline comes first, so a render whose caller has gone lets go of its page
+   * at that moment. A failure or timeout retires the page.
    */
-  async withPage<T>(kind: string, work: (page: Page) => Promise<T>, timeoutMs: number | (() => number), options: PageOptions = {}): Promise<T> {
+  async withPage<T>(kind: string, work: (page: Page) => Promise<T>, timeoutMs: number, options: PageOptions = {}): Promise<T> {
     if (!this.options.kinds[kind]) throw new Error(`No page kind ${kind}`);
     if (!this.warmKinds.has(kind)) {
       this.warmKinds.add(kind);
@@ -160,7 +160,7 @@ export class BrowserPool {
     let broken = false;
     try {
       const page = await this.pageFor(slot);
-      const limitMs = typeof timeoutMs === 'function' ? timeoutMs() : timeoutMs;
+      const limitMs = options.deadline === undefined ? timeoutMs : Math.max(1, Math.min(timeoutMs, Math.round(options.deadline - Date.now())));
       // A crash of the page's renderer rejects at once: the render it held would otherwise wait
       // for its timeout, and every render sent to that page after it too.
       const crashed = new Promise<never>((_, reject) => (slot.crashed = reject));

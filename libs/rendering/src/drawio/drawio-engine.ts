@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import type { BrowserPool } from '../browser/browser-pool';
-import { EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
+import { EngineRenderOptions, EngineResult, EngineSvg, RenderEngine } from '../engine';
 import { ThemeDefinition, ThemePalette, themePalette } from '../themes';
 import { decodeDrawio, DRAWIO_LIMITS, validateDrawio } from './drawio-source';
 import { PAGE_HTML, PAGE_SCRIPT, PRELUDE_SCRIPT } from './page-script';
@@ -69,8 +69,8 @@ export class DrawioEngine implements RenderEngine {
           pageTheme,
           DRAWIO_LIMITS.extent,
         ),
-      () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort, deadline: options.deadline },
+      this.timeoutMs,
+      options,
     );
     if (!result.ok) return { ok: false, error: { code: 'parse_failed', message: result.message } };
     return { ok: true, value: { svg: result.svg, diagramType: 'drawio', viewBox: result.viewBox } };

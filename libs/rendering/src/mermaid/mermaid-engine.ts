@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import type { RenderFailure } from '@flowsmith/contracts';
 import type { BrowserPool } from '../browser/browser-pool';
-import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine, timeLimit } from '../engine';
+import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { mermaidDiagramType } from './diagram-types';
 import { FAST_ASSIGN_SCRIPT, FAST_DEFINE_SCRIPT, PAGE_HTML, PAGE_SCRIPT, patchMermaidBundle } from './page-script';
@@ -108,8 +108,8 @@ export class MermaidEngine implements RenderEngine {
           source,
           mermaidConfig(null),
         ) as Promise<{ ok: true; diagramType: string } | PageFailure>,
-      () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort, deadline: options.deadline },
+      this.timeoutMs,
+      options,
     );
     if (!result.ok) return { ok: false, error: parseFailure(result) };
     return { ok: true, value: { diagramType: mermaidDiagramType(result.diagramType) } };
@@ -124,8 +124,8 @@ export class MermaidEngine implements RenderEngine {
           source,
           mermaidConfig(theme),
         ) as Promise<{ ok: true; svg: string; diagramType: string; viewBox: [number, number, number, number] | null } | PageFailure>,
-      () => timeLimit(this.timeoutMs, options.deadline),
-      { bestEffort: options.bestEffort, deadline: options.deadline },
+      this.timeoutMs,
+      options,
     );
     if (!result.ok) return { ok: false, error: parseFailure(result) };
     if (!result.viewBox) throw new Error('mermaid produced an SVG without a viewBox');
