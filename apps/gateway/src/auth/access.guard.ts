@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
-import type { Actor } from './actor';
+import type { Actor, Caller } from './actor';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
 import { Bucket, RateLimiter } from './rate-limiter';
 import { RenderTenant, tierOfPlan } from '@flowsmith/contracts';
@@ -32,9 +32,9 @@ export class AccessGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const actor = await this.identify(request, policy);
-    const bucket = await this.limit(actor, policy, reply);
-    actor.render = this.renderTenant(actor, policy, bucket);
+    const caller = await this.identify(request, policy);
+    const bucket = await this.limit(caller, policy, reply);
+    const actor: Actor = { ...caller, render: this.renderTenant(caller, policy, bucket) };
     if (actor.kind === 'api_key' && 'scope' in policy && !actor.scopes.has(policy.scope)) {
       throw new ApiError('insufficient_scope', `This key is missing the required scope: ${policy.scope}.`);
     }
@@ -47,7 +47,7 @@ export class AccessGuard implements CanActivate {
    * anonymous callers as their IP. Public routes (embeds, shares) get a larger cap per IP, since
    * one page may show several of them at once.
    */
-  private renderTenant(actor: Actor, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, bucket: Bucket): RenderTenant {
+  private renderTenant(actor: Caller, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, bucket: Bucket): RenderTenant {
     const env = this.config.env;
     const charged = { ...bucket, windowMs: env.RATE_LIMIT_WINDOW_SECONDS * 1000 };
     if (actor.kind === 'api_key') {
@@ -57,7 +57,7 @@ export class AccessGuard implements CanActivate {
     return { id: `ip:${actor.ip}`, tier: 'anonymous', maxInFlight: embed ? env.RENDER_IN_FLIGHT_EMBED : env.RENDER_IN_FLIGHT_ANONYMOUS, bucket: charged };
   }
 
-  private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>): Promise<Actor> {
+  private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>): Promise<Caller> {
     const header = request.headers.authorization;
     const ignoreKey = 'ignoreKey' in policy && policy.ignoreKey;
     if (header && !ignoreKey) {
@@ -71,16 +71,16 @@ export class AccessGuard implements CanActivate {
         plan: key.plan,
         scopes: key.scopes,
         ip: request.ip,
-      } as Actor;
+      };
     }
     if (!('anonymous' in policy) || !policy.anonymous) {
       throw new ApiError('not_authenticated', "No API key provided. Send 'Authorization: Bearer <api key>'.", { anonymousHint: true });
     }
-    return { kind: 'anonymous', ip: request.ip } as Actor;
+    return { kind: 'anonymous', ip: request.ip };
   }
 
   /** Counts the request in its buckets, or refuses it; returns the bucket that render costs are charged to. */
-  private async limit(actor: Actor, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, reply: FastifyReply): Promise<Bucket> {
+  private async limit(actor: Caller, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>, reply: FastifyReply): Promise<Bucket> {
     const env = this.config.env;
     const windowMs = env.RATE_LIMIT_WINDOW_SECONDS * 1000;
     const buckets: Bucket[] = [];

@@ -22,6 +22,9 @@ export interface AnonymousActor {
 
 export type Actor = KeyActor | AnonymousActor;
 
+/** Who is calling, before the guard has worked out whom their renders are scheduled as. */
+export type Caller = Omit<KeyActor, 'render'> | Omit<AnonymousActor, 'render'>;
+
 declare module 'fastify' {
   interface FastifyRequest {
     actor?: Actor;
