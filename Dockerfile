@@ -25,7 +25,7 @@ CMD ["node", "dist/apps/gateway/src/main.js"]
 FROM runtime AS render
 USER root
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz default-jre-headless \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz default-jre-headless \
  && rm -rf /var/lib/apt/lists/*
 ENV CHROMIUM_PATH=/usr/bin/chromium
 USER flowsmith

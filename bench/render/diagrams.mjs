@@ -1,11 +1,19 @@
 // The benchmark's corpus: 50 distinct diagrams of mixed types (flowchart, sequence, class, state,
-// ER, gantt, pie, mindmap, timeline), and distinct 10-node flowcharts for latency runs.
+// ER, gantt, pie, mindmap, timeline), and distinct 10-node and 50-node flowcharts for latency runs.
 
 /** A 10-node flowchart, distinct per `seed`. */
 export function flowchart10(seed) {
   const nodes = Array.from({ length: 10 }, (_, i) => `  N${i}[Step ${i} of run ${seed}]`);
   const edges = Array.from({ length: 9 }, (_, i) => `  N${i} --> N${i + 1}`);
   return `flowchart TD\n${nodes.join('\n')}\n${edges.join('\n')}`;
+}
+
+/** A 50-node flowchart with 64 edges (a chain and 15 cross links), distinct per `seed`: the ELK row's larger case. */
+export function flowchart50(seed) {
+  const nodes = Array.from({ length: 50 }, (_, i) => `  N${i}[Step ${i} of ${seed}]`);
+  const chain = Array.from({ length: 49 }, (_, i) => `  N${i} --> N${i + 1}`);
+  const cross = Array.from({ length: 15 }, (_, i) => `  N${i * 3} --> N${(i * 7 + 11) % 50}`);
+  return `flowchart TD\n${nodes.join('\n')}\n${chain.join('\n')}\n${cross.join('\n')}`;
 }
 
 const makers = [

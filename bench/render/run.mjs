@@ -1,11 +1,11 @@
 // npm run bench:render — the render worker and the rendering routes, measured against mermaid-cli.
 //
 // A. Engine: the worker's Renderer (Chromium pool with warm pages), cache missed: 10-node
-//    flowchart latency to SVG and PNG, throughput of one worker on 50 mixed diagrams, and RSS
-//    (Node + Chromium) over many renders.
+//    flowchart latency to SVG and PNG, ELK against dagre (10- and 50-node flowcharts), throughput
+//    of one worker on 50 mixed diagrams, and RSS (Node + Chromium) over many renders.
 // B. API: gateway → queue → worker → gateway, cache missed and cache hit (autocannon).
-// C. mermaid-cli (`mmdc`, the same mermaid 11.17.2, Debian's Chromium) on the same 50 diagrams:
-//    once per diagram, and once on one Markdown file that holds all 50.
+// C. mermaid-cli (`mmdc` 12.2.0, whose mermaid ^12.2 resolves to the same 12.x as ours; Debian's
+//    Chromium) on the same 50 diagrams: once per diagram, and once on one Markdown file that holds all 50.
 // D. Every other format (PlantUML, draw.io, BPMN, SVG): warm render p50 of a ~20-element diagram
 //    through the worker's Renderer, against a fresh process or browser per diagram
 //    (bench/render/engines/<format>.mjs), in the same run.
@@ -25,7 +25,7 @@ import { request as httpRequest, Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { flowchart10, MIXED_50 } from './diagrams.mjs';
+import { flowchart10, flowchart50, MIXED_50 } from './diagrams.mjs';
 import { benchDatabase } from '../bench-database.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -82,6 +82,22 @@ async function engine() {
   const pngTimes = [];
   for (let i = 0; i < 200; i++) pngTimes.push((await timed(() => renderer.render(input(flowchart10(`png-${i}`), 'png'))))[0]);
 
+  // Layout: what ELK costs against dagre (the default, libs/rendering/src/mermaid/mermaid-engine.ts),
+  // one at a time, 10-node and 50-node flowcharts. ELK's first render loads and compiles elkjs.
+  const layoutTimes = {};
+  for (const [size, make, n] of [['flowchart10', flowchart10, 100], ['flowchart50', flowchart50, 30]]) {
+    for (const layout of ['dagre', 'elk']) {
+      for (let i = 0; i < 10; i++) await renderer.render(input(make(`${layout}-warm-${i}`), 'svg', { layout }));
+      const times = [];
+      for (let i = 0; i < n; i++) {
+        const [ms, outcome] = await timed(() => renderer.render(input(make(`${layout}-${i}`), 'svg', { layout })));
+        if (!outcome.ok) throw new Error(`${size} ${layout}: ${outcome.error.message}`);
+        times.push(ms);
+      }
+      layoutTimes[`${size}_${layout}`] = { p50_ms: pct(times, 50), p99_ms: pct(times, 99), n };
+    }
+  }
+
   // Throughput: the 50 mixed diagrams, several rounds with distinct sources, as many in flight as pages.
   const rounds = 6;
   const queue = [];
@@ -113,6 +129,7 @@ async function engine() {
     browser_start_ms: Math.round(startMs),
     flowchart10_svg: { p50_ms: pct(svgTimes, 50), p99_ms: pct(svgTimes, 99), n: svgTimes.length },
     flowchart10_png_scale1: { p50_ms: pct(pngTimes, 50), p99_ms: pct(pngTimes, 99), n: pngTimes.length },
+    layout: layoutTimes,
     throughput_svg_per_s: Math.round((queue.length / throughputMs) * 1000 * 10) / 10,
     fifty_mixed_ms: Math.round(fiftyMs),
     memory: {
@@ -219,13 +236,26 @@ async function cli(url, secret) {
   log('cli', JSON.stringify(results.cli));
 }
 
+/** The newest mermaid-cli; it takes mermaid ^12.2. */
+const MMDC_VERSION = '12.2.0';
+
 function mmdc() {
   const dir = join(ROOT, 'bench/render/.mmdc');
-  if (!existsSync(join(dir, 'node_modules/.bin/mmdc'))) {
-    log('installing @mermaid-js/mermaid-cli@11.9.0 (with puppeteer 23, no browser download) into bench/render/.mmdc');
+  const installed = (name) => {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  if (installed('@mermaid-js/mermaid-cli') !== MMDC_VERSION) {
+    // Its engines field asks for Node 22 and its puppeteer peer for 25; both run on Node 20 with
+    // Debian's Chromium (no browser download), as the figures in RESULTS.md were taken.
+    log(`installing @mermaid-js/mermaid-cli@${MMDC_VERSION} (with puppeteer 25, no browser download) into bench/render/.mmdc`);
+    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '@mermaid-js/mermaid-cli@11.9.0', 'puppeteer@23'], { cwd: dir, env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' }, stdio: 'ignore' });
+    writeFileSync(join(dir, 'package.json'), '{"private":true}\n');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', `@mermaid-js/mermaid-cli@${MMDC_VERSION}`, 'puppeteer@25'], { cwd: dir, env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' }, stdio: 'ignore' });
   }
   const config = join(dir, 'puppeteer.json');
   writeFileSync(config, JSON.stringify({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'] }));
@@ -247,7 +277,7 @@ function mmdc() {
   if (run.status !== 0) throw new Error(`mmdc failed on the markdown file: ${run.stderr}`);
   const markdownMs = performance.now() - start;
   rmSync(work, { recursive: true, force: true });
-  results.mmdc = { per_diagram_total_ms: Math.round(perDiagramMs), per_diagram_mean_ms: Math.round(perDiagramMs / 50), markdown_50_ms: Math.round(markdownMs) };
+  results.mmdc = { version: MMDC_VERSION, mermaid: installed('mermaid'), per_diagram_total_ms: Math.round(perDiagramMs), per_diagram_mean_ms: Math.round(perDiagramMs / 50), markdown_50_ms: Math.round(markdownMs) };
   log('mmdc', JSON.stringify(results.mmdc));
 }
 
@@ -395,10 +425,23 @@ if (e && results.api) lines.push(
   `| one worker, mixed diagrams → SVG | ${e.throughput_svg_per_s} renders/s | ≥ 40/s |`,
   `| worker RSS over ${e.memory.renders} renders (after warm-up) | ${e.memory.settled_min_mb}–${e.memory.settled_max_mb} MB, ±${e.memory.max_deviation_pct}% of median | flat ±15% |`,
 );
+if (e?.layout) {
+  const l = e.layout;
+  const ratio = (a, b) => Math.round((a / b) * 10) / 10;
+  lines.push(
+    `| worker, 10-node flowchart → SVG, dagre / ELK | p50 ${l.flowchart10_dagre.p50_ms} / ${l.flowchart10_elk.p50_ms} ms (ELK ${ratio(l.flowchart10_elk.p50_ms, l.flowchart10_dagre.p50_ms)}×) | dagre is the default |`,
+    `| worker, 50-node flowchart → SVG, dagre / ELK | p50 ${l.flowchart50_dagre.p50_ms} / ${l.flowchart50_elk.p50_ms} ms (ELK ${ratio(l.flowchart50_elk.p50_ms, l.flowchart50_dagre.p50_ms)}×) | |`,
+  );
+}
+if (e && !results.api) lines.push(
+  `| worker, 10-node flowchart → SVG, cache missed | p50 ${e.flowchart10_svg.p50_ms} ms, p99 ${e.flowchart10_svg.p99_ms} ms | p50 ≤ 30 ms, p99 ≤ 150 ms |`,
+  `| worker, 10-node flowchart → PNG scale 1 | p50 ${e.flowchart10_png_scale1.p50_ms} ms | p50 ≤ 45 ms |`,
+  `| one worker, mixed diagrams → SVG | ${e.throughput_svg_per_s} renders/s | ≥ 40/s |`,
+);
 if (e && results.mmdc) {
   lines.push(
     `| the 50 diagrams: Flowsmith worker | ${e.fifty_mixed_ms} ms | |`,
-    `| the 50 diagrams: mmdc once per diagram | ${results.mmdc.per_diagram_total_ms} ms (${Math.round(results.mmdc.per_diagram_total_ms / e.fifty_mixed_ms)}× slower) | ≥ 20× |`,
+    `| the 50 diagrams: mmdc ${results.mmdc.version} (mermaid ${results.mmdc.mermaid}) once per diagram | ${results.mmdc.per_diagram_total_ms} ms (${Math.round(results.mmdc.per_diagram_total_ms / e.fifty_mixed_ms)}× slower) | ≥ 20× |`,
     `| the 50 diagrams: mmdc on one Markdown file | ${results.mmdc.markdown_50_ms} ms (${Math.round((results.mmdc.markdown_50_ms / e.fifty_mixed_ms) * 10) / 10}× slower) | ≥ 3× |`,
   );
 }

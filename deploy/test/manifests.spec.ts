@@ -9,7 +9,7 @@ import { GatewayEnv, GenerationWorkerEnv, loadEnv, RenderWorkerEnv, WorkerEnv } 
 import { QueueName, RENDER_BUDGET_MS } from '@flowsmith/contracts';
 import { bullPrefix, startHealthServer } from '@flowsmith/queue';
 import { HealthController } from '../../apps/gateway/src/health/health.controller';
-import { OPERATIONS_PATHS } from '../../apps/gateway/src/openapi/openapi';
+import { OPERATIONS_PATHS } from '../../apps/gateway/src/operations/unprefixed-paths';
 
 // Validates deploy/kubernetes in CI: every document against the Kubernetes (and KEDA) OpenAPI
 // schemas, the kustomization against the files, and the manifests against what the code

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { closeTestPrisma, createTestKey, emitDiagram, FakeAnthropic, RunningGateway, spawnWorker, startGateway, waitForWorkers } from '@flowsmith/testing';
+import { closeTestPrisma, createTestKey, emitDiagram, FakeAnthropic, RunningGateway, spawnWorker, startGateway, waitForFirstRender, waitForWorkers } from '@flowsmith/testing';
 
 /** The bundled CLI (npm run build), run as a user would: a process, env, exit code, stdout, stderr. */
 const CLI = join(__dirname, '../../../dist/cli/flowsmith.js');
@@ -36,6 +36,8 @@ describe('flowsmith CLI against a real gateway and workers', () => {
     ];
     gateway = await startGateway(createGateway, { REDIS_PREFIX: prefix, RATE_LIMIT_PER_KEY: '100000' });
     await Promise.all([waitForWorkers('render', prefix), waitForWorkers('generation', prefix)]);
+    // A worker announces itself before its engines are warm; the first test renders a folder at once.
+    await waitForFirstRender(gateway.url);
     env = { FLOWSMITH_URL: gateway.url, FLOWSMITH_API_KEY: (await createTestKey({ plan: 'premium' })).secret };
     dir = mkdtempSync(join(tmpdir(), 'flowsmith-cli-'));
   }, 90_000);

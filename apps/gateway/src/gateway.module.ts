@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import type { GatewayEnv } from '@flowsmith/config';
 import { DatabaseModule, IdempotencyRepository } from '@flowsmith/database';
+import { QueueClientModule } from '@flowsmith/queue';
 import { AccessGuard } from './auth/access.guard';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
 import { RateLimiter } from './auth/rate-limiter';
@@ -28,7 +29,7 @@ import { GenerationsController } from './generations/generations.controller';
 import { GenerationsService } from './generations/generations.service';
 import { RenderClient } from './rendering/render-client.service';
 import { RenderSlots } from './rendering/render-slots';
-import { queueClientProviders, QueueClientsLifecycle } from './queue-clients';
+import { GATEWAY_QUEUES, queueClientProviders } from './queue-clients';
 import { RenderingController } from './rendering/rendering.controller';
 import { SharesController } from './shares/shares.controller';
 import { PlaygroundController } from './playground/playground.controller';
@@ -62,7 +63,12 @@ export class GatewayModule {
   static forRoot(env: GatewayEnv): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [DiscoveryModule, DocsModule, DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE })],
+      imports: [
+        DiscoveryModule,
+        DocsModule,
+        DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
+        QueueClientModule.register({ queues: GATEWAY_QUEUES, redis: env }),
+      ],
       controllers: [HealthController, MetricsController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController, PlaygroundController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
@@ -77,7 +83,6 @@ export class GatewayModule {
         FoldersService,
         KeysService,
         ...queueClientProviders,
-        QueueClientsLifecycle,
         QueueDepthReporter,
         RenderClient,
         RenderSlots,

@@ -16,6 +16,7 @@ import { addHttpMetrics } from './operations/http-metrics';
 import { addRequestLogging } from './operations/request-logging';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 import { addSecurityHeaders } from './operations/security-headers';
+import { API_PREFIX, UNPREFIXED_PATHS } from './operations/unprefixed-paths';
 
 export { newRequestId } from './common/request-id';
 
@@ -84,11 +85,11 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
 }
 
 /**
- * Everything but /healthz, /readyz and /metrics lives under /api (API.md). The OpenAPI document
+ * Everything but /healthz, /readyz and /metrics lives under /api (docs/api.md). The OpenAPI document
  * (GET /api/openapi.json, UI at /api/docs) is built from the application on first request.
  */
 export function configureGateway(app: NestFastifyApplication): NestFastifyApplication {
-  app.setGlobalPrefix('api', { exclude: ['healthz', 'readyz', 'metrics', '/'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_PATHS.map((path) => (path === '/' ? path : path.slice(1))) });
   app.get(ApiDocument).attach(app);
   // Exit 0 once every hook has run (in-flight requests drained, queues and pools closed), and let pino flush.
   app.enableShutdownHooks(undefined, { useProcessExit: true });

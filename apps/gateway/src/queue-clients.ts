@@ -1,39 +1,43 @@
-import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { Injectable, Provider } from '@nestjs/common';
 import { QueueName, RenderQueueName } from '@flowsmith/contracts';
 import type { Redis } from 'ioredis';
-import { QueueClient, RenderCache } from '@flowsmith/queue';
+import { InjectQueueClient, QueueClient, queueClientToken, RenderCache, RenderQueue } from '@flowsmith/queue';
 import { GatewayConfig } from './common/gateway-config';
 import { REDIS_COMMANDS } from './redis.providers';
 
-/** The gateway produces jobs on every queue and waits on their events; it never consumes. */
-export const GENERATION_QUEUE = Symbol('GENERATION_QUEUE');
+/**
+ * The queues the gateway produces to and waits on; it never consumes. Their clients, connection
+ * and shutdown belong to QueueClientModule (gateway.module.ts).
+ */
+export const GATEWAY_QUEUES = [QueueName.Render, QueueName.RenderHeavy, QueueName.RenderBestEffort, QueueName.Generation] as const;
 
-/** One client per render lane (libs/contracts/src/fairness.ts), by queue name. */
+/** The generation queue's QueueClient<QueueName.Generation>. */
+export const GENERATION_QUEUE = queueClientToken(QueueName.Generation);
+
+/** One producer per render lane (libs/contracts/src/fairness.ts), by queue name. */
 @Injectable()
 export class RenderQueues {
-  private readonly clients: Record<RenderQueueName, QueueClient>;
+  private readonly lanes: Record<RenderQueueName, RenderQueue>;
 
-  constructor(config: GatewayConfig) {
-    const client = (name: RenderQueueName) => new QueueClient(name, config.env, config.env.REDIS_PREFIX);
-    this.clients = {
-      [QueueName.Render]: client(QueueName.Render),
-      [QueueName.RenderHeavy]: client(QueueName.RenderHeavy),
-      [QueueName.RenderBestEffort]: client(QueueName.RenderBestEffort),
+  constructor(
+    @InjectQueueClient(QueueName.Render) render: QueueClient<QueueName.Render>,
+    @InjectQueueClient(QueueName.RenderHeavy) heavy: QueueClient<QueueName.RenderHeavy>,
+    @InjectQueueClient(QueueName.RenderBestEffort) bestEffort: QueueClient<QueueName.RenderBestEffort>,
+  ) {
+    this.lanes = {
+      [QueueName.Render]: new RenderQueue(render),
+      [QueueName.RenderHeavy]: new RenderQueue(heavy),
+      [QueueName.RenderBestEffort]: new RenderQueue(bestEffort),
     };
   }
 
-  of(name: RenderQueueName): QueueClient {
-    return this.clients[name];
-  }
-
-  get all(): QueueClient[] {
-    return Object.values(this.clients);
+  of(name: RenderQueueName): RenderQueue {
+    return this.lanes[name];
   }
 }
 
 export const queueClientProviders: Provider[] = [
   RenderQueues,
-  { provide: GENERATION_QUEUE, useFactory: (config: GatewayConfig) => new QueueClient(QueueName.Generation, config.env, config.env.REDIS_PREFIX), inject: [GatewayConfig] },
   // The render cache the render workers fill: the gateway only reads it.
   {
     provide: RenderCache,
@@ -41,15 +45,3 @@ export const queueClientProviders: Provider[] = [
     inject: [GatewayConfig, REDIS_COMMANDS],
   },
 ];
-
-@Injectable()
-export class QueueClientsLifecycle implements OnApplicationShutdown {
-  constructor(
-    private readonly renderQueues: RenderQueues,
-    @Inject(GENERATION_QUEUE) private readonly generation: QueueClient,
-  ) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.renderQueues.all, this.generation].map((client) => client.close()));
-  }
-}

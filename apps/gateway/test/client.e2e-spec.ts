@@ -21,7 +21,7 @@ const FIELDS = {
   DiagramResource: { object: true, id: true, name: true, source: true, source_format: true, diagram_type: true, folder_id: true, organization_id: true, created_by: true, created_at: true, updated_at: true } satisfies Record<keyof Diagram, true>,
   FolderResource: { object: true, id: true, name: true, parent_id: true, context: true, organization_id: true, created_at: true, updated_at: true } satisfies Record<keyof Folder, true>,
   GenerationResource: { object: true, id: true, status: true, prompt: true, hint: true, theme: true, format: true, model: true, diagram: true, image_url: true, error: true, created_at: true, completed_at: true } satisfies Record<keyof Generation, true>,
-  ShareResource: { object: true, id: true, url: true, png_url: true, theme: true, diagram_id: true, created_at: true } satisfies Record<keyof Share, true>,
+  ShareResource: { object: true, id: true, url: true, png_url: true, jpeg_url: true, webp_url: true, theme: true, layout: true, look: true, diagram_id: true, created_at: true } satisfies Record<keyof Share, true>,
   KeyResource: { object: true, id: true, name: true, prefix: true, scopes: true, organization_id: true, created_by: true, created_at: true, expires_at: true, last_used_at: true, revoked_at: true } satisfies Record<keyof ApiKey, true>,
   KeyIdentity: { object: true, key_id: true, user_id: true, organization_id: true, plan: true, scopes: true } satisfies Record<keyof KeyIdentity, true>,
   UsageResource: { object: true, plan: true, actor: true, exports: true, ai: true, shares: true } satisfies Record<keyof Usage, true>,
@@ -192,7 +192,7 @@ describe('@flowsmith/client against a real gateway', () => {
 
     const diagram = await client.diagrams.create({ name: 'd', source: FLOW });
     const invalid = await caught(client.diagrams.image(diagram.id, { format: 'gif' as never }));
-    expect(invalid).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'format', message: 'format must be one of: png, svg.' });
+    expect(invalid).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'format', message: 'format must be one of: png, svg, jpeg, webp.' });
     expect(await caught(client.render.beautify({ source: 'flowchart TD\n  A -->', source_format: 'mermaid' }))).toMatchObject({ status: 400, code: 'parse_failed', param: 'source' });
     expect(await caught(client.ai.generate({ prompt: 'a flowchart' }))).toMatchObject({ status: 403, type: 'permission_error', code: 'plan_not_allowed' });
     expect(await caught(new FlowsmithClient({ baseUrl: gateway.url }).usage.get())).toMatchObject({ status: 401, code: 'not_authenticated' });

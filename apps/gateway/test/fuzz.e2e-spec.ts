@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import Fastify from 'fastify';
 import { ERROR_CATALOG, ErrorCode, SCOPES, Scope } from '@flowsmith/contracts';
 import {
-  closeTestPrisma, createTestKey, expectError, FakeAnthropic, RunningGateway, spawnWorker, startGateway, TestClient, TestResponse, waitForWorkers,
+  closeTestPrisma, createTestKey, expectError, FakeAnthropic, RunningGateway, spawnWorker, startGateway, TestClient, TestResponse, waitForFirstRender, waitForWorkers,
 } from '@flowsmith/testing';
 import { FRAMEWORK_ERROR_OPTIONS } from '../src/common/framework-errors';
 import { createGateway } from '../src/gateway';
@@ -18,7 +18,7 @@ import { createGateway } from '../src/gateway';
  * For each operation fast-check builds path params, query strings, bodies (schema-shaped, then
  * mutated, malformed or mislabelled) and headers, and sends them with a key holding every scope,
  * with no key and with a bad key. The property: no 5xx but a documented 503/504, every error is
- * API.md's envelope with the request id, and the server is healthy afterwards.
+ * docs/api.md's envelope with the request id, and the server is healthy afterwards.
  *
  * Reproduce a failure with FUZZ_SEED=<seed printed at start> (and FUZZ_RUNS to go wider).
  */
@@ -321,7 +321,7 @@ function requests(document: Json, op: Operation, pools: Pools): fc.Arbitrary<Fuz
 
 const ENVELOPE_KEYS = ['error', 'request_id'];
 
-/** What is wrong with a response, by API.md; empty when nothing is. */
+/** What is wrong with a response, by docs/api.md; empty when nothing is. */
 function problems(op: Operation, response: { status: number; headers: Headers; text: string }): string[] {
   const found: string[] = [];
   const { status } = response;
@@ -440,25 +440,30 @@ describe('fuzzing every documented route', () => {
       REDIS_PREFIX: prefix, RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_AI_PER_KEY: '1000000', RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_EMBED: '1000000',
     });
     await Promise.all([waitForWorkers('render', prefix), waitForWorkers('generation', prefix)]);
+    await waitForFirstRender(gateway.url);
     const key = await createTestKey({ plan: 'premium', scopes: [...SCOPES] as Scope[] });
     fullKey = key.secret;
     const client = new TestClient(gateway.url, fullKey);
     document = (await client.get('/api/openapi.json')).body;
 
     // Real ids so the fuzz reaches past the 404s: a diagram, a folder, a share, a generation, a spare key.
-    const folder = (await client.post('/api/v1/folders', { name: 'fuzz' })).body.id;
-    const diagrams = await Promise.all(Object.entries(SOURCES).map(async ([format, sources]) => (await client.post('/api/v1/diagrams', { name: format, source: sources[0], source_format: format, folder_id: folder })).body.id));
-    const share = (await client.post('/api/v1/share', { source: SOURCES.mermaid[0], source_format: 'mermaid' })).body.id;
-    const generation = (await client.post('/api/v1/diagrams/generate', { prompt: PROMPTS[0] })).body.id;
-    const spare = await client.post('/api/v1/keys', { name: 'spare', scopes: ['diagrams:read'] });
-    for (const id of [folder, ...diagrams, share, generation, spare.body.id]) expect(id).toEqual(expect.any(String));
+    const created = async (what: string, request: Promise<{ status: number; body: Json }>): Promise<string> => {
+      const { status, body } = await request;
+      if (typeof body?.id !== 'string') throw new Error(`setting up ${what}: ${status} ${JSON.stringify(body).slice(0, 300)}`);
+      return body.id;
+    };
+    const folder = await created('a folder', client.post('/api/v1/folders', { name: 'fuzz' }));
+    const diagrams = await Promise.all(Object.entries(SOURCES).map(([format, sources]) => created(`a ${format} diagram`, client.post('/api/v1/diagrams', { name: format, source: sources[0], source_format: format, folder_id: folder }))));
+    const share = await created('a share', client.post('/api/v1/share', { source: SOURCES.mermaid[0], source_format: 'mermaid' }));
+    const generation = await created('a generation', client.post('/api/v1/diagrams/generate', { prompt: PROMPTS[0] }));
+    const spareKey = await created('a spare key', client.post('/api/v1/keys', { name: 'spare', scopes: ['diagrams:read'] }));
     pools = {
       uuids: [folder, ...diagrams],
       byPath: (path) => {
         if (path.includes('/diagrams/')) return diagrams;
         if (path.includes('/folders/')) return [folder];
         if (path.includes('/generations/')) return [generation];
-        if (path.includes('/keys/')) return [spare.body.id]; // never the fuzzing key itself
+        if (path.includes('/keys/')) return [spareKey]; // never the fuzzing key itself
         if (path.includes('/share/')) return [`${share}.svg`, `${share}.png`, share];
         return [];
       },

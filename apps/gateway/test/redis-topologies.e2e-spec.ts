@@ -5,7 +5,7 @@ import { QueueName } from '@flowsmith/contracts';
 import { revocationChannel } from '@flowsmith/identity';
 import { createRedis, liveWorkers, RedisClient, RedisSettings } from '@flowsmith/queue';
 import {
-  closeTestPrisma, createTestKey, exited, expectError, PrivateRedis, redisCli, RunningGateway, spawnWorker, startGateway, startPrivateCluster,
+  closeTestPrisma, createTestKey, exited, expectError, PrivateRedis, redisCli, RunningGateway, spawnWorker, startGateway, startPrivateCluster, waitForFirstRender,
   startPrivateSentinel, TestClient,
 } from '@flowsmith/testing';
 import type { PrivateSentinel } from '@flowsmith/testing';
@@ -72,8 +72,7 @@ async function startStack(name: 'cluster' | 'sentinel', redis: PrivateRedis, top
   started.push(() => gateway.close());
   await until(`a render worker on the ${name}`, async () => (await liveWorkers(client, prefix, QueueName.Render, 1)) > 0 || false, 40_000);
   // The worker takes jobs once its engines are warm: one render first, so the tests run within the 10 s budget.
-  const anonymous = new TestClient(gateway.url);
-  await until(`a first render on the ${name}`, async () => (await anonymous.post('/api/v1/beautify', { source: flowchart('warm'), source_format: 'mermaid' })).status === 200 || false, 40_000);
+  await waitForFirstRender(gateway.url, 90_000);
   return { name, prefix, env, redis, client, gateway, worker };
 }
 
@@ -90,7 +89,8 @@ beforeAll(async () => {
   ]);
   stacks.cluster = a;
   stacks.sentinel = b;
-}, 60_000);
+  // Two workers' first renders at once: seconds on a quiet machine, most of a minute under load.
+}, 120_000);
 
 afterAll(async () => {
   // Gateways and workers first, the Redis processes and their temp dirs last; every step runs even if one fails.
@@ -189,11 +189,16 @@ describe.each(['cluster', 'sentinel'] as const)('Redis %s shutdown', (name) => {
     expect(['0', 'SIGTERM']).toContain(code); // Nest re-raises the signal once it has closed
     client.disconnect();
     // Whatever is left on the data nodes besides redis-cli itself, replication links and Sentinel's own.
-    const left: string[] = [];
-    for (const node of redis.nodes.filter((n) => n.process.exitCode === null && n !== (redis as PrivateSentinel).sentinel)) {
-      const clients = (await redisCli(node.port, 'CLIENT', 'LIST')).split('\n');
-      left.push(...clients.filter((line) => !/cmd=client\|list|flags=[A-Za-z]*S|name=sentinel-/.test(line)));
-    }
-    expect(left).toEqual([]);
+    const leftOpen = async () => {
+      const left: string[] = [];
+      for (const node of redis.nodes.filter((n) => n.process.exitCode === null && n !== (redis as PrivateSentinel).sentinel)) {
+        const clients = (await redisCli(node.port, 'CLIENT', 'LIST')).split('\n');
+        left.push(...clients.filter((line) => !/cmd=client\|list|flags=[A-Za-z]*S|name=sentinel-/.test(line)));
+      }
+      return left;
+    };
+    // A server drops a closed connection from its list a moment later (this spec's own client, in CI).
+    await until('the closed connections to leave the list', async () => (await leftOpen()).length === 0 || false, 3000).catch(() => undefined);
+    expect(await leftOpen()).toEqual([]);
   }, 20_000);
 });

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import { ERROR_CATALOG, GenerateJobData, PlanName } from '@flowsmith/contracts';
+import { ERROR_CATALOG, GenerateJobData, JobName, PlanName, QueueName } from '@flowsmith/contracts';
 import { generationJobPriority, GenerationsRepository } from '@flowsmith/database';
 import { addJob, within } from '@flowsmith/queue';
 
@@ -87,10 +87,11 @@ export class GenerationRecovery {
     const claimed = await this.generations.claimForRecovery(lost, graceSeconds);
     await Promise.all(
       claimed.map(async (id) => {
+        const name: JobName<QueueName.Generation> = 'generate';
         const data: GenerateJobData = { generationId: id };
         // The priority the gateway gave it (GenerationsService.submit), from the owner's plan now.
         const priority = generationJobPriority(planOf.get(id) ?? 'free');
-        await addJob(this.queue, 'generate', data, { jobId: id, ...(priority ? { priority } : {}) }, timeout);
+        await addJob(this.queue, name, data, { jobId: id, ...(priority ? { priority } : {}) }, timeout);
         pass.requeued.push(id);
       }),
     );

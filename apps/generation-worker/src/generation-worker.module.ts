@@ -2,14 +2,13 @@ import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleInit } from 
 import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
 import { DatabaseModule, PrismaService } from '@flowsmith/database';
-import { READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
-import { GenerationProcessor } from './generation.processor';
+import { QueueClientModule, READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
+import { generationProcessor } from './generation.processor';
 import { GenerationReaper } from './generation-reaper.service';
 import { GenerationService } from './generation.service';
 import { AnthropicProvider } from './providers/anthropic.provider';
 import { MODEL_PROVIDER, ModelProvider } from './providers/model-provider';
 import { OfflineProvider } from './providers/offline.provider';
-import { renderQueueProvider, RenderQueueLifecycle } from './render-queue.providers';
 
 /** Claude when ANTHROPIC_API_KEY is set; otherwise the offline generator, named as such. */
 export function createModelProvider(env: GenerationWorkerEnv): ModelProvider {
@@ -36,18 +35,20 @@ class ProviderAnnouncement implements OnModuleInit {
 @Module({})
 export class GenerationWorkerModule {
   static forRoot(env: GenerationWorkerEnv): DynamicModule {
+    // One provider: the one that generates is the one the heartbeat names.
+    const provider = createModelProvider(env);
     return {
       module: GenerationWorkerModule,
       imports: [
-        WorkerRuntimeModule.forRoot(QueueName.Generation, env, { meta: { provider: createModelProvider(env).model } }),
+        WorkerRuntimeModule.forRoot(QueueName.Generation, env, { meta: { provider: provider.model } }),
         DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
+        // It validates and renders through the render worker, as the gateway does (GenerationService).
+        QueueClientModule.register({ queues: [QueueName.Render], redis: env }),
       ],
       providers: [
-        { provide: MODEL_PROVIDER, useFactory: () => createModelProvider(env) },
-        renderQueueProvider,
-        RenderQueueLifecycle,
+        { provide: MODEL_PROVIDER, useValue: provider },
         GenerationService,
-        GenerationProcessor,
+        generationProcessor(env),
         GenerationReaper,
         ProviderAnnouncement,
         {

@@ -1,9 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap, Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
-import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_ENV, WORKER_LOCK_DURATION_MS } from '@flowsmith/queue';
+import { dispatchJob, generationWorkerLock, JobHandlers, WORKER_ENV } from '@flowsmith/queue';
 import { GenerationService } from './generation.service';
 import { ProviderError } from './providers/model-provider';
 
@@ -17,12 +17,12 @@ export function providerBackoff(attemptsMade: number, _type: string | undefined,
   return Math.round(base * (0.5 + Math.random()));
 }
 
-@Processor(QueueName.Generation, {
-  lockDuration: WORKER_LOCK_DURATION_MS[QueueName.Generation],
-  maxStalledCount: 3,
-  autorun: false,
-  settings: { backoffStrategy: providerBackoff },
-})
+/**
+ * The generation queue's consumer. Nest builds its BullMQ worker from the class's @Processor
+ * options, and the lock comes from the env (GENERATION_LOCK_MS), so the module registers the
+ * class that generationProcessor(env) decorates: BullMQ sizes the lock's renewal from the
+ * options the worker is built with.
+ */
 @Injectable()
 export class GenerationProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly handlers: JobHandlers<QueueName.Generation>;
@@ -35,13 +35,10 @@ export class GenerationProcessor extends WorkerHost implements OnApplicationBoot
     this.handlers = {
       generate: (job) => this.generations.run(job.data.generationId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
     };
-    assertHandlersComplete(QueueName.Generation, this.handlers);
   }
 
   onApplicationBootstrap(): void {
     this.worker.concurrency = this.env.WORKER_CONCURRENCY ?? 4;
-    // Set before run(): a dead worker's job is taken over after one lock period.
-    Object.assign(this.worker.opts, { lockDuration: this.env.GENERATION_LOCK_MS, stalledInterval: Math.max(1000, Math.floor(this.env.GENERATION_LOCK_MS / 2)) });
     void this.worker.run();
   }
 
@@ -63,4 +60,12 @@ export class GenerationProcessor extends WorkerHost implements OnApplicationBoot
     const final = job.attemptsMade >= (job.opts.attempts ?? 1) || error.name === 'UnrecoverableError' || /stalled more than allowable limit/i.test(error.message);
     if (final) await this.generations.giveUp(job.data.generationId, error.message);
   }
+}
+
+/** GenerationProcessor as the generation queue's processor, its worker locked for GENERATION_LOCK_MS (generationWorkerLock). */
+export function generationProcessor(env: Pick<GenerationWorkerEnv, 'GENERATION_LOCK_MS'>): Type<GenerationProcessor> {
+  @Processor(QueueName.Generation, { ...generationWorkerLock(env), maxStalledCount: 3, autorun: false, settings: { backoffStrategy: providerBackoff } })
+  @Injectable()
+  class LockedGenerationProcessor extends GenerationProcessor {}
+  return LockedGenerationProcessor;
 }

@@ -2,12 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import {
   ERROR_CATALOG, GenerateJobResult, GenerationErrorCode, GenerationHint, looksLikePromptInjection, OutputFormat, ParseJobResult,
-  RENDER_BUDGET_MS, renderCacheKey, RenderJobResult, ThemeId,
+  QueueName, RENDER_BUDGET_MS, ThemeId,
 } from '@flowsmith/contracts';
 import { FoldersRepository, Generation, GenerationsRepository } from '@flowsmith/database';
-import { QueueClient } from '@flowsmith/queue';
+import { InjectQueueClient, QueueClient, RenderQueue } from '@flowsmith/queue';
 import { MODEL_PROVIDER, ModelAnswer, ModelProvider, ProviderError } from './providers/model-provider';
-import { RENDER_QUEUE } from './render-queue.providers';
 
 /** A failure that ends the generation (no retry can fix it). */
 class GenerationFailure extends Error {
@@ -31,13 +30,17 @@ function errorObject(code: GenerationErrorCode, message: string) {
 @Injectable()
 export class GenerationService {
   private readonly logger = new Logger(GenerationService.name);
+  private readonly renderQueue: RenderQueue;
 
   constructor(
     private readonly generations: GenerationsRepository,
     private readonly folders: FoldersRepository,
     @Inject(MODEL_PROVIDER) private readonly provider: ModelProvider,
-    @Inject(RENDER_QUEUE) private readonly renderQueue: QueueClient,
-  ) {}
+    @InjectQueueClient(QueueName.Render) renderQueue: QueueClient<QueueName.Render>,
+  ) {
+    // QueueName.Render: the lane of paid keys and of the generation worker's own renders.
+    this.renderQueue = new RenderQueue(renderQueue);
+  }
 
   async run(generationId: string, lastAttempt: boolean): Promise<GenerateJobResult> {
     const generation = await this.generations.markProcessing(generationId);
@@ -85,14 +88,13 @@ export class GenerationService {
   }
 
   private async parse(mermaid: string): Promise<ParseJobResult & { diagramType?: string }> {
-    return this.renderQueue.addAndWait<ParseJobResult>('parse', { source: mermaid, sourceFormat: 'mermaid' }, { timeoutMs: RENDER_BUDGET_MS });
+    return this.renderQueue.parse({ source: mermaid, sourceFormat: 'mermaid' }, { timeoutMs: RENDER_BUDGET_MS });
   }
 
   /** Renders into the shared cache, so the first fetch of image_url is a hit. */
   private async render(mermaid: string, theme: ThemeId, format: OutputFormat): Promise<void> {
     const input = { source: mermaid, sourceFormat: 'mermaid' as const, theme, format, scale: 1 as const, watermark: false };
-    const cacheKey = renderCacheKey(input);
-    const result = await this.renderQueue.addAndWait<RenderJobResult>('render', { ...input, cacheKey }, { jobId: cacheKey, timeoutMs: RENDER_BUDGET_MS });
+    const result = await this.renderQueue.render(input, { timeoutMs: RENDER_BUDGET_MS });
     if (result && !result.ok) this.logger.warn(`generated diagram did not render: ${result.error.code}`);
   }
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { RenderWorkerEnv } from '@flowsmith/config';
 import { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } from '@flowsmith/contracts';
 import { metrics } from '@flowsmith/observability';
-import { RenderCache, WORKER_ENV, WORKER_REDIS } from '@flowsmith/queue';
+import { RenderCache, RenderTimedOutError, WORKER_ENV, WORKER_REDIS } from '@flowsmith/queue';
 import { Renderer } from '@flowsmith/rendering';
 
 const DRAIN_SLACK_MS = 3_000;
@@ -91,6 +91,8 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
     const outcome = await this.renderer.render(data, { fallback: data.fallback, deadline: data.deadline, bestEffort: lane.bestEffort });
     metrics.renderDuration.observe(labels, (performance.now() - started) / 1000);
     metrics.renders.inc({ ...labels, outcome: outcome.ok ? 'ok' : outcome.error.code });
+    // A timeout is this moment's, not the source's: the job fails and is dropped (RenderTimedOutError).
+    if (!outcome.ok && outcome.error.code === 'render_timeout') throw new RenderTimedOutError(outcome.error.message);
     if (!outcome.ok) return outcome;
     const { output } = outcome;
     await this.cache.set(data.cacheKey, output);

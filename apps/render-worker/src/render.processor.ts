@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { QueueName, RenderQueueName } from '@flowsmith/contracts';
-import { assertHandlersComplete, dispatchJob, JobHandlers, WORKER_LOCK_DURATION_MS, WorkerPresence } from '@flowsmith/queue';
+import { dispatchJob, JobHandlers, WORKER_LOCK_DURATION_MS, WorkerPresence } from '@flowsmith/queue';
 import { RenderJobsService } from './render-jobs.service';
 
 /**
@@ -28,7 +28,6 @@ abstract class RenderQueueConsumer extends WorkerHost implements OnApplicationBo
       render: (job) => this.jobs.render(job.data, lane),
       parse: (job) => this.jobs.parse(job.data, lane),
     };
-    assertHandlersComplete(queue, this.handlers);
   }
 
   /** Jobs of this queue this worker runs at once. */

@@ -7,7 +7,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { QueueName, RenderInput, renderCacheKey } from '@flowsmith/contracts';
-import { bullConnection, bullPrefix, DEFAULT_JOB_OPTIONS, RenderCache } from '@flowsmith/queue';
+import { bullConnection, bullPrefix, DEFAULT_JOB_OPTIONS, QueueClient, RedisSettings, RenderCache, RenderQueue } from '@flowsmith/queue';
 import {
   closeTestPrisma, createTestKey, descendantProcesses, exited, freePort, GatewayFactory, processAlive, ROOT, RunningGateway, spawnWorker, startGateway, TestClient,
   waitForWorkers, waitUntil,
@@ -128,16 +128,28 @@ describe('render limits through the gateway (real worker, Chromium, raster proce
     console.log(`paying tenant during the bombs: ${latencies.length} PNG exports, p50 ${p(latencies, 0.5)} ms, p99 ${p(latencies, 0.99)} ms, max ${Math.max(...latencies)} ms`);
   }, 90_000);
 
-  it('a render that passes its limit fails once, as a value, and is never run again', async () => {
+  it('a render that passes its limit fails once, is never retried, and does not answer the next request of the same source', async () => {
     const input: RenderInput = { source: slowBomb('once'), sourceFormat: 'svg', theme: 'light', format: 'png', scale: 1, watermark: false };
     const cacheKey = renderCacheKey(input);
     const job = await bestEffort.add('render', { ...input, cacheKey, deadline: Date.now() + 30_000 }, { jobId: cacheKey });
-    const result = await job.waitUntilFinished(events, 30_000);
-    expect(result).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
+    await expect(job.waitUntilFinished(events, 30_000)).rejects.toThrow(/^render_timeout: /);
     await new Promise((r) => setTimeout(r, 2000)); // a retry would have started by now (backoff 200 ms)
-    expect(finished.get(cacheKey)).toEqual(['completed']);
-    expect((await bestEffort.getJob(cacheKey))?.attemptsStarted ?? 1).toBe(1);
-  }, 60_000);
+    expect(finished.get(cacheKey)).toEqual(['failed']);
+    // Dropped at once: a completed job would answer every request of this source with the timeout for a minute.
+    expect(await bestEffort.getJob(cacheKey)).toBeUndefined();
+
+    // The producer gives its caller the timeout as a value, as for any other failure of the source.
+    const client = new QueueClient(QueueName.RenderBestEffort, { REDIS_URL } as RedisSettings, prefix);
+    try {
+      const again = await new RenderQueue(client).render(input, { deadline: Date.now() + 30_000, timeoutMs: 30_000 });
+      expect(again).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
+      // A job of its own that ran again (this spec's events stream may hear of it a moment later).
+      await waitUntil(async () => finished.get(cacheKey)?.length === 2, 5000, 'the second failure');
+      expect(finished.get(cacheKey)).toEqual(['failed', 'failed']);
+    } finally {
+      await client.close();
+    }
+  }, 90_000);
 
   it('a job taken after its caller stopped waiting (a stall past its deadline) is skipped, not rendered, and not retried', async () => {
     const input: RenderInput = { source: small(`late${Date.now()}`), sourceFormat: 'mermaid', theme: 'light', format: 'png', scale: 1, watermark: false };
@@ -201,6 +213,7 @@ describe('render worker shutdown and fitness (real processes)', () => {
       const cacheKey = renderCacheKey(input);
       const job = await queue.add('render', { ...input, cacheKey, deadline: Date.now() + 60_000 }, { jobId: cacheKey });
       const result = job.waitUntilFinished(events, 60_000);
+      result.catch(() => undefined); // awaited below, after the signal
       await waitUntil(async () => (await queue.getActiveCount()) === 1, 30_000, 'the render to start');
       // It draws in a raster process now, past the point where the page step ended.
       await new Promise((r) => setTimeout(r, 500));
@@ -214,7 +227,7 @@ describe('render worker shutdown and fitness (real processes)', () => {
       // Still rendering when it left: withdrawal came before the drain, not after it.
       expect(await queue.getActiveCount()).toBe(1);
       expect(processAlive(worker.pid!)).toBe(true);
-      expect(await result).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
+      await expect(result).rejects.toThrow(/^render_timeout: /);
       const code = await exited(worker);
       const exitedAt = Date.now();
       expect(code).toBe('0');

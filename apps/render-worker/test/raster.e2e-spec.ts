@@ -5,7 +5,7 @@ import { descendantProcesses, processAlive, waitUntil } from '@flowsmith/testing
 import { PageCrashedError, RasterPool, Renderer } from '@flowsmith/rendering';
 
 /**
- * A hard limit on every render step (issue 13, items 2, 7 and 9): PNGs are drawn in raster
+ * A hard limit on every render step (issue 13, items 2, 7 and 9): PNGs (and JPEGs and WebPs, issue 14) are drawn in raster
  * processes that are killed at the render's deadline or over their memory cap, sources built to be
  * slow are refused before drawing, a crashed browser page fails its render at once and is
  * replaced, and an SVG whose content is all stripped stays well-formed. Real Chromium and sharp.
@@ -87,6 +87,17 @@ describe('render limits (real Chromium and raster processes)', () => {
     expect(await renderer.render(mermaid('flowchart LR\n  Late --> Gone'), { deadline: Date.now() - 1 })).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
   }, 30_000);
 
+  it.each(['jpeg', 'webp'] as const)('a %s is held to the same limits as a PNG: refused before drawing, killed at the deadline, and otherwise its own format', async (format) => {
+    expect(await renderer.render(svgInput(bomb(4000), { format }))).toMatchObject({ ok: false, error: { code: 'output_too_large' } });
+    const started = Date.now();
+    expect(await renderer.render(svgInput(slowBomb(100), { format }), { deadline: started + 1500 })).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
+    expect(Date.now() - started).toBeLessThan(1500 + 2000);
+    const drawn = await renderer.render(mermaid('flowchart LR\n  Jpeg --> Webp', { format, scale: 2, theme: 'dark' }));
+    if (!drawn.ok) throw new Error(drawn.error.message);
+    expect(drawn.output.contentType).toBe(`image/${format}`);
+    expect(await sharp(drawn.output.data).metadata()).toMatchObject({ format, width: drawn.output.width, height: drawn.output.height });
+  }, 30_000);
+
   it('a raster process over its memory cap is killed: output_too_large, and the next PNG is fine', async () => {
     // A pool of its own with a low cap: 6000 × 6000 is 36 megapixels (under the pixel limit),
     // ~144 MB as RGBA, over 128 MB with the process around it.
@@ -95,12 +106,12 @@ describe('render limits (real Chromium and raster processes)', () => {
     try {
       const [pid] = pool.pids();
       const big = '<svg xmlns="http://www.w3.org/2000/svg" width="6000" height="6000"><rect width="100%" height="100%" fill="#3366cc"/><circle cx="3000" cy="3000" r="2900" fill="#ffcc00"/></svg>';
-      const outcome = await pool.draw({ svg: big, scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
+      const outcome = await pool.draw({ svg: big, format: 'png', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
       expect(outcome).toMatchObject({ ok: false, error: { code: 'output_too_large' } });
       expect(pool.kills.memory + pool.kills.crashed).toBe(1);
       await waitUntil(() => !processAlive(pid), 5000, 'the process over its cap to be gone');
       await waitUntil(() => pool.readiness() === 'ok', 15_000, 'a replacement raster process');
-      const small = await pool.draw({ svg: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#000"/></svg>', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
+      const small = await pool.draw({ svg: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#000"/></svg>', format: 'png', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
       expect(small).toMatchObject({ ok: true, width: 40, height: 20 });
     } finally {
       await pool.close();
@@ -134,8 +145,9 @@ describe('render limits (real Chromium and raster processes)', () => {
     }
     const ms = Date.now() - killedAt;
     expect(next).toMatchObject({ ok: true });
-    // Every renderer was killed, so this includes warming a fresh page: ~1 s idle, more when loaded.
-    expect(ms).toBeLessThan(8000);
+    // Every renderer was killed, so this includes warming a fresh page: ~1 s idle, up to ~14 s
+    // while other suites load both cores (measured in CI).
+    expect(ms).toBeLessThan(20_000);
     expect(processAlive(browser)).toBe(true); // the browser itself stayed up
     console.log(`crashed page: in-flight render ${error ? 'failed as PageCrashedError' : 'had finished'}; next render ok ${ms} ms after the kill`);
   }, 60_000);

@@ -4,7 +4,7 @@ import { FetchLike, sleep, Transport } from './transport';
 import type {
   AiGeneration, ApiKey, BeautifyParams, BinaryResponse, CreatedApiKey, CreateDiagramParams, CreateFolderParams, CreateKeyParams, CreateShareParams,
   DeletedResource, Diagram, DiagramImageParams, ExportParams, Folder, GenerateParams, Generation, HealthStatus, KeyIdentity, ListDiagramsParams,
-  ListFoldersParams, ListPage, ListParams, ReadinessStatus, Render, RequestOptions, Share, SyncGenerateParams, Theme, ThemeId, UpdateDiagramParams,
+  ListFoldersParams, ListPage, ListParams, OutputFormat, ReadinessStatus, Render, RequestOptions, Share, SyncGenerateParams, Theme, ThemeId, UpdateDiagramParams,
   UpdateFolderParams, Usage,
 } from './types';
 
@@ -205,9 +205,9 @@ class Shares {
   }
 
   /** The public image of a share (unwatermarked; the key is not sent). */
-  image(id: string, format: 'svg' | 'png' = 'svg', params: { ifNoneMatch?: string } = {}, options?: RequestOptions): Promise<BinaryResponse> {
+  image(id: string, format: OutputFormat = 'svg', params: { ifNoneMatch?: string } = {}, options?: RequestOptions): Promise<BinaryResponse> {
     const headers: Record<string, string> = params.ifNoneMatch ? { 'if-none-match': params.ifNoneMatch } : {};
-    return this.t.binary({ route: 'shares.image', params: { id: `${id}.${format}` }, headers, anonymous: true, options });
+    return this.t.binary({ route: 'shares.image', params: { id: `${id}.${format === 'jpeg' ? 'jpg' : format}` }, headers, anonymous: true, options });
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * Every operation the client calls, by method and OpenAPI path. The client builds each request
  * from this table and nothing else, so it is exactly the set of routes the client covers; the drift
- * spec (libs/client/test/client.e2e-spec.ts) compares it with the gateway's `/api/openapi.json`,
+ * spec (apps/gateway/test/client.e2e-spec.ts) compares it with the gateway's `/api/openapi.json`,
  * so a route added to the API without a client method fails the build.
  *
  * `idempotent`: the server honours `Idempotency-Key` on it (the client always sends one), which

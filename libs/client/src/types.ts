@@ -1,5 +1,5 @@
 import type {
-  ErrorCode, ErrorType, GenerationHint, GenerationStatus, OutputFormat, PlanName, RateLimitInfo, Scale, Scope, SourceFormat, ThemeId,
+  ErrorCode, ErrorType, GenerationHint, GenerationStatus, MermaidLayout, MermaidLook, OutputFormat, PlanName, RateLimitInfo, Scale, Scope, SourceFormat, ThemeId,
 } from '@flowsmith/contracts';
 
 /**
@@ -8,7 +8,7 @@ import type {
  * resource interfaces' fields against the live document.
  */
 
-export type { ErrorCode, ErrorType, GenerationHint, GenerationStatus, OutputFormat, PlanName, RateLimitInfo, Scale, Scope, SourceFormat, ThemeId };
+export type { ErrorCode, ErrorType, GenerationHint, GenerationStatus, MermaidLayout, MermaidLook, OutputFormat, PlanName, RateLimitInfo, Scale, Scope, SourceFormat, ThemeId };
 
 /** `{object: "list", data, has_more, next_cursor}`: newest first, cursor-paginated. */
 export interface ListPage<T> {
@@ -68,6 +68,11 @@ export interface DiagramImageParams {
   scale?: Scale;
   /** draw.io only: the page, by 1-based number or by name. */
   page?: string;
+  /** Mermaid only: the layout engine and look. */
+  layout?: MermaidLayout;
+  look?: MermaidLook;
+  /** SVG only: embed the subset of the fonts the drawing uses. */
+  embed_fonts?: boolean;
   /** An ETag from an earlier fetch: a 304 comes back as `notModified: true` with no data. */
   ifNoneMatch?: string;
 }
@@ -147,9 +152,15 @@ export interface SourceParams {
   theme?: ThemeId;
   /** draw.io only: the page, by 1-based number or by name. */
   page?: string;
+  /** Mermaid only: the layout engine and look. */
+  layout?: MermaidLayout;
+  look?: MermaidLook;
 }
 
-export type BeautifyParams = SourceParams;
+export interface BeautifyParams extends SourceParams {
+  /** Embed the subset of the fonts the drawing uses (exports always do). */
+  embed_fonts?: boolean;
+}
 
 export interface ExportParams extends SourceParams {
   format?: OutputFormat;
@@ -170,12 +181,17 @@ export interface Share {
   id: string;
   url: string;
   png_url: string;
+  jpeg_url: string;
+  webp_url: string;
   theme: ThemeId;
+  layout: MermaidLayout | null;
+  look: MermaidLook | null;
   diagram_id: string | null;
   created_at: string;
 }
 
-export type CreateShareParams = { diagram_id: string; theme?: ThemeId } | { source: string; source_format: SourceFormat; theme?: ThemeId };
+type ShareOptions = { theme?: ThemeId; layout?: MermaidLayout; look?: MermaidLook };
+export type CreateShareParams = ({ diagram_id: string } | { source: string; source_format: SourceFormat }) & ShareOptions;
 
 export interface Theme {
   object: 'theme';

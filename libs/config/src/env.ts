@@ -175,7 +175,7 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @ToInt() @IsInt() @Min(1) @Max(720)
   IDEMPOTENCY_TTL_HOURS: number = 24;
 
-  /** JSON overrides of API.md's plan table. */
+  /** JSON overrides of docs/api.md's plan table. */
   @Expose() @IsOptional() @IsPlanTable()
   PLANS?: string;
 

@@ -10,7 +10,7 @@ const FIELDS: Record<keyof PlanLimits, (value: unknown) => boolean> = {
 };
 
 /**
- * The plan table: API.md's defaults, with any cells overridden by the PLANS variable, e.g.
+ * The plan table: docs/api.md's defaults, with any cells overridden by the PLANS variable, e.g.
  * `{"pro":{"exports_per_month":500}}`. Returns an error message instead of throwing so that the
  * env validator can report it against the variable's name.
  */

@@ -1,5 +1,5 @@
 /**
- * The error catalogue of API.md: every code the API can answer with, its HTTP status and type.
+ * The error catalogue of docs/api.md: every code the API can answer with, its HTTP status and type.
  * Generation failures reuse the same codes in the Generation's `error` field.
  */
 export const ERROR_CATALOG = {

@@ -1,6 +1,7 @@
 import type { PlanName } from './plans';
 import { QueueName } from './queues';
 import type { SourceFormat } from './sources';
+import type { ImageFormat } from './rendering';
 
 /**
  * How render work is shared between callers, so no one client can take rendering away from the
@@ -101,6 +102,6 @@ export function renderCostUnits(elements: number): number {
  * 10-node flowchart still 1). Its lane is chosen by elements alone (renderCostUnits): pixels are
  * drawn by raster processes, not on a browser page.
  */
-export function renderChargeUnits(elements: number, output: { format: 'svg' | 'png'; scale: number }): number {
-  return renderCostUnits(output.format === 'png' ? elements * output.scale * output.scale : elements);
+export function renderChargeUnits(elements: number, output: { format: ImageFormat; scale: number }): number {
+  return renderCostUnits(output.format === 'svg' ? elements : elements * output.scale * output.scale);
 }

@@ -12,7 +12,7 @@ export interface PlanLimits {
   renders_in_flight: number;
 }
 
-/** API.md's plan table. Operators override any cell with the PLANS env variable (JSON). */
+/** docs/api.md's plan table. Operators override any cell with the PLANS env variable (JSON). */
 export const DEFAULT_PLAN_LIMITS: Record<PlanName, PlanLimits> = {
   free: { exports_per_month: 3, ai_enabled: false, ai_per_month: 0, shares: 5, max_png_scale: 1, renders_in_flight: 4 },
   pro: { exports_per_month: 100, ai_enabled: true, ai_per_month: 100, shares: 100, max_png_scale: 2, renders_in_flight: 8 },

@@ -28,8 +28,9 @@ export const WORKER_KINDS = [QueueName.Render, QueueName.Generation] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 /**
- * Typed jobs per queue, keyed by job name. A worker refuses to start when a job name declared
- * here has no handler.
+ * Typed jobs per queue, keyed by job name: producers (QueueClient) and workers (JobHandlers in
+ * libs/queue) are typed by these, so a job name declared here without a handler, or a job that
+ * names an undeclared job or carries the wrong payload, does not compile.
  */
 export interface RenderJobs {
   /** Render a source to SVG or PNG into the render cache. */
@@ -52,11 +53,3 @@ export interface QueueJobs {
 export type JobName<Q extends QueueName> = Extract<keyof QueueJobs[Q], string>;
 export type JobData<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][N] extends { data: infer D } ? D : never;
 export type JobResult<Q extends QueueName, N extends JobName<Q>> = QueueJobs[Q][N] extends { result: infer R } ? R : never;
-
-/** The job names each queue's worker must handle, checked at worker start-up. */
-export const DECLARED_JOB_NAMES: { [Q in QueueName]: readonly JobName<Q>[] } = {
-  [QueueName.Render]: ['render', 'parse'],
-  [QueueName.RenderBestEffort]: ['render', 'parse'],
-  [QueueName.RenderHeavy]: ['render', 'parse'],
-  [QueueName.Generation]: ['generate'],
-};

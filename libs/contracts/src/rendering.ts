@@ -2,16 +2,33 @@ import { createHash } from 'node:crypto';
 import type { SourceFormat } from './sources';
 import type { ThemeId } from './themes';
 
-export const OUTPUT_FORMATS = ['png', 'svg'] as const;
+export const OUTPUT_FORMATS = ['png', 'svg', 'jpeg', 'webp'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+/** Every picture the Renderer can draw (the API's OUTPUT_FORMATS in another order). */
+export const IMAGE_FORMATS = ['svg', 'png', 'jpeg', 'webp'] as const;
+/** A file's extension for each output: `.jpg` as people and tools expect. */
+export const FILE_EXTENSIONS: Record<ImageFormat, string> = { svg: 'svg', png: 'png', jpeg: 'jpg', webp: 'webp' };
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+export type RasterFormat = Exclude<ImageFormat, 'svg'>;
+
+/** Mermaid's layout engines (render option `layout`); the default is in libs/rendering/src/mermaid/mermaid-engine.ts. */
+export const MERMAID_LAYOUTS = ['dagre', 'elk'] as const;
+export type MermaidLayout = (typeof MERMAID_LAYOUTS)[number];
+/** Mermaid's looks (render option `look`). */
+export const MERMAID_LOOKS = ['classic', 'neo', 'handDrawn'] as const;
+export type MermaidLook = (typeof MERMAID_LOOKS)[number];
+/** The layout when the caller names none (docs/mermaid.md says why dagre, and what ELK costs). */
+export const DEFAULT_MERMAID_LAYOUT: MermaidLayout = 'dagre';
+/** The look when the caller names none (docs/mermaid.md says why classic). */
+export const DEFAULT_MERMAID_LOOK: MermaidLook = 'classic';
 export const SCALES = [1, 2, 4] as const;
 export type Scale = (typeof SCALES)[number];
 
-/** API.md: a PNG is at most 8192 px on a side. */
+/** docs/api.md: a PNG is at most 8192 px on a side. */
 export const MAX_PNG_SIDE = 8192;
-/** API.md: a render that takes longer is 504 render_timeout. */
+/** docs/api.md: a render that takes longer is 504 render_timeout. */
 export const RENDER_BUDGET_MS = 10_000;
-/** API.md: embed sources are at most 5 KB decoded. */
+/** docs/api.md: embed sources are at most 5 KB decoded. */
 export const MAX_EMBED_SOURCE_BYTES = 5 * 1024;
 
 /**
@@ -19,20 +36,26 @@ export const MAX_EMBED_SOURCE_BYTES = 5 * 1024;
  * never serves an old rendering. Bump the suffix when our own post-processing changes the output.
  */
 export const ENGINE_VERSIONS: Record<SourceFormat, string> = {
-  mermaid: 'mermaid-11.17.2/r1',
-  plantuml: 'plantuml-1.2025.8/r3',
-  drawio: 'mxgraph-4.2.2/r1',
-  bpmn: 'bpmn-js-18.31.1/r1',
-  svg: 'svgo-4.1.0/r2',
+  mermaid: 'mermaid-12.4.0/r5',
+  plantuml: 'plantuml-1.2025.8/r5',
+  drawio: 'mxgraph-4.2.2/r3',
+  bpmn: 'bpmn-js-18.31.1/r3',
+  svg: 'svgo-4.1.0/r4',
 };
 
 export interface RenderInput {
   source: string;
   sourceFormat: SourceFormat;
   theme: ThemeId;
-  format: OutputFormat;
+  format: ImageFormat;
   scale: Scale;
   watermark: boolean;
+  /** Mermaid only: the layout engine; the engine's default when absent. */
+  layout?: MermaidLayout;
+  /** Mermaid only: the look; the engine's default when absent. */
+  look?: MermaidLook;
+  /** SVG only: the subset of the fonts the drawing uses, embedded as WOFF2 data URIs (portable SVG). */
+  embedFonts?: boolean;
   /** draw.io: the page to draw (1-based index or name); the first when absent. */
   page?: string;
   /** Public embeds: a source that fails renders as an SVG card that shows the error. */
@@ -42,13 +65,13 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.sourceFormat, input.theme, input.format, input.format === 'png' ? input.scale : 1, input.watermark, Boolean(input.fallback), input.page ?? null]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.sourceFormat, input.theme, input.format, input.format === 'svg' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts)]))
     .update('\n')
     .update(input.source)
     .digest('hex');
 }
 
-/** Why a render or parse did not produce a diagram; the gateway maps these to API.md's errors. */
+/** Why a render or parse did not produce a diagram; the gateway maps these to docs/api.md's errors. */
 export interface RenderFailure {
   code: 'parse_failed' | 'output_too_large' | 'render_timeout' | 'unsupported_format';
   message: string;

@@ -11,3 +11,4 @@ export * from './repositories/idempotency.repository';
 export * from './repositories/shares.repository';
 export * from './repositories/usage.repository';
 export type { ApiKey, Diagram, Folder, Generation, Organization, Share, User } from './generated/prisma/client';
+export * from './database-outage';

@@ -5,7 +5,7 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** 40 base62 characters: 34 random (about 202 bits of entropy) and a 6-character checksum. */
 const SECRET_LENGTH = 40;
 const CHECKSUM_LENGTH = 6;
-/** `fs_live_` or `fs_test_`, then at least 32 base62 characters (API.md). */
+/** `fs_live_` or `fs_test_`, then at least 32 base62 characters (docs/api.md). */
 export const API_KEY_PATTERN = /^fs_(live|test)_[0-9A-Za-z]{32,128}$/;
 
 function randomBase62(length: number): string {

@@ -1,3 +1,4 @@
 export * from './jobs';
 export * from './logging';
 export * from './metrics';
+export * from './error-chain';

@@ -8,3 +8,6 @@ export * from './worker-runtime.module';
 export * from './render-cache';
 export * from './queue-job-runner';
 export * from './queue-client';
+export * from './redis-outage';
+export * from './queue-client.module';
+export * from './render-queue';

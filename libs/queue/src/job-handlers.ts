@@ -1,17 +1,15 @@
 import { Job, UnrecoverableError } from 'bullmq';
-import { DECLARED_JOB_NAMES, JobData, JobDeadline, JobName, JobResult, QueueName } from '@flowsmith/contracts';
+import { JobData, JobDeadline, JobName, JobResult, QueueName } from '@flowsmith/contracts';
 import { observeJob } from '@flowsmith/observability';
 
-/** One handler per job name of a queue, typed by the contracts. */
+/**
+ * One handler per job name of a queue, typed by the contracts (QueueJobs): a worker whose map
+ * leaves a declared job name without a handler does not compile. The job names a worker handles
+ * at run time are its map's keys.
+ */
 export type JobHandlers<Q extends QueueName> = {
   [N in JobName<Q>]: (job: Job<JobData<Q, N>, JobResult<Q, N>, N>) => Promise<JobResult<Q, N>>;
 };
-
-/** Refuses to start a worker that would leave a declared job name without a handler. */
-export function assertHandlersComplete<Q extends QueueName>(queue: Q, handlers: Partial<JobHandlers<Q>>): void {
-  const missing = DECLARED_JOB_NAMES[queue].filter((name) => typeof (handlers as Record<string, unknown>)[name] !== 'function');
-  if (missing.length) throw new Error(`The ${queue} worker has no handler for job(s): ${missing.join(', ')}`);
-}
 
 /**
  * A job that reached a worker after its caller stopped waiting (libs/contracts/src/rendering.ts,
@@ -29,8 +27,8 @@ export class JobAbandonedError extends UnrecoverableError {
  * job nobody handles can never succeed: it fails without retries. A job past its deadline is
  * skipped, so abandoned work (a burst whose callers all got 504) drains in milliseconds.
  */
-export async function dispatchJob<Q extends QueueName>(queue: Q, handlers: Partial<JobHandlers<Q>>, job: Job): Promise<unknown> {
-  const handler = (handlers as Record<string, ((job: Job) => Promise<unknown>) | undefined>)[job.name];
+export async function dispatchJob<Q extends QueueName>(queue: Q, handlers: JobHandlers<Q>, job: Job): Promise<unknown> {
+  const handler = Object.hasOwn(handlers, job.name) ? (handlers as unknown as Record<string, (job: Job) => Promise<unknown>>)[job.name] : undefined;
   if (!handler) throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${queue}"`);
   return observeJob(queue, job, () => {
     const deadline = (job.data as JobDeadline | undefined)?.deadline;

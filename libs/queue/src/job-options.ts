@@ -1,5 +1,6 @@
-import type { DefaultJobOptions } from 'bullmq';
-import { QueueName } from '@flowsmith/contracts';
+import type { DefaultJobOptions, WorkerOptions } from 'bullmq';
+import type { GenerationWorkerEnv } from '@flowsmith/config';
+import { QueueName, RenderQueueName } from '@flowsmith/contracts';
 
 /**
  * Every queue's job defaults in one place. Failed and completed jobs are kept by count so Redis
@@ -29,11 +30,19 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
   },
 };
 
-/** Worker settings per queue: how long a job may run before its lock lapses and it counts as stalled. */
-export const WORKER_LOCK_DURATION_MS: Record<QueueName, number> = {
+/** Render workers: how long a job may run before its lock lapses and it counts as stalled. */
+export const WORKER_LOCK_DURATION_MS: Record<RenderQueueName, number> = {
   [QueueName.Render]: 15_000,
   [QueueName.RenderBestEffort]: 15_000,
   [QueueName.RenderHeavy]: 15_000,
-  // The generation worker replaces this with GENERATION_LOCK_MS (same default) before it starts.
-  [QueueName.Generation]: 30_000,
 };
+
+/**
+ * The generation worker's lock, from GENERATION_LOCK_MS (its one source, default 30 s: libs/config):
+ * a dead worker's job is taken over after one lock period, and stalls are looked for twice per period.
+ * Give it to the worker when it is built: BullMQ renews a job's lock every half of the lockDuration
+ * the worker was built with, so a lock changed afterwards lapses between renewals.
+ */
+export function generationWorkerLock(env: Pick<GenerationWorkerEnv, 'GENERATION_LOCK_MS'>): Pick<WorkerOptions, 'lockDuration' | 'stalledInterval'> {
+  return { lockDuration: env.GENERATION_LOCK_MS, stalledInterval: Math.max(1000, Math.floor(env.GENERATION_LOCK_MS / 2)) };
+}

@@ -1,4 +1,5 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
+import { isRedisConnectionLost } from './redis-outage';
 
 export class JobWaitTimeoutError extends Error {
   constructor(ms: number) {
@@ -54,7 +55,6 @@ export async function addJob(queue: Queue, name: string, data: object, options: 
   return within(adding, timeoutMs, () => new QueueUnavailableError(`Redis did not accept the ${name} job within ${timeoutMs} ms`));
 }
 
-const CONNECTION_LOST = /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Connection is closed|connection is closed|Stream isn't writeable/i;
 const watchers = new WeakMap<QueueEvents, Set<(error: Error) => void>>();
 
 /** Rejects as soon as `events`' connection reports Redis gone; `stop` removes the watch. */
@@ -63,7 +63,7 @@ function connectionLost(events: QueueEvents): { lost: Promise<never>; stop: () =
   if (!set) {
     const listeners = new Set<(error: Error) => void>();
     events.on('error', (error: Error) => {
-      if (CONNECTION_LOST.test(`${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}`)) for (const listener of [...listeners]) listener(error);
+      if (isRedisConnectionLost(error)) for (const listener of [...listeners]) listener(error);
     });
     watchers.set(events, listeners);
     set = listeners;

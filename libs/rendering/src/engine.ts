@@ -1,4 +1,4 @@
-import type { RenderFailure, SourceFormat } from '@flowsmith/contracts';
+import type { MermaidLayout, MermaidLook, RenderFailure, SourceFormat } from '@flowsmith/contracts';
 import type { ThemeDefinition } from './themes';
 
 /** What an engine hands to the shared SVG pipeline: a sanitized SVG and its geometry. */
@@ -13,6 +13,9 @@ export interface EngineSvg {
 export interface EngineRenderOptions {
   /** draw.io: the page to draw, by 1-based index or by name; the first page when absent. */
   page?: string;
+  /** Mermaid: the layout engine and the look (libs/contracts/src/rendering.ts); the engine's defaults when absent. */
+  layout?: MermaidLayout;
+  look?: MermaidLook;
   /** When the caller stops waiting (epoch ms): the engine lets go of its page by then. */
   deadline?: number;
   /** Best-effort lane work (libs/contracts/src/fairness.ts): never takes the last warm page. */
@@ -24,8 +27,8 @@ export type EngineParseOptions = Pick<EngineRenderOptions, 'deadline' | 'bestEff
 export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: RenderFailure };
 
 /**
- * One source format. PlantUML, draw.io, BPMN and SVG arrive as more implementations of this
- * interface beside Mermaid; the render service picks one by `source_format`.
+ * One source format: mermaid, PlantUML, draw.io, BPMN and SVG each implement it (mermaid/,
+ * plantuml/, drawio/, bpmn/, svg/), and the Renderer (renderer.ts) picks one by `source_format`.
  */
 export interface RenderEngine {
   readonly format: SourceFormat;

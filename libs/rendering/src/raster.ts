@@ -1,20 +1,22 @@
-import type { Scale } from '@flowsmith/contracts';
+import type { RasterFormat, Scale } from '@flowsmith/contracts';
 import { checkRasterLimits, MAX_PNG_PIXELS } from './raster/raster-limits';
 import type { RasterPool, RasterResult } from './raster/raster-pool';
 
 export * from './raster/raster-limits';
 export { RasterPool } from './raster/raster-pool';
 export type { RasterPoolOptions, RasterResult } from './raster/raster-pool';
-export { drawPng } from './raster/draw-png';
+export { drawRaster, RASTER_CONTENT_TYPES } from './raster/draw-raster';
+export type { DrawRasterRequest } from './raster/draw-raster';
 
 /**
- * SVG to PNG at 1, 2 or 4 device pixels per CSS pixel, on the theme's background, with a hard
- * limit on each step: the size and the filters' work are checked first (raster/raster-limits.ts,
- * output_too_large at once), then one of the pool's raster processes draws it and is killed if it
- * is still drawing at `deadline` (render_timeout) or outgrows its memory (output_too_large).
+ * SVG to PNG, JPEG or WebP at 1, 2 or 4 device pixels per CSS pixel, on the theme's background,
+ * with a hard limit on each step: the size and the filters' work are checked first
+ * (raster/raster-limits.ts, output_too_large at once), then one of the pool's raster processes
+ * draws it and is killed if it is still drawing at `deadline` (render_timeout) or outgrows its
+ * memory (output_too_large). The formats differ only in the encoder (raster/draw-raster.ts).
  */
-export function rasterize(pool: RasterPool, svg: string, width: number, height: number, scale: Scale, background: string, deadline: number): Promise<RasterResult> {
+export function rasterize(pool: RasterPool, svg: string, width: number, height: number, scale: Scale, background: string, deadline: number, format: RasterFormat = 'png'): Promise<RasterResult> {
   const refused = checkRasterLimits(svg, width, height, scale);
   if (refused) return Promise.resolve({ ok: false, error: refused });
-  return pool.draw({ svg, scale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
+  return pool.draw({ svg, format, scale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
 }

@@ -6,9 +6,10 @@ import { BpmnEngine, setupBpmnPage } from './bpmn/bpmn-engine';
 import { DrawioEngine, setupDrawioPage } from './drawio/drawio-engine';
 import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
 import { PlantumlEngine } from './plantuml/plantuml-engine';
-import { RasterPool, rasterize } from './raster';
+import { RASTER_CONTENT_TYPES, RasterPool, rasterize } from './raster';
+import { embedFonts, warmFontEmbedding } from './svg/embed-fonts';
 import { errorCardSvg } from './svg/error-card';
-import { assertSafeSvg, finishSvg } from './svg/finish-svg';
+import { assertSafeSvg, finishSvg, UnsafeSvgError } from './svg/finish-svg';
 import { sanitizeSvg } from './svg/sanitize-svg';
 import { SvgEngine } from './svg/svg-engine';
 import { assertThemesComplete, THEME_DEFINITIONS } from './themes';
@@ -44,7 +45,7 @@ export interface RendererOptions {
 
 export interface RenderedOutput {
   data: Buffer;
-  contentType: 'image/svg+xml' | 'image/png';
+  contentType: 'image/svg+xml' | 'image/png' | 'image/jpeg' | 'image/webp';
   width: number;
   height: number;
   diagramType: string;
@@ -98,7 +99,8 @@ export class Renderer {
 
   async start(): Promise<void> {
     assertThemesComplete();
-    await Promise.all([this.pool.start(), this.raster.start(), this.rasterBestEffort.start(), ...[...this.engines.values()].map((engine) => engine.start?.())]);
+    // With warmAll (the worker) the first exported SVG does not pay for loading the font subsetter.
+    await Promise.all([this.pool.start(), this.raster.start(), this.rasterBestEffort.start(), ...[...this.engines.values()].map((engine) => engine.start?.()), this.options.warmAll ? warmFontEmbedding() : undefined]);
   }
 
   async close(): Promise<void> {
@@ -129,7 +131,7 @@ export class Renderer {
   async render(input: RenderInput, options: RenderCallOptions = {}): Promise<RenderOutcome> {
     const engine = this.engines.get(input.sourceFormat);
     const theme = THEME_DEFINITIONS[input.theme];
-    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page, deadline: options.deadline, bestEffort: options.bestEffort }), options.deadline) : { ok: false as const, error: unsupported(input.sourceFormat) };
+    const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page, layout: input.layout, look: input.look, deadline: options.deadline, bestEffort: options.bestEffort }), options.deadline) : { ok: false as const, error: unsupported(input.sourceFormat) };
     const engineSvg = drawn.ok ? drawn.value : options.fallback ? errorCardSvg(drawn.error, theme) : null;
     if (!engineSvg) return drawn as { ok: false; error: RenderFailure };
     // The SVG step (svgo with an allowlist) is the last step of every engine that does not sanitize itself.
@@ -138,13 +140,16 @@ export class Renderer {
     }
 
     const finished = finishSvg(engineSvg, theme, { watermark: input.watermark });
-    assertSafeSvg(finished.svg);
+    if (input.format === 'svg' && input.embedFonts) finished.svg = (await embedFonts(finished.svg)).svg;
+    const unsafe = safetyFailure(finished.svg);
+    if (unsafe) return { ok: false, error: unsafe };
     if (input.format === 'svg') {
       return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
     }
-    const png = await rasterize(options.bestEffort ? this.rasterBestEffort : this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, this.deadline(options.deadline));
-    if (!png.ok) return png;
-    return { ok: true, output: { data: png.png, contentType: 'image/png', width: png.width, height: png.height, diagramType: engineSvg.diagramType } };
+    // PNG, JPEG and WebP: the same drawing by the same raster process, only the encoder differs.
+    const raster = await rasterize(options.bestEffort ? this.rasterBestEffort : this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, this.deadline(options.deadline), input.format);
+    if (!raster.ok) return raster;
+    return { ok: true, output: { data: raster.data, contentType: RASTER_CONTENT_TYPES[input.format], width: raster.width, height: raster.height, diagramType: engineSvg.diagramType } };
   }
 
   private deadline(callerDeadline: number | undefined): number {
@@ -184,6 +189,20 @@ async function timeoutAsFailure<T>(running: Promise<EngineResult<T>>): Promise<E
   } catch (error) {
     if (error instanceof RenderTimeoutError) return { ok: false, error: { code: 'render_timeout', message: error.message } };
     throw error;
+  }
+}
+
+/**
+ * The last check before an SVG is cached or served (svg/finish-svg.ts). A drawing that fails it
+ * would fail it again: a value (parse_failed, never retried), not a throw, which BullMQ would retry.
+ */
+function safetyFailure(svg: string): RenderFailure | null {
+  try {
+    assertSafeSvg(svg);
+    return null;
+  } catch (error) {
+    if (!(error instanceof UnsafeSvgError)) throw error;
+    return { code: 'parse_failed', message: `This source draws content the output safety check refuses (${error.finding}); it was not rendered.` };
   }
 }
 

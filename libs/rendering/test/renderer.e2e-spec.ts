@@ -1,12 +1,22 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
-import { RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
+import { MermaidLayout, MermaidLook, RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
 import puppeteer from 'puppeteer';
 import { CHROMIUM_ARGS, isSafeSvg, mermaidConfig, Renderer, setupMermaidPage, THEME_DEFINITIONS } from '../src';
-import { CORPUS, HOSTILE } from './corpus';
-import { differingPixels, pixelsChangedByPruning, structuralFindings, withoutText } from './svg-checks';
+import { checkMermaidBundle } from '../src/mermaid/bundle-check';
+import { DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK, HAND_DRAWN_SEED, LAYOUT_SECTIONS } from '../src/mermaid/mermaid-engine';
+import { CORPUS, HOSTILE, LABEL_MARKUP, MERMAID_12_CORPUS } from './corpus';
+import { differingPixels, finishedSvgProblems, pixelsChangedByPruning, structuralFindings, withoutText } from './svg-checks';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The themes the per-type checks run in; quality-gate.e2e-spec.ts covers every theme. */
+const CHECKED_THEMES: ThemeId[] = ['light', 'dark'];
 
 describe('Renderer (real Chromium, mermaid, sharp)', () => {
   const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 5000 });
@@ -18,17 +28,16 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
   afterAll(() => renderer.close());
 
   describe.each(CORPUS)('$type', ({ type, source, labels }) => {
-    it.each(THEMES.map((t) => t.id))('renders in %s to a valid, safe SVG and a PNG with its labels drawn', async (theme) => {
+    // In one light and one dark theme: quality-gate.e2e-spec.ts renders the corpus in every theme
+    // and checks each SVG (well-formed, safe, its labels as text, the theme's canvas), and
+    // raster-fidelity.e2e-spec.ts compares rasters with Chromium's drawing in every theme.
+    it.each(CHECKED_THEMES)('renders in %s to a valid, safe SVG and a PNG with its labels drawn', async (theme) => {
       const svg = await renderer.render(input(source, theme, 'svg'));
       if (!svg.ok) throw new Error(svg.error.message);
       const text = svg.output.data.toString();
       expect(svg.output.diagramType).toBe(type);
-      expect(XMLValidator.validate(text)).toBe(true);
-      expect(isSafeSvg(text)).toBe(true);
-      expect(structuralFindings(text)).toEqual([]);
-      expect(text).not.toContain('<foreignObject');
+      expect(finishedSvgProblems(text, theme)).toEqual([]);
       for (const label of labels) expect(text).toContain(label);
-      if (THEME_DEFINITIONS[theme].tone === 'dark') expect(text).toContain(`fill="${THEME_DEFINITIONS[theme].background}"`);
 
       const png = await renderer.render(input(source, theme, 'png', { scale: 2 }));
       if (!png.ok) throw new Error(png.error.message);
@@ -41,6 +50,166 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
       const blank = await sharp(Buffer.from(withoutText(text)), { density: 144 }).flatten({ background: THEME_DEFINITIONS[theme].background }).png().toBuffer();
       expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(200 * labels.length);
     });
+  });
+
+  describe('Mermaid 12 diagram types', () => {
+    // The words of the SVG's <text> elements, as a reader sees them (tspans joined).
+    const textOf = (svg: string) => [...svg.matchAll(/<text\b[^>]*>([\s\S]*?)<\/text>/g)].map((m) => m[1].replace(/<[^>]+>/g, '')).join(' | ');
+
+    it.each(MERMAID_12_CORPUS)('$name renders in light and dark as type $type, its labels drawn as SVG text', async ({ type, source, labels }) => {
+      for (const theme of CHECKED_THEMES) {
+        const svg = await renderer.render(input(source, theme, 'svg'));
+        if (!svg.ok) throw new Error(`${theme}: ${svg.error.message}`);
+        const text = svg.output.data.toString();
+        expect({ theme, type: svg.output.diagramType }).toEqual({ theme, type });
+        expect(XMLValidator.validate(text)).toBe(true);
+        expect(isSafeSvg(text)).toBe(true);
+        expect(text).not.toContain('<foreignObject');
+        const words = textOf(text);
+        for (const label of labels) expect({ theme, label, drawn: words.includes(label) }).toEqual({ theme, label, drawn: true });
+        // Drawn where they can be seen: the PNG differs from one of the same SVG without its text.
+        const png = await renderer.render(input(source, theme, 'png'));
+        if (!png.ok) throw new Error(`${theme} png: ${png.error.message}`);
+        const blank = await sharp(Buffer.from(withoutText(text))).flatten({ background: THEME_DEFINITIONS[theme].background }).png().toBuffer();
+        expect({ theme, visible: (await differingPixels(png.output.data, blank)) > 40 * labels.length }).toEqual({ theme, visible: true });
+      }
+    });
+  });
+
+  describe('layout and look', () => {
+    const flowchart = CORPUS[0].source;
+    const svgOf = async (source: string, extra: Partial<RenderInput> = {}) => {
+      const result = await renderer.render(input(source, 'light', 'svg', extra));
+      if (!result.ok) throw new Error(result.error.message);
+      // Without the render's own id (fs<n>), which every render changes.
+      return result.output.data.toString().replace(/\bfs\d+(?!\d)/g, 'fsN');
+    };
+    // The looks the elements were drawn with (the style sheet names them all in its selectors).
+    const looks = (svg: string) => [...new Set([...svg.replace(/<style\b[\s\S]*?<\/style>/g, '').matchAll(/data-look="(\w+)"/g)].map((m) => m[1]))];
+
+    it('has dagre and classic as its defaults, for every type that lays out with them, and a fixed hand-drawn seed', () => {
+      expect([DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK]).toEqual(['dagre', 'classic']);
+      const config = mermaidConfig(THEME_DEFINITIONS.light) as Record<string, any>;
+      expect(config.look).toBe('classic');
+      for (const section of LAYOUT_SECTIONS) expect({ section, layout: config[section].layout }).toEqual({ section, layout: 'dagre' });
+      // Not a top-level layout: mindmap would take it as its own instead of cose-bilkent.
+      expect(config.layout).toBeUndefined();
+      expect(config.handDrawnSeed).toBe(HAND_DRAWN_SEED);
+      expect(config.handDrawnSeed).not.toBe(0);
+      expect(config.secure).toContain('handDrawnSeed');
+      expect(config.secure).not.toContain('look');
+      expect((mermaidConfig(null, { look: 'neo', layout: 'elk' }) as any).secure).toEqual(expect.arrayContaining(['look', 'layout']));
+    });
+
+    it('draws each look and layout the caller asks for', async () => {
+      const classic = await svgOf(flowchart);
+      expect(looks(classic)).toEqual(['classic']);
+      expect(looks(await svgOf(flowchart, { look: 'neo' }))).toEqual(['neo']);
+      const hand = await svgOf(flowchart, { look: 'handDrawn' });
+      expect(looks(hand)).toEqual(['handDrawn']);
+      const elk = await svgOf(flowchart, { layout: 'elk' });
+      expect(elk === classic).toBe(false);
+      expect((await svgOf(flowchart, { layout: 'dagre' })) === classic).toBe(true);
+      for (const { type, source } of [CORPUS[2], CORPUS[3], CORPUS[4], MERMAID_12_CORPUS[0]]) {
+        expect({ type, differs: (await svgOf(source, { layout: 'elk' })) !== (await svgOf(source, { layout: 'dagre' })) }).toEqual({ type, differs: true });
+      }
+    });
+
+    it('draws the hand-drawn look the same every time, on any page', async () => {
+      const sources = [flowchart, CORPUS[3].source];
+      const first = await Promise.all(sources.map((source) => svgOf(source, { look: 'handDrawn' })));
+      const again = await Promise.all(sources.map((source) => svgOf(source, { look: 'handDrawn' })));
+      expect(again.map((svg, i) => svg === first[i])).toEqual([true, true]);
+      // A diagram cannot ask for rough.js's random seed (0) back.
+      expect((await svgOf(`%%{init: {"handDrawnSeed": 0}}%%\n${flowchart}`, { look: 'handDrawn' })) === first[0]).toBe(true);
+    });
+
+    it('lays out a flowchart-elk source with ELK unless the caller names a layout', async () => {
+      const box = (svg: string) => /viewBox="([^"]*)"/.exec(svg)?.[1];
+      const elkKeyword = `%% a comment\n${flowchart.replace(/^flowchart/, 'flowchart-elk')}`;
+      expect(box(await svgOf(elkKeyword))).toBe(box(await svgOf(flowchart, { layout: 'elk' })));
+      expect(box(await svgOf(elkKeyword, { layout: 'dagre' }))).toBe(box(await svgOf(flowchart)));
+      expect(box(await svgOf(flowchart, { layout: 'elk' }))).not.toBe(box(await svgOf(flowchart)));
+    });
+
+    it("lets a diagram's own config choose only what the caller left open", async () => {
+      const initLook = `%%{init: {"look": "neo", "flowchart": {"look": "neo"}}}%%\n${flowchart}`;
+      const frontmatter = `---\nconfig:\n  look: handDrawn\n  layout: elk\n---\n${flowchart}`;
+      expect(looks(await svgOf(initLook))).toEqual(['neo']);
+      expect(looks(await svgOf(initLook, { look: 'classic' }))).toEqual(['classic']);
+      expect(looks(await svgOf(frontmatter))).toEqual(['handDrawn']);
+      expect(looks(await svgOf(frontmatter, { look: 'classic' }))).toEqual(['classic']);
+      // The layout the caller names beats the frontmatter's; left open, the frontmatter's wins.
+      expect((await svgOf(frontmatter, { look: 'classic', layout: 'dagre' })) === (await svgOf(flowchart))).toBe(true);
+      expect((await svgOf(frontmatter, { look: 'classic' })) === (await svgOf(flowchart, { layout: 'elk' }))).toBe(true);
+    });
+  });
+
+  describe('<b>, <i> and <br> in labels', () => {
+    it.each(LABEL_MARKUP)('$type: bold and italic tspans, line breaks, no literal tags', async ({ source, bold, italic }) => {
+      const result = await renderer.render(input(source, 'light', 'svg'));
+      if (!result.ok) throw new Error(result.error.message);
+      const svg = result.output.data.toString();
+      expect(svg).not.toMatch(/&lt;\/?(b|i|strong|em|br)\b/i);
+      for (const word of bold) expect({ word, bold: new RegExp(`<tspan[^>]*font-weight="bold"[^>]*>\\s?${word}\\b`).test(svg) }).toEqual({ word, bold: true });
+      for (const word of italic) expect({ word, italic: new RegExp(`<tspan[^>]*font-style="italic"[^>]*>\\s?${word}\\b`).test(svg) }).toEqual({ word, italic: true });
+      if (source.includes('<br>')) expect(svg).toMatch(/>\s?(second|two)\b/);
+      expect(isSafeSvg(svg)).toBe(true);
+    });
+
+    it('measures a bold label as drawn: its node as wide as the words, not the tags', async () => {
+      const width = async (label: string) => {
+        const result = await renderer.render(input(`flowchart LR\n  A["${label}"]`, 'light', 'svg'));
+        if (!result.ok) throw new Error(result.error.message);
+        return result.output.width;
+      };
+      const [plain, bold] = [await width('Quarterly revenue'), await width('<b>Quarterly revenue</b>')];
+      // Bold is a little wider than regular; the tags as text would add ~50 px.
+      expect(bold).toBeGreaterThanOrEqual(plain);
+      expect(bold - plain).toBeLessThan(15);
+    });
+
+    it('keeps tags other than b, strong, i, em and br out, and handlers off the bold ones', async () => {
+      const source = 'flowchart LR\n  A["<b onmouseover=alert(1)>x</b> <img src=x onerror=alert(2)><script>alert(3)</script>"] --> B["<i style=\'fill:url(http://attacker.test/)\'>y</i>"]';
+      const result = await renderer.render(input(source, 'light', 'svg'));
+      if (!result.ok) throw new Error(result.error.message);
+      const svg = result.output.data.toString();
+      expect(isSafeSvg(svg)).toBe(true);
+      expect(structuralFindings(svg)).toEqual([]);
+      // What is left of other tags is text (an escaped "<img>" label), and b and i carry no attributes.
+      expect(svg).not.toMatch(/<(img|script|b|i)\b|\son\w+=/i);
+      expect(svg).toMatch(/font-weight="bold"[^>]*>x</);
+      expect(svg).toMatch(/font-style="italic"[^>]*>y</);
+    });
+  });
+
+  describe('check:mermaid (scripts/check-mermaid-patches.mjs)', () => {
+    const bundle = readFileSync(require.resolve('mermaid/dist/mermaid.min.js'), 'utf8');
+
+    it('passes the installed mermaid: every patch matches, every detector is named', () => {
+      const result = checkMermaidBundle(bundle);
+      expect(result.patches.filter((patch) => !patch.ok)).toEqual([]);
+      expect(result.unnamedDetectors).toEqual([]);
+      expect(result.detectors).toEqual(expect.arrayContaining(['usecase', 'agentflow', 'venn', 'ishikawa', 'treeView', 'wardley', 'swimlane', 'er', 'pie', 'c4']));
+    });
+
+    it('names the patch whose site an upgrade mangled, and a detector it does not know', async () => {
+      const mangled = bundle.replace('"sanitizeText")', '"sanitizeTxt")').replace('.replace("<br>","<br/>")', '.replace("<br>","<br />")').replace('{id:"er",detector:', '{id:"erd",detector:');
+      const result = checkMermaidBundle(mangled);
+      expect(result.patches.filter((patch) => !patch.ok).map((patch) => patch.name)).toEqual(['sanitizeText', 'createText tags']);
+      expect(result.unnamedDetectors).toEqual(['erd']);
+      // The script says the same, and fails.
+      const file = join(tmpdir(), `mangled-mermaid-${process.pid}.js`);
+      writeFileSync(file, mangled);
+      const run = await promisify(execFile)('node', [join(__dirname, '../../../scripts/check-mermaid-patches.mjs'), file]).then(
+        () => ({ code: 0, stdout: '' }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/MISMATCH\s+speed\s+sanitizeText/);
+      expect(run.stdout).toMatch(/MISMATCH\s+label\s+createText tags/);
+      expect(run.stdout).toMatch(/not named in diagram-types.ts: erd/);
+    }, 30_000);
   });
 
   it('draws Latin, CJK and emoji labels in both formats', async () => {
@@ -143,10 +312,10 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
   });
 
   it('recycles pages and the browser after their render counts, without failing a render', async () => {
-    const small = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 3, maxRendersPerBrowser: 10, renderTimeoutMs: 5000 });
+    const small = new Renderer({ chromiumPath: CHROMIUM, pages: 1, maxRendersPerPage: 2, maxRendersPerBrowser: 4, renderTimeoutMs: 5000 });
     await small.start();
     try {
-      const results = await Promise.all(Array.from({ length: 25 }, (_, i) => small.render(input(`graph TD\n  R${i} --> S${i}`, 'light', 'svg'))));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => small.render(input(`graph TD\n  R${i} --> S${i}`, 'light', 'svg'))));
       expect(results.every((r) => r.ok)).toBe(true);
       expect(small.pool.restarts).toBeGreaterThanOrEqual(2);
     } finally {
@@ -154,28 +323,32 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     }
   }, 120_000);
 
-  it('produces byte-identical SVGs with and without the speed patches to mermaid, for every diagram type, theme and hostile source', async () => {
+  it('produces byte-identical SVGs with and without the speed patches to mermaid, for every diagram type, theme, layout, look and hostile source', async () => {
     const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     try {
-      const sources = [...CORPUS.map((c) => c.source), ...HOSTILE.map((h) => h.source)];
-      const render = async (stockMermaid: boolean) => {
+      const cases: Array<{ source: string; choices?: { layout?: MermaidLayout; look?: MermaidLook } }> = [
+        ...[...CORPUS, ...MERMAID_12_CORPUS, ...LABEL_MARKUP, ...HOSTILE].map(({ source }) => ({ source })),
+        ...(['neo', 'handDrawn'] as const).map((look) => ({ source: CORPUS[0].source, choices: { look } })),
+        ...[CORPUS[0], CORPUS[2], CORPUS[3], CORPUS[4]].map(({ source }) => ({ source, choices: { layout: 'elk' as const, look: 'neo' as const } })),
+      ];
+      const render = async (withoutSpeedPatches: boolean) => {
         const page = await browser.newPage();
-        await setupMermaidPage(page, { stockMermaid });
+        await setupMermaidPage(page, { withoutSpeedPatches });
         const out: Array<{ svg: string; stockPass: string }> = [];
-        for (const source of sources) {
+        for (const { source, choices } of cases) {
           for (const theme of ['light', 'midnight'] as const) {
             // Some shapes jitter with Math.random (rough.js): seed it the same way in both pages.
             const result: any = await page.evaluate(async (text, config) => {
               let seed = 42;
               Math.random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-              const rendered = await (globalThis as any).__flowsmith.render(text, config);
+              const rendered = await (globalThis as any).__flowsmith.render(text, config, true);
               if (!rendered.ok) return { svg: `error: ${rendered.message}`, stockPass: '' };
               // The patched page skips mermaid's last DOMPurify pass over an SVG that holds nothing
               // it could remove. The same pass, by a fresh DOMPurify without the page's hooks:
               const purify = (globalThis as any).DOMPurify(globalThis);
-              const stockPass = purify.sanitize(rendered.svg, { ADD_TAGS: ['foreignobject'], ADD_ATTR: ['dominant-baseline'], HTML_INTEGRATION_POINTS: { foreignobject: true } });
-              return { svg: rendered.svg, stockPass };
-            }, source, mermaidConfig(THEME_DEFINITIONS[theme]) as any);
+              const stockPass = purify.sanitize(rendered.mermaidSvg, { ADD_TAGS: ['foreignobject'], ADD_ATTR: ['dominant-baseline'], HTML_INTEGRATION_POINTS: { foreignobject: true } });
+              return { svg: rendered.mermaidSvg, stockPass };
+            }, source, mermaidConfig(THEME_DEFINITIONS[theme], choices) as any);
             out.push(result);
           }
         }
@@ -183,7 +356,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
         return out;
       };
       const [patched, stock] = [await render(false), await render(true)];
-      expect(patched.length).toBe(sources.length * 2);
+      expect(patched.length).toBe(cases.length * 2);
       let skipped = 0;
       patched.forEach(({ svg, stockPass }, i) => {
         if (svg === stock[i].svg) return;
@@ -196,7 +369,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     } finally {
       await browser.close();
     }
-  }, 90_000);
+  }, 120_000);
 
   it("copies mermaid's configuration exactly as mermaid's own merge does, into fresh objects every time", async () => {
     const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });

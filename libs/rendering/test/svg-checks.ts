@@ -1,8 +1,26 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
+import type { ThemeId } from '@flowsmith/contracts';
+import { isSafeSvg, THEME_DEFINITIONS } from '../src';
+import { rasterTextFixes } from '../src/svg/raster-css';
 
 /** A picture embedded in the SVG itself: the one kind of <image> allowed out. */
 const RASTER = /^data:image\/(png|jpe?g|gif|webp);base64,/i;
+
+/**
+ * What is wrong with a finished SVG in `theme`, as a list (empty when nothing is): well-formed
+ * XML, safe (isSafeSvg and structuralFindings), no foreignObject, and on a dark theme the canvas
+ * of the theme's background. The quality gate checks every corpus SVG in every theme with it.
+ */
+export function finishedSvgProblems(svg: string, theme: ThemeId): string[] {
+  const found: string[] = [];
+  if (XMLValidator.validate(svg) !== true) found.push('not well-formed XML');
+  if (!isSafeSvg(svg)) found.push('not safe (isSafeSvg)');
+  found.push(...structuralFindings(svg));
+  if (svg.includes('<foreignObject')) found.push('a foreignObject');
+  if (THEME_DEFINITIONS[theme].tone === 'dark' && !svg.includes(`fill="${THEME_DEFINITIONS[theme].background}"`)) found.push("no canvas of the theme's background");
+  return found;
+}
 
 /** Pixels that differ between two same-size RGB images by more than `tolerance` (summed over channels). */
 export async function differingPixels(a: Buffer, b: Buffer, tolerance = 60): Promise<number> {
@@ -16,11 +34,12 @@ export async function differingPixels(a: Buffer, b: Buffer, tolerance = 60): Pro
 }
 
 /**
- * Pixels that differ at all between a PNG and the same SVG rasterized as it is, style sheet whole:
+ * Pixels that differ at all between a PNG and the same SVG rasterized with its style sheet whole:
  * the rasterizer prunes style rules that cannot match (svg/raster-css.ts), which must change none.
+ * Both get the text rewrites that make librsvg draw as Chromium does (rasterTextFixes).
  */
 export async function pixelsChangedByPruning(png: Buffer, svg: string, scale: number, background: string): Promise<number> {
-  const asIs = await sharp(Buffer.from(svg), { density: 72 * scale }).flatten({ background }).png().toBuffer();
+  const asIs = await sharp(Buffer.from(rasterTextFixes(svg)), { density: 72 * scale }).flatten({ background }).png().toBuffer();
   return differingPixels(png, asIs, 0);
 }
 

@@ -1,6 +1,6 @@
 import type { TestResponse } from './http-client';
 
-/** Asserts API.md's error envelope: status, type, code, param, and a request id that matches the header. */
+/** Asserts docs/api.md's error envelope: status, type, code, param, and a request id that matches the header. */
 export function expectError(
   response: TestResponse,
   expected: { status: number; type: string; code: string; param?: string; message?: string | RegExp },

@@ -36,7 +36,9 @@ export class TestClient {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(this.baseUrl + path, { method, headers, body });
+    // A Buffer is a body fetch takes; the cast is for the DOM typings a browser-side spec helper
+    // brings into the program (libs/rendering/test/quality-gate.ts), where BodyInit wants an ArrayBuffer view.
+    const response = await fetch(this.baseUrl + path, { method, headers, body: body as unknown as RequestInit['body'] });
     const bytes = Buffer.from(await response.arrayBuffer());
     const text = bytes.toString('utf8');
     let parsed: unknown = text;

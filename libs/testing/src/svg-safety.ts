@@ -11,6 +11,11 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /** The one kind of URL an href/src/url() may hold besides a same-document `#fragment`. */
 export const SAFE_RASTER_DATA_URI = /^data:image\/(png|jpeg|gif|webp);base64,[a-z0-9+/=]*$/i;
+/**
+ * Portable SVGs (docs/fonts.md) also hold WOFF2 fonts as data: URIs, in exactly one place: a
+ * `<style class="flowsmith-fonts">`, the root's first child, of nothing but these @font-face rules.
+ */
+const EMBEDDED_FONT_FACES = /^(?:@font-face\{font-family:fs-[a-z0-9-]+;font-weight:[1-9]\d\d;font-style:(?:normal|italic|oblique);src:url\(data:font\/woff2;base64,[A-Za-z0-9+/]+={0,2}\) format\("woff2"\)\})+$/;
 const FRAGMENT = /^#[^\s#]*$/;
 const SCRIPT_SCHEME = /(?:java|vb)script:/i;
 /** Elements that run, embed a document, or act on events; none of them belongs in a drawing. */
@@ -116,9 +121,12 @@ export function svgSafetyProblems(svg: string): string[] {
 
   let roots = 0;
   const visit = (nodes: XmlNode[], depth: number) => {
+    let firstChild = true;
     for (const node of nodes) {
       const name = Object.keys(node).find((key) => key !== ':@');
       if (!name || name === '#text' || name === '#comment' || name === '#cdata') continue;
+      const isFirstChild = firstChild;
+      firstChild = false;
       const attributes = (node[':@'] ?? {}) as Record<string, string>;
       if (name.startsWith('?')) {
         // <?xml-stylesheet href=...?> loads a style sheet from wherever it points.
@@ -143,7 +151,8 @@ export function svgSafetyProblems(svg: string): string[] {
         if (ANIMATIONS.has(element) && key === 'attributename' && /^(?:(?:xlink:)?href|on.*|style|src)$/i.test(value.trim())) findings.push(`${where}: an animation of ${value}`);
       }
       const children = (node[name] ?? []) as XmlNode[];
-      if (element === 'style') findings.push(...cssFindings(textOf(children), `<${name}>`));
+      const embeddedFonts = element === 'style' && depth === 1 && isFirstChild && Object.keys(attributes).join() === 'class' && attributes.class === 'flowsmith-fonts' && EMBEDDED_FONT_FACES.test(textOf(children));
+      if (element === 'style' && !embeddedFonts) findings.push(...cssFindings(textOf(children), `<${name}>`));
       visit(children, depth + 1);
     }
   };

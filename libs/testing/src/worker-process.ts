@@ -49,3 +49,25 @@ export function exited(child: ChildProcess): Promise<string> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(String(child.exitCode ?? child.signalCode));
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(String(code ?? signal))));
 }
+
+/**
+ * Resolves once the gateway at `gatewayUrl` answers a render of a new flowchart with 200: the
+ * render workers behind it take jobs, and their first, slow render (a cold page's JIT) is done.
+ * On a loaded machine that first render can outlast the 10 s budget; the next one then finishes.
+ */
+export async function waitForFirstRender(gatewayUrl: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (let attempt = 0; ; attempt++) {
+    const source = `graph TD\n  W${attempt}_${Date.now()}[Warm] --> U[Up]`;
+    const response = await fetch(`${gatewayUrl}/api/v1/beautify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source, source_format: 'mermaid' }),
+    }).catch((error: Error) => ({ status: 0, text: async () => error.message }));
+    if (response.status === 200) return;
+    last = `${response.status} ${(await response.text()).slice(0, 200)}`;
+    if (Date.now() > deadline) throw new Error(`no render through ${gatewayUrl} within ${timeoutMs} ms (last answer: ${last})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

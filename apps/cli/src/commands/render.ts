@@ -2,31 +2,38 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { FlowsmithError } from '@flowsmith/client';
+import { SOURCE_FORMATS, type SourceFormat } from '@flowsmith/contracts';
 import { CliContext, CliUsageError, oneOf, OptionSpec, stringOption } from '../context';
 
 export const SOURCE_EXTENSIONS: Record<string, SourceFormat> = {
   '.mmd': 'mermaid', '.mermaid': 'mermaid', '.puml': 'plantuml', '.plantuml': 'plantuml', '.pu': 'plantuml',
   '.drawio': 'drawio', '.bpmn': 'bpmn', '.svg': 'svg',
 };
-const SOURCE_FORMATS = ['mermaid', 'plantuml', 'drawio', 'bpmn', 'svg'] as const;
-type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 export const RENDER_OPTIONS: OptionSpec = {
   output: { type: 'string', short: 'o' },
   format: { type: 'string', default: 'svg' },
   theme: { type: 'string' },
   scale: { type: 'string' },
+  layout: { type: 'string' },
+  look: { type: 'string' },
   'source-format': { type: 'string' },
   concurrency: { type: 'string', default: '8' },
 };
 
 /** Renders one source to an image: SVG through beautify (never metered), PNG through export. */
-export async function renderSource(context: CliContext, source: string, sourceFormat: SourceFormat, options: { format: 'svg' | 'png'; theme?: string; scale?: number }) {
+export async function renderSource(
+  context: CliContext,
+  source: string,
+  sourceFormat: SourceFormat,
+  options: { format: 'svg' | 'png' | 'jpeg' | 'webp'; theme?: string; scale?: number; layout?: 'dagre' | 'elk'; look?: 'classic' | 'neo' | 'handDrawn' },
+) {
+  const drawing = { ...(options.layout ? { layout: options.layout } : {}), ...(options.look ? { look: options.look } : {}) };
   if (options.format === 'svg') {
-    const result = await context.client.render.beautify({ source, source_format: sourceFormat, theme: options.theme as never });
+    const result = await context.client.render.beautify({ source, source_format: sourceFormat, theme: options.theme as never, ...drawing });
     return { data: Buffer.from(result.svg), diagramType: result.diagram_type };
   }
-  const file = await context.client.render.export({ source, source_format: sourceFormat, format: 'png', theme: options.theme as never, scale: options.scale as never });
+  const file = await context.client.render.export({ source, source_format: sourceFormat, format: options.format, theme: options.theme as never, scale: options.scale as never, ...drawing });
   return { data: Buffer.from(file.data), diagramType: file.headers.get('x-diagram-type') ?? '' };
 }
 
@@ -41,19 +48,21 @@ async function expand(patterns: string[]): Promise<string[]> {
 
 /** `-o` names a file for a single input with an image extension, else a directory. */
 function outputPath(input: string, output: string | undefined, format: string, single: boolean): string {
-  const name = `${basename(input, extname(input))}.${format}`;
+  const name = `${basename(input, extname(input))}.${format === 'jpeg' ? 'jpg' : format}`;
   if (!output) return join(dirname(input), name);
-  if (single && /\.(svg|png)$/i.test(output)) return resolve(output);
+  if (single && /\.(svg|png|jpe?g|webp)$/i.test(output)) return resolve(output);
   return join(resolve(output), name);
 }
 
 export async function runRender(context: CliContext): Promise<number> {
   if (!context.positionals.length) throw new CliUsageError('Name at least one file or glob: flowsmith render docs/**/*.mmd');
-  const format = oneOf('format', stringOption(context, 'format'), ['svg', 'png'] as const) ?? 'svg';
+  const format = oneOf('format', stringOption(context, 'format'), ['svg', 'png', 'jpeg', 'webp'] as const) ?? 'svg';
   const forced = oneOf('source-format', stringOption(context, 'source-format'), SOURCE_FORMATS);
   const scaleText = stringOption(context, 'scale');
   const scale = scaleText === undefined ? undefined : Number(scaleText);
   if (scale !== undefined && ![1, 2, 4].includes(scale)) throw new CliUsageError('--scale must be one of: 1, 2, 4.');
+  const layout = oneOf('layout', stringOption(context, 'layout'), ['dagre', 'elk'] as const);
+  const look = oneOf('look', stringOption(context, 'look'), ['classic', 'neo', 'handDrawn'] as const);
   const concurrency = Number(stringOption(context, 'concurrency'));
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CliUsageError('--concurrency must be a whole number from 1 to 64.');
   const files = await expand(context.positionals);
@@ -69,7 +78,7 @@ export async function runRender(context: CliContext): Promise<number> {
       const sourceFormat = forced ?? SOURCE_EXTENSIONS[extname(file).toLowerCase()];
       try {
         if (!sourceFormat) throw new CliUsageError(`cannot tell the source format from "${extname(file) || 'no extension'}"; use --source-format`);
-        const rendered = await renderSource(context, await readFile(file, 'utf8'), sourceFormat, { format, theme: stringOption(context, 'theme'), scale });
+        const rendered = await renderSource(context, await readFile(file, 'utf8'), sourceFormat, { format, theme: stringOption(context, 'theme'), scale, layout, look });
         const target = outputPath(file, output, format, files.length === 1);
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, rendered.data);

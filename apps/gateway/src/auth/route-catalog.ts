@@ -1,6 +1,7 @@
 import { Injectable, OnApplicationBootstrap, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { API_PREFIX, UNPREFIXED_PATHS } from '../operations/unprefixed-paths';
 import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
 
 export interface CatalogRoute {
@@ -20,8 +21,8 @@ export interface CatalogRoute {
 @Injectable()
 export class RouteCatalog implements OnApplicationBootstrap {
   private catalog: CatalogRoute[] = [];
-  globalPrefix = 'api';
-  prefixExcluded = new Set<string>(['/healthz', '/readyz', '/metrics', '/']);
+  globalPrefix = API_PREFIX;
+  prefixExcluded = new Set<string>(UNPREFIXED_PATHS);
 
   constructor(
     private readonly discovery: DiscoveryService,

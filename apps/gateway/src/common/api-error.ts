@@ -8,7 +8,7 @@ export interface ApiErrorOptions {
   anonymousHint?: boolean;
 }
 
-/** The one exception the gateway throws on purpose. The filter writes it as API.md's envelope. */
+/** The one exception the gateway throws on purpose. The filter writes it as docs/api.md's envelope. */
 export class ApiError extends Error {
   readonly status: number;
 

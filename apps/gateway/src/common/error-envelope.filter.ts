@@ -1,7 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorEnvelope } from '@flowsmith/contracts';
+import { isDatabaseOutage } from '@flowsmith/database';
 import { rootLogger } from '@flowsmith/observability';
+import { isRedisOutage } from '@flowsmith/queue';
 import { ApiError } from './api-error';
 import { GatewayConfig } from './gateway-config';
 
@@ -13,14 +15,9 @@ interface FrameworkError {
   name?: string;
 }
 
-/** Database and Redis outages surface as these; the client gets a 503 it can retry. */
-function isInfrastructureOutage(error: FrameworkError): boolean {
-  const text = `${error.name ?? ''} ${error.code ?? ''} ${error.message ?? ''}`;
-  // ioredis: a command that could not be sent (MaxRetriesPerRequestError, a closed stream);
-  // Postgres going down or coming up: 57P01 admin shutdown, 57P03 cannot connect now.
-  return /PrismaClientInitializationError|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|Can't reach database|P1001|P1002|P1017|DatabaseNotReachable|connection is closed|Connection is closed|Stream isn't writeable|MaxRetriesPerRequestError|max retries per request|terminating connection|database system is (shutting down|starting up|in recovery mode)|57P0[1-3]|Client has encountered a connection error|QueueUnavailableError|Command timed out/i.test(
-    text,
-  );
+/** Database and Redis outages: the client gets a 503 it can retry. */
+function isInfrastructureOutage(error: unknown): boolean {
+  return isDatabaseOutage(error) || isRedisOutage(error);
 }
 
 /**
@@ -46,7 +43,7 @@ export function toApiError(thrown: unknown, request: { method: string; url: stri
     const path = request.url.split('?')[0];
     return { error: new ApiError('resource_not_found', `Unrecognized request URL (${request.method} ${path}).`), unexpected: false };
   }
-  if (isInfrastructureOutage(error)) {
+  if (isInfrastructureOutage(thrown)) {
     return {
       error: new ApiError('service_unavailable', 'The service is temporarily unavailable. Retry shortly.', { headers: { 'Retry-After': '5' } }),
       unexpected: true,
@@ -58,7 +55,7 @@ export function toApiError(thrown: unknown, request: { method: string; url: stri
   return { error: new ApiError('internal_error', 'An unexpected error occurred. Quote the request id if you contact support.'), unexpected: true };
 }
 
-/** The one place that writes API.md's error envelope. */
+/** The one place that writes docs/api.md's error envelope. */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
   constructor(private readonly config: GatewayConfig) {}

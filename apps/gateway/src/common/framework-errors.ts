@@ -11,7 +11,7 @@ import { malformedEncoding } from './well-formed-text';
  * Fastify answers a few malformed requests itself, before any hook or Nest sees them, with its own
  * JSON and no X-Request-Id: a path with broken percent-encoding (FST_ERR_BAD_URL), a path
  * parameter over `maxParamLength` (FST_ERR_MAX_PARAM_LENGTH), and, from Node's HTTP parser,
- * oversized headers (431) and unparsable requests. These options make them API.md's envelope.
+ * oversized headers (431) and unparsable requests. These options make them docs/api.md's envelope.
  * They are Fastify constructor options: spread them into the FastifyAdapter's options.
  */
 

@@ -78,7 +78,7 @@ export function listResponse<Row extends { createdAt: Date; id: string }, T>(
   };
 }
 
-/** API.md timestamps: ISO 8601 UTC to the second. */
+/** docs/api.md timestamps: ISO 8601 UTC to the second. */
 export function timestamp(date: Date): string;
 export function timestamp(date: Date | null): string | null;
 export function timestamp(date: Date | null): string | null {

@@ -3,7 +3,7 @@ import { notFound } from './api-error';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A path id that is not a UUID names nothing: the same 404 as an unknown id (API.md). */
+/** A path id that is not a UUID names nothing: the same 404 as an unknown id (docs/api.md). */
 export class ResourceIdPipe implements PipeTransform<string, string> {
   constructor(private readonly resource: string) {}
 

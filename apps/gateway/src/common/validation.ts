@@ -8,7 +8,7 @@ import { assertWellFormedText } from './well-formed-text';
 
 export { MAX_BODY_DEPTH } from './json-body';
 
-/** Fails a string over `max` bytes of UTF-8; reported as 413 source_too_large (API.md). */
+/** Fails a string over `max` bytes of UTF-8; reported as 413 source_too_large (docs/api.md). */
 export function MaxUtf8Bytes(max: number) {
   return (target: object, propertyName: string) =>
     registerDecorator({

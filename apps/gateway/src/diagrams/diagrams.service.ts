@@ -5,7 +5,7 @@ import { notFound } from '../common/api-error';
 import { listResponse, pageQuery } from '../common/pagination';
 import type { KeyActor } from '../auth/actor';
 import { RenderClient } from '../rendering/render-client.service';
-import { pageOf } from '../rendering/render-options';
+import { DrawOptions, drawOptionsOf } from '../rendering/render-options';
 import { CreateDiagramDto, ListDiagramsQueryDto, UpdateDiagramDto } from './diagram.dto';
 import { presentDiagram } from './diagram.presenter';
 
@@ -24,7 +24,7 @@ export class DiagramsService {
    * render names the diagram type.
    */
   private async diagramType(actor: KeyActor, source: string, format: SourceFormat): Promise<string> {
-    const image = await this.renders.render({ source, sourceFormat: format, theme: 'light', format: 'svg', scale: 1, watermark: false, ...pageOf(format, undefined) }, actor.render, 'source');
+    const image = await this.renders.render({ source, sourceFormat: format, theme: 'light', format: 'svg', scale: 1, watermark: false, ...drawOptionsOf(format, {}) }, actor.render, 'source');
     return image.diagramType;
   }
 
@@ -81,12 +81,12 @@ export class DiagramsService {
     return { object: 'diagram' as const, id, deleted: true };
   }
 
-  /** The stored diagram rendered; never spends quota (API.md). */
-  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale; page?: string }): Promise<RenderInput> {
+  /** The stored diagram rendered; never spends quota (docs/api.md). */
+  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale; embedFonts: boolean } & DrawOptions): Promise<RenderInput> {
     const diagram = await this.diagrams.findRenderable(id, actor.ownerId);
     if (!diagram) throw notFound('Diagram');
-    const { page, ...rest } = input;
-    return { source: diagram.source, sourceFormat: diagram.sourceFormat, ...rest, ...pageOf(diagram.sourceFormat, page), watermark: false };
+    const { page, layout, look, embedFonts, ...rest } = input;
+    return { source: diagram.source, sourceFormat: diagram.sourceFormat, ...rest, ...drawOptionsOf(diagram.sourceFormat, { page, layout, look }), embedFonts: rest.format === 'svg' && embedFonts, watermark: false };
   }
 
   private async visibleFolder(actor: KeyActor, folderId: string) {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { GenerateJobResult, looksLikePromptInjection, QueueName } from '@flowsmith/contracts';
 import { DiagramsRepository, FoldersRepository, Generation, generationJobPriority, GenerationsRepository, periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
 import { metrics } from '@flowsmith/observability';
-import { addJob, JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError } from '@flowsmith/queue';
+import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError } from '@flowsmith/queue';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
@@ -29,7 +29,7 @@ export class GenerationsService {
     private readonly folders: FoldersRepository,
     private readonly usage: UsageRepository,
     private readonly config: GatewayConfig,
-    @Inject(GENERATION_QUEUE) private readonly generationQueue: QueueClient,
+    @Inject(GENERATION_QUEUE) private readonly generationQueue: QueueClient<QueueName.Generation>,
     @Inject(REDIS_COMMANDS) private readonly redis: Redis,
   ) {}
 
@@ -87,7 +87,7 @@ export class GenerationsService {
       folderId: body.folder_id ?? null,
     });
     try {
-      await addJob(this.generationQueue.queue, 'generate', { generationId: generation.id }, { jobId: generation.id, ...this.priorityOf(actor) });
+      await this.generationQueue.enqueue('generate', { generationId: generation.id }, { jobId: generation.id, ...this.priorityOf(actor) });
     } catch {
       throw await this.unqueued(generation.id);
     }
@@ -98,7 +98,7 @@ export class GenerationsService {
     const generation = await this.admit(actor, body, { mode: 'sync', theme: 'light', format: 'svg', name: null, folderId: null });
     let result: GenerateJobResult;
     try {
-      result = await this.generationQueue.addAndWait<GenerateJobResult>('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true, ...this.priorityOf(actor) });
+      result = await this.generationQueue.enqueueAndWait('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true, ...this.priorityOf(actor) });
     } catch (error) {
       if (error instanceof QueueUnavailableError) throw await this.unqueued(generation.id);
       if (error instanceof JobWaitTimeoutError) throw new ApiError('upstream_timeout', 'The generation did not finish in time. Poll GET /v1/generations for its outcome, or retry.');
@@ -148,7 +148,7 @@ export class GenerationsService {
 
   /**
    * Seconds a poller should wait: the queue's backlog spread over the live workers, at an
-   * estimated 2 s a generation, never below 1 (API.md).
+   * estimated 2 s a generation, never below 1 (docs/api.md).
    */
   async retryAfterSeconds(): Promise<number> {
     const env = this.config.env;

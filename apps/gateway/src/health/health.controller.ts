@@ -20,7 +20,7 @@ function withTimeout<T>(promise: Promise<T>): Promise<T> {
   ]);
 }
 
-/** Outside /api, auth and rate limits (API.md). */
+/** Outside /api, auth and rate limits (docs/api.md). */
 @ApiTags('Operations')
 @Controller()
 export class HealthController {

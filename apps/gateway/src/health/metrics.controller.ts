@@ -1,38 +1,30 @@
-import { Controller, Get, Headers, Inject, Injectable, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Injectable, OnModuleDestroy, OnModuleInit, Res } from '@nestjs/common';
 import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { sameSecret } from '@flowsmith/identity';
 import { countQueue, metricsText, uncountQueue } from '@flowsmith/observability';
-import type { QueueClient } from '@flowsmith/queue';
+import { QueueClients } from '@flowsmith/queue';
 import { Access } from '../auth/access.decorator';
 import { ApiError } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ApiEndpoint } from '../openapi/api-docs.decorators';
-import { GENERATION_QUEUE, RenderQueues } from '../queue-clients';
 
 /** The gateway reports the depth of every queue it produces to (read from Redis at scrape time). */
 @Injectable()
 export class QueueDepthReporter implements OnModuleInit, OnModuleDestroy {
-  private readonly queues: QueueClient[];
-
-  constructor(
-    renderQueues: RenderQueues,
-    @Inject(GENERATION_QUEUE) generation: QueueClient,
-  ) {
-    this.queues = [...renderQueues.all, generation];
-  }
+  constructor(private readonly clients: QueueClients) {}
 
   onModuleInit(): void {
-    for (const client of this.queues) countQueue(client.queue);
+    for (const client of this.clients.all) countQueue(client.queue);
   }
 
   onModuleDestroy(): void {
-    for (const client of this.queues) uncountQueue(client.queue);
+    for (const client of this.clients.all) uncountQueue(client.queue);
   }
 }
 
 /**
- * Prometheus text (API.md "Health and operations"): outside /api, auth and rate limits, as
+ * Prometheus text (docs/api.md "Health and operations"): outside /api, auth and rate limits, as
  * probes and scrapers expect. Where the gateway's port is reachable from outside, set
  * METRICS_TOKEN and the scraper sends it as a bearer token.
  */

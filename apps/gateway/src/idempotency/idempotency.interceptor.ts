@@ -13,7 +13,7 @@ const REPLAYED_HEADERS = /^(location|retry-after|content-type|content-dispositio
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same request. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
@@ -25,7 +25,7 @@ function canonical(value: unknown): string {
 }
 
 /**
- * `Idempotency-Key` on a POST (API.md): the first request with a key runs and its successful
+ * `Idempotency-Key` on a POST (docs/api.md): the first request with a key runs and its successful
  * response is stored for IDEMPOTENCY_TTL_HOURS; the same key with the same body gets that response
  * again (`Idempotent-Replayed: true`) and creates nothing; with another body it is 409. A request
  * that fails is forgotten, so the client can retry it with the same key. Keys are scoped to the

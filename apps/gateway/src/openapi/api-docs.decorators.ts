@@ -26,7 +26,7 @@ export const header = (description: string, type: 'string' | 'integer' = 'string
 export const ApiOk = (type: Type<unknown>, options: { status?: number; description?: string; headers?: Headers } = {}) =>
   ApiResponse({ status: options.status ?? 200, type, description: options.description ?? 'OK.', ...(options.headers ? { headers: options.headers } : {}) });
 
-/** API.md's list envelope around `type`. */
+/** docs/api.md's list envelope around `type`. */
 export const ApiList = (type: Type<unknown>, description = 'A page of the list, newest first.') =>
   applyDecorators(
     ApiExtraModels(type),
@@ -55,7 +55,7 @@ export const ApiImage = (options: { types?: string[]; description: string; heade
       status: 200,
       description: options.description,
       headers: { ETag: header('Strong validator of the image; send it back in If-None-Match.'), 'Cache-Control': header('Caching policy of the image.'), ...options.headers },
-      content: Object.fromEntries((options.types ?? ['image/png', 'image/svg+xml']).map((type) => [type, { schema: binary }])),
+      content: Object.fromEntries((options.types ?? ['image/png', 'image/svg+xml', 'image/jpeg', 'image/webp']).map((type) => [type, { schema: binary }])),
     }),
     ApiResponse({ status: 304, description: 'Not modified: If-None-Match matched the current ETag.', headers: { ETag: header('The current ETag.') } }),
   );
@@ -71,6 +71,8 @@ export const ApiFile = (json: Type<unknown>, options: { description: string; hea
       content: {
         'image/svg+xml': { schema: binary },
         'image/png': { schema: binary },
+        'image/jpeg': { schema: binary },
+        'image/webp': { schema: binary },
         'application/json': { schema: { $ref: getSchemaPath(json) } },
       },
     }),

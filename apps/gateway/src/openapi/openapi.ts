@@ -7,6 +7,7 @@ import { CatalogRoute, RouteCatalog } from '../auth/route-catalog';
 import { IDEMPOTENCY_REDACT } from '../idempotency/idempotency.interceptor';
 import { API_ERRORS } from './api-docs.decorators';
 import { ErrorEnvelope } from './schemas';
+import { OPERATIONS_PATHS } from '../operations/unprefixed-paths';
 
 export const OPENAPI_VERSION = '3.1.0';
 export const SECURITY_SCHEME = 'api_key';
@@ -15,12 +16,10 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 /** `/api/v1/diagrams/:id` → `/api/v1/diagrams/{id}`. */
 export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-/** The operations routes outside /api (API.md "Health and operations"). */
-export const OPERATIONS_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
-
 /**
- * Whether a route belongs in the API document: everything under /api and the operations routes,
- * but not the documentation itself nor pages outside /api (the playground at `/`).
+ * Whether a route belongs in the API document: everything under /api and the operations routes
+ * (operations/unprefixed-paths.ts), but not the documentation itself nor pages outside /api (the
+ * playground at `/`).
  */
 export function isDocumented(route: CatalogRoute): boolean {
   if (!route.access || 'documentation' in route.access) return false;

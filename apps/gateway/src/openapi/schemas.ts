@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ERROR_CATALOG, GENERATION_HINTS, OUTPUT_FORMATS, PLANS, SCALES, SCOPES, SOURCE_FORMATS, THEME_IDS } from '@flowsmith/contracts';
+import { ERROR_CATALOG, GENERATION_HINTS, MERMAID_LAYOUTS, MERMAID_LOOKS, OUTPUT_FORMATS, PLANS, SCALES, SCOPES, SOURCE_FORMATS, THEME_IDS } from '@flowsmith/contracts';
 
 /**
  * The response bodies of the API, for the OpenAPI document only: the gateway builds its responses
- * with presenters, and these classes describe what they return (API.md "Resources").
+ * with presenters, and these classes describe what they return (docs/api.md "Resources").
  */
 
 const ERROR_TYPES = [...new Set(Object.values(ERROR_CATALOG).map((entry) => entry.type))];
@@ -110,7 +110,11 @@ export class ShareResource {
   @ApiProperty({ example: 'aB3dE5fG7h' }) id: string;
   @ApiProperty({ example: '/api/v1/share/aB3dE5fG7h.svg' }) url: string;
   @ApiProperty({ example: '/api/v1/share/aB3dE5fG7h.png' }) png_url: string;
+  @ApiProperty({ example: '/api/v1/share/aB3dE5fG7h.jpg' }) jpeg_url: string;
+  @ApiProperty({ example: '/api/v1/share/aB3dE5fG7h.webp' }) webp_url: string;
   @ApiProperty({ enum: THEME_IDS }) theme: string;
+  @ApiProperty({ enum: MERMAID_LAYOUTS, nullable: true, description: 'Mermaid only: the layout engine the share renders with; null is the default.' }) layout: string | null;
+  @ApiProperty({ enum: MERMAID_LOOKS, nullable: true, description: 'Mermaid only: the look the share renders with; null is the default.' }) look: string | null;
   @ApiProperty(NULLABLE_UUID) diagram_id: string | null;
   @ApiProperty(TIMESTAMP) created_at: string;
 }

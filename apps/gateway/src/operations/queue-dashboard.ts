@@ -2,8 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayEnv } from '@flowsmith/config';
 import { sameSecret } from '@flowsmith/identity';
-import type { QueueClient } from '@flowsmith/queue';
-import { GENERATION_QUEUE, RenderQueues } from '../queue-clients';
+import { QueueClients } from '@flowsmith/queue';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -25,7 +24,7 @@ export async function mountQueueDashboard(app: NestFastifyApplication, env: Gate
   const serverAdapter = new BullBoardFastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
-    queues: [...app.get(RenderQueues).all, app.get<QueueClient>(GENERATION_QUEUE)].map((client) => new BullMQAdapter(client.queue)),
+    queues: app.get(QueueClients).all.map((client) => new BullMQAdapter(client.queue)),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Flowsmith queues' } },
   });

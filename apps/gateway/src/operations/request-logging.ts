@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { rootLogger } from '@flowsmith/observability';
+import { OPERATIONS_PATHS } from './unprefixed-paths';
 
 /** Probes and scrapes would drown the request log. */
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const QUIET_PATHS = new Set(OPERATIONS_PATHS);
 
 /**
  * One line per answered request with its `request_id` (the X-Request-Id header), method, path,

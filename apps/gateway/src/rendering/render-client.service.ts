@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import {
-  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderChargeUnits, renderCostUnits, RenderFailure, RenderInput, RenderJobData, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
+  estimateElements, QueueName, RENDER_BUDGET_MS, renderCacheKey, renderChargeUnits, renderCostUnits, RenderFailure, RenderInput, RenderJobResult, renderQueueOf, RenderQueueName, RenderTenant,
 } from '@flowsmith/contracts';
 import { JobWaitTimeoutError, liveWorkers, QueueUnavailableError, RenderCache } from '@flowsmith/queue';
 import { metrics } from '@flowsmith/observability';
@@ -19,6 +18,8 @@ const SLOT_WAIT_MS = 3000;
 const SLOT_POLL_MS = 100;
 /** BullMQ's highest priority number. */
 const MAX_PRIORITY = 2_097_152;
+/** A failure that arrives this close to the caller's deadline is the deadline's doing (timers are not exact). */
+const DEADLINE_SLACK_MS = 250;
 
 export interface RenderedImage {
   data: Buffer;
@@ -43,7 +44,7 @@ export function matchesEtag(ifNoneMatch: string | undefined, etag: string): bool
   });
 }
 
-/** Maps what a worker reports about a source to API.md's errors. */
+/** Maps what a worker reports about a source to docs/api.md's errors. */
 export function failureToError(failure: RenderFailure, param?: string): ApiError {
   switch (failure.code) {
     case 'parse_failed':
@@ -97,9 +98,8 @@ export class RenderClient {
     const priority = queue === QueueName.RenderBestEffort && units > 1 ? Math.min(units, MAX_PRIORITY) : undefined;
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
-        // The content address is the job id, so identical renders in flight share one job.
-        const jobId = attempt === 0 ? key : `${key}-${randomBytes(4).toString('hex')}`;
-        const result = await this.run(queue, { ...input, cacheKey: key, deadline }, jobId, deadline, priority);
+        // The content address is the job id (RenderQueue), so identical renders in flight share one job.
+        const result = await this.run(queue, input, key, attempt > 0, deadline, priority);
         if (result && !result.ok) throw failureToError(result.error, sourceParam);
         const stored = await this.cache.get(key);
         if (stored) return { ...stored, etag: etagOf(key), cached: false };
@@ -109,6 +109,9 @@ export class RenderClient {
     } finally {
       await release();
     }
+    // A job the worker skipped at the caller's deadline can report that before our own wait times
+    // out: the budget ran out, which is a 504 like any other, not an outage.
+    if (Date.now() >= deadline - DEADLINE_SLACK_MS) throw failureToError({ code: 'render_timeout', message: '' }, sourceParam);
     throw new ApiError('service_unavailable', 'The render could not complete. Retry shortly.', { headers: { 'Retry-After': '2' } });
   }
 
@@ -182,11 +185,11 @@ export class RenderClient {
   }
 
   /** One render job and its wait; null when it finished and was gone before we listened (the cache then decides). */
-  private async run(queueName: RenderQueueName, data: RenderJobData, jobId: string, deadline: number, priority?: number): Promise<RenderJobResult | null> {
+  private async run(queueName: RenderQueueName, input: RenderInput, cacheKey: string, fresh: boolean, deadline: number, priority?: number): Promise<RenderJobResult | null> {
     const queue = this.queues.of(queueName);
     const watch = this.watchWorkers();
     try {
-      const job = queue.addAndWait<RenderJobResult>('render', data, { jobId, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
+      const job = queue.render(input, { cacheKey, fresh, deadline, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
       return await Promise.race([job, watch.gone]);
     } catch (error) {
       if (error instanceof ApiError) throw error;

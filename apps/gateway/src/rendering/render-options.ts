@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Scale, SCALES, SourceFormat } from '@flowsmith/contracts';
+import { MermaidLayout, MermaidLook, RenderInput, Scale, SCALES, SourceFormat } from '@flowsmith/contracts';
 import type { Actor } from '../auth/actor';
 import type { GatewayConfig } from '../common/gateway-config';
 
@@ -18,7 +18,19 @@ export function exportFilename(source: string, diagramType: string, ext: string,
   return `diagram-${diagramType.replace(/:/g, '-').replace(/[^a-z0-9-]/gi, '') || 'diagram'}-${sha6}.${ext}`;
 }
 
-/** The page option means something only to draw.io; elsewhere it would split the cache for nothing. */
-export function pageOf(sourceFormat: SourceFormat, page: string | undefined): { page?: string } {
-  return sourceFormat === 'drawio' && page !== undefined ? { page } : {};
+/** The options a caller may pass that only some engines read. */
+export interface DrawOptions {
+  page?: string;
+  layout?: MermaidLayout | null;
+  look?: MermaidLook | null;
+}
+
+/**
+ * The options that mean something to this source format: `page` to draw.io, `layout` and `look` to
+ * mermaid. Elsewhere they are dropped, since they would only split the cache.
+ */
+export function drawOptionsOf(sourceFormat: SourceFormat, options: DrawOptions): Pick<RenderInput, 'page' | 'layout' | 'look'> {
+  if (sourceFormat === 'drawio' && options.page !== undefined) return { page: options.page };
+  if (sourceFormat !== 'mermaid') return {};
+  return { ...(options.layout ? { layout: options.layout } : {}), ...(options.look ? { look: options.look } : {}) };
 }

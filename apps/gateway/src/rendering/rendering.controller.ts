@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
+import { FILE_EXTENSIONS, MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
 import { Access } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
@@ -12,10 +12,10 @@ import { ExportResource, RenderResource, ThemeResource } from '../openapi/schema
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ExportQuota } from '../usage/export-quota.service';
 import { RenderClient } from './render-client.service';
-import { clampScale, exportFilename, pageOf } from './render-options';
+import { clampScale, drawOptionsOf, exportFilename } from './render-options';
 import { BeautifyDto, EmbedQueryDto, ExportDto, ExportQueryDto } from './rendering.dto';
 
-/** The public routes send CORS headers; nothing else does (API.md). */
+/** The public routes send CORS headers; nothing else does (docs/api.md). */
 function publicHeaders(reply: FastifyReply): void {
   reply.header('Access-Control-Allow-Origin', '*');
 }
@@ -51,7 +51,11 @@ export class RenderingController {
   async beautify(@CurrentActor() actor: Actor, @Body() body: BeautifyDto) {
     const theme = body.theme ?? 'modern';
     const watermarked = actor.kind === 'anonymous';
-    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, ...pageOf(body.source_format, body.page) }, actor.render, 'source');
+    const image = await this.renders.render(
+      { source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, embedFonts: body.embed_fonts === true, ...drawOptionsOf(body.source_format, body) },
+      actor.render,
+      'source',
+    );
     return {
       object: 'render' as const,
       diagram_type: image.diagramType,
@@ -94,13 +98,18 @@ export class RenderingController {
   ) {
     const format = body.format ?? 'svg';
     const theme = body.theme ?? 'modern';
-    const { scale, clamped } = format === 'png' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const { scale, clamped } = format !== 'svg' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const watermark = actor.kind === 'anonymous';
     // Spent once the file exists: a render that fails holds no unit (usage/export-quota.service.ts).
     await this.quota.check(actor);
-    const image = await this.renders.render({ source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, ...pageOf(body.source_format, body.page) }, actor.render, 'source');
+    // An exported SVG travels: it carries the subset of its fonts (libs/rendering/src/svg/embed-fonts.ts).
+    const image = await this.renders.render(
+      { source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, embedFonts: format === 'svg', ...drawOptionsOf(body.source_format, body) },
+      actor.render,
+      'source',
+    );
     const allowance = await this.quota.spend(actor);
-    const filename = exportFilename(body.source, image.diagramType, format, query.filename ?? body.filename);
+    const filename = exportFilename(body.source, image.diagramType, FILE_EXTENSIONS[format], query.filename ?? body.filename);
     const headers: Record<string, string> = {
       'X-Diagram-Type': image.diagramType,
       'X-Theme': theme,
@@ -155,7 +164,7 @@ export class RenderingController {
     if (!source.trim() || source.includes('\uFFFD')) {
       throw new ApiError('invalid_parameter', 'source must be base64url (or base64) of UTF-8 Mermaid source.', { param: 'source' });
     }
-    const input = { source, sourceFormat: 'mermaid' as const, theme: query.theme ?? 'modern', format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true };
+    const input = { source, sourceFormat: 'mermaid' as const, theme: query.theme ?? 'modern', format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true, embedFonts: query.embed_fonts === true, ...drawOptionsOf('mermaid', query) };
     reply.header('Cache-Control', 'public, max-age=3600, s-maxage=86400');
     return (await this.renders.serve(reply, input, actor.render, ifNoneMatch, { sourceParam: 'source', contentType: 'image/svg+xml; charset=utf-8' })).body;
   }

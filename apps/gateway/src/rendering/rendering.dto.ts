@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { MAX_EMBED_SOURCE_BYTES, MAX_SOURCE_BYTES, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
+import { IsBoolean, IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK, MAX_EMBED_SOURCE_BYTES, MAX_SOURCE_BYTES, MERMAID_LAYOUTS, MERMAID_LOOKS, MermaidLayout, MermaidLook, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString, RequiredString } from '../common/validation';
 
 /** draw.io's page: by 1-based number or by name; JSON may send the number as a number. */
@@ -11,6 +11,31 @@ const PageRule = () =>
     ApiPropertyOptional({ type: String, maxLength: 200, description: 'draw.io only: the page to render, by 1-based number or by name (default: the first).', example: '1' }),
     Transform(({ value }) => (typeof value === 'number' ? String(value) : value)),
     OptionalString('page', 200),
+  );
+
+/** Mermaid's layout engine; ignored by the other formats. Defaults: libs/rendering/src/mermaid/mermaid-engine.ts. */
+export const LayoutRule = () =>
+  applyDecorators(
+    ApiPropertyOptional({ enum: MERMAID_LAYOUTS, default: DEFAULT_MERMAID_LAYOUT, description: 'Mermaid only: the layout engine (`dagre` or `elk`; docs/mermaid.md says why the default). Types with a layout of their own (mindmap, gantt, architecture, ...) keep it. Other formats ignore it.' }),
+    IsOptional(),
+    OneOf('layout', MERMAID_LAYOUTS),
+  );
+
+/** Mermaid's look; ignored by the other formats. */
+export const LookRule = () =>
+  applyDecorators(
+    ApiPropertyOptional({ enum: MERMAID_LOOKS, default: DEFAULT_MERMAID_LOOK, description: 'Mermaid only: `classic`, `neo` or `handDrawn` (drawn with a fixed seed, so the same source always gives the same picture). Other formats ignore it.' }),
+    IsOptional(),
+    OneOf('look', MERMAID_LOOKS),
+  );
+
+/** `true`/`false` in a query string, a boolean in JSON. */
+const EmbedFontsRule = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: Boolean, default: false, description: 'SVG only: embed the subset of the fonts the drawing uses (WOFF2), so it looks the same where those fonts are not installed. Exports and shares always embed them.' }),
+    IsOptional(),
+    Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    IsBoolean({ message: 'embed_fonts must be true or false.' }),
   );
 
 const ScaleRule = () => IsIn(SCALES as unknown as number[], { message: 'scale must be one of: 1, 2, 4.' });
@@ -27,7 +52,7 @@ export class ImageQueryDto {
   @OneOf('format', OUTPUT_FORMATS)
   format?: OutputFormat;
 
-  @ApiPropertyOptional({ enum: SCALES, default: 1, description: 'PNG only; clamped to the plan\'s maximum (X-Scale-Clamped).' })
+  @ApiPropertyOptional({ enum: SCALES, default: 1, description: 'PNG, JPEG and WebP; clamped to the plan\'s maximum (X-Scale-Clamped).' })
   @IsOptional()
   @Type(() => Number)
   @ScaleRule()
@@ -35,6 +60,15 @@ export class ImageQueryDto {
 
   @PageRule()
   page?: string;
+
+  @LayoutRule()
+  layout?: MermaidLayout;
+
+  @LookRule()
+  look?: MermaidLook;
+
+  @EmbedFontsRule()
+  embed_fonts?: boolean;
 }
 
 class SourceBody {
@@ -55,9 +89,18 @@ class SourceBody {
 
   @PageRule()
   page?: string;
+
+  @LayoutRule()
+  layout?: MermaidLayout;
+
+  @LookRule()
+  look?: MermaidLook;
 }
 
-export class BeautifyDto extends SourceBody {}
+export class BeautifyDto extends SourceBody {
+  @EmbedFontsRule()
+  embed_fonts?: boolean;
+}
 
 export class ExportDto extends SourceBody {
   @ApiPropertyOptional({ enum: OUTPUT_FORMATS, default: 'svg' })
@@ -65,7 +108,7 @@ export class ExportDto extends SourceBody {
   @OneOf('format', OUTPUT_FORMATS)
   format?: OutputFormat;
 
-  @ApiPropertyOptional({ enum: SCALES, default: 1, description: 'PNG only; clamped to the plan\'s maximum (X-Scale-Clamped).' })
+  @ApiPropertyOptional({ enum: SCALES, default: 1, description: 'PNG, JPEG and WebP; clamped to the plan\'s maximum (X-Scale-Clamped).' })
   @IsOptional()
   @ScaleRule()
   scale?: Scale;
@@ -102,4 +145,13 @@ export class EmbedQueryDto {
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
+
+  @LayoutRule()
+  layout?: MermaidLayout;
+
+  @LookRule()
+  look?: MermaidLook;
+
+  @EmbedFontsRule()
+  embed_fonts?: boolean;
 }

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID, ValidateIf } from 'class-validator';
-import { MAX_SOURCE_BYTES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
+import { MAX_SOURCE_BYTES, MermaidLayout, MermaidLook, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString } from '../common/validation';
+import { LayoutRule, LookRule } from '../rendering/rendering.dto';
 
 /** Either a stored diagram (`diagram_id`) or a source to publish as it is. */
 export class CreateShareDto {
@@ -24,4 +25,10 @@ export class CreateShareDto {
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
+
+  @LayoutRule()
+  layout?: MermaidLayout;
+
+  @LookRule()
+  look?: MermaidLook;
 }

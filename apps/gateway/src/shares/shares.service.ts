@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { OutputFormat, PlanName, RenderInput, RenderTenant, ThemeId, tierOfPlan } from '@flowsmith/contracts';
+import { MermaidLayout, MermaidLook, OutputFormat, PlanName, RenderInput, RenderTenant, ThemeId, tierOfPlan } from '@flowsmith/contracts';
 import { AccountsRepository, DiagramsRepository, Share, SharesRepository } from '@flowsmith/database';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagination';
 import { RenderClient } from '../rendering/render-client.service';
+import { drawOptionsOf } from '../rendering/render-options';
 import { CreateShareDto } from './share.dto';
 
 const PLAN_CACHE_MS = 60_000;
@@ -28,7 +29,11 @@ export function presentShare(share: Share) {
     id: share.id,
     url: `/api/v1/share/${share.id}.svg`,
     png_url: `/api/v1/share/${share.id}.png`,
+    jpeg_url: `/api/v1/share/${share.id}.jpg`,
+    webp_url: `/api/v1/share/${share.id}.webp`,
     theme: share.theme,
+    layout: share.layout,
+    look: share.look,
     diagram_id: share.diagramId,
     created_at: timestamp(share.createdAt),
   };
@@ -56,7 +61,7 @@ export class SharesService {
     if (hasSource) {
       if (!body.source_format) throw new ApiError('missing_parameter', 'Missing required parameter: source_format.', { param: 'source_format' });
       // Rendered once (and so cached), not only parsed: what is published renders.
-      await this.renders.render({ source: body.source!, sourceFormat: body.source_format, theme: body.theme ?? 'light', format: 'svg', scale: 1, watermark: false }, actor.render, 'source');
+      await this.renders.render({ source: body.source!, sourceFormat: body.source_format, theme: body.theme ?? 'light', format: 'svg', scale: 1, watermark: false, embedFonts: true, ...drawOptionsOf(body.source_format, body) }, actor.render, 'source');
     }
     const cap = this.config.plans[actor.plan].shares;
     const share = await this.shares.createWithinCap(
@@ -69,6 +74,8 @@ export class SharesService {
         source: body.source ?? null,
         sourceFormat: body.source_format ?? null,
         theme: body.theme ?? 'light',
+        layout: body.layout ?? null,
+        look: body.look ?? null,
       },
       cap,
     );
@@ -121,6 +128,8 @@ export class SharesService {
       source = diagram.source;
       sourceFormat = diagram.sourceFormat;
     }
-    return { source: source!, sourceFormat: sourceFormat!, theme: share.theme as ThemeId, format, scale: 1, watermark: false };
+    // A shared SVG travels: it carries the subset of its fonts (libs/rendering/src/svg/embed-fonts.ts).
+    const options = drawOptionsOf(sourceFormat!, { layout: share.layout as MermaidLayout | null, look: share.look as MermaidLook | null });
+    return { source: source!, sourceFormat: sourceFormat!, theme: share.theme as ThemeId, format, scale: 1, watermark: false, embedFonts: format === 'svg', ...options };
   }
 }

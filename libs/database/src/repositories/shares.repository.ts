@@ -11,6 +11,9 @@ export interface NewShare {
   source: string | null;
   sourceFormat: SourceFormat | null;
   theme: string;
+  /** Mermaid only (libs/contracts/src/rendering.ts MERMAID_LAYOUTS, MERMAID_LOOKS); null: the engine's default. */
+  layout: string | null;
+  look: string | null;
 }
 
 export class SharesRepository {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
+import { THEMES as THEME_LIST } from '@flowsmith/contracts';
 import { structuralFindings } from '../../test/svg-checks';
 import { BrowserPool } from '../browser/browser-pool';
 import type { EngineSvg } from '../engine';
@@ -35,6 +36,27 @@ function processWith(tasks: Array<[string, string, string?]>): string {
 function visibleText(svg: string): string {
   const decode = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
   return [...svg.matchAll(/<text\b[^>]*>([\s\S]*?)<\/text>/g)].map((match) => decode(match[1].replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim()).join('\n');
+}
+
+/** The corpus file as a source without DI and without `<incoming>`/`<outgoing>` (valid BPMN: both are optional). */
+function bare(xml: string): string {
+  return xml.replace(/<bpmndi:BPMNDiagram[\s\S]*<\/bpmndi:BPMNDiagram>\s*/, '').replace(/<(\w+:)?(incoming|outgoing)>[^<]*<\/(\w+:)?(incoming|outgoing)>/g, '');
+}
+
+/** Sequence and message flows of a source, with their names. */
+function flowsOf(xml: string): Array<{ id: string; name?: string }> {
+  return [...xml.matchAll(/<(?:\w+:)?(?:sequenceFlow|messageFlow)\b([^>]*)>/g)].map((match) => ({
+    id: /\bid="([^"]+)"/.exec(match[1])?.[1] as string,
+    name: /\bname="([^"]*)"/.exec(match[1])?.[1],
+  }));
+}
+
+/** Ids of the connections drawn with an arrowhead: a marker-end that refers to a marker the SVG defines. */
+function arrows(svg: string): string[] {
+  const markers = new Set([...svg.matchAll(/<marker id="([^"]+)"/g)].map((match) => match[1]));
+  return [...svg.matchAll(/<g class="djs-element djs-connection" data-element-id="([^"]+)"[\s\S]*?(?=<g class="djs-element|$)/g)]
+    .filter((match) => [...match[0].matchAll(/marker-end: url\(#([^)]+)\)/g)].some((ref) => markers.has(ref[1])))
+    .map((match) => match[1]);
 }
 
 /** Relative luminance (0 black, 1 white) of a CSS rgb() colour. */
@@ -95,6 +117,8 @@ describe('BpmnEngine (real Chromium, bpmn-js)', () => {
       const text = visibleText(drawing.svg);
       for (const label of LABELS[file]) expect(text).toContain(label);
       expect(drawing.viewBox.every(Number.isFinite)).toBe(true);
+      // No hairlines: task icons outlined at half a pixel failed the 3:1 contrast of WCAG 1.4.11.
+      expect(drawing.svg).not.toMatch(/stroke-width: 0?\.\d+px/);
 
       if (theme.tone === 'dark') {
         const textFills = [...drawing.svg.matchAll(/<text\b[^>]*\bfill: (rgb\([^)]*\))/g)].map((match) => luminance(match[1]));
@@ -129,12 +153,49 @@ describe('BpmnEngine (real Chromium, bpmn-js)', () => {
     expect(drawing.svg.match(/djs-shape/g)?.length).toBeGreaterThan(15);
   });
 
-  it('refuses a collaboration without DI, which auto-layout cannot draw, saying so', async () => {
+  // Issue 14: flows given only by sourceRef/targetRef once came out as one column of nodes without arrows.
+  const NO_DI = FILES.filter((file) => !source(file).includes('BPMNDiagram'));
+  describe.each(NO_DI.flatMap((file) => THEME_LIST.map((theme) => [file, theme.id] as const)))('%s without DI or <incoming>/<outgoing>, in %s', (file, themeId) => {
+    it('draws every flow with its arrowhead, and every flow name', async () => {
+      const xml = bare(source(file));
+      expect(xml).not.toMatch(/<(\w+:)?(incoming|outgoing)>|BPMNDiagram/);
+      const drawing = await draw(xml, THEME_DEFINITIONS[themeId]);
+      const flows = flowsOf(xml);
+      expect(flows.length).toBeGreaterThan(5);
+      expect(arrows(drawing.svg).filter((id) => flows.some((flow) => flow.id === id)).sort()).toEqual(flows.map((flow) => flow.id).sort());
+      const text = visibleText(drawing.svg);
+      for (const flow of flows.filter((candidate) => candidate.name)) expect(text).toContain(flow.name);
+      for (const label of LABELS[file]) expect(text).toContain(label);
+    });
+  });
+
+  it.each(FILES)('lays out %s with its DI and <incoming>/<outgoing> taken away, every flow drawn with its arrowhead', async (file) => {
+    const xml = bare(source(file));
+    const drawing = await draw(xml);
+    const flows = flowsOf(xml);
+    expect(arrows(drawing.svg).filter((id) => flows.some((flow) => flow.id === id)).sort()).toEqual(flows.map((flow) => flow.id).sort());
+    const text = visibleText(drawing.svg);
+    for (const label of LABELS[file]) expect(text).toContain(label);
+  });
+
+  it('draws the laid-out diagram of a source whose own diagram is empty, with a comment after its root', async () => {
+    const xml = bare(source('loan-conditions-no-di.bpmn')).replace('</definitions>', '<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="Empty"><bpmndi:BPMNPlane id="EmptyPlane"/></bpmndi:BPMNDiagram></definitions>\n<!-- </definitions> -->\n');
+    const drawing = await draw(xml);
+    expect(arrows(drawing.svg)).toHaveLength(flowsOf(xml).length);
+  });
+
+  it('lays out a collaboration without DI as pools, with lanes and message flows', async () => {
+    const drawing = await draw(source('support-pools-no-di.bpmn'));
+    for (const id of ['Support_Customer', 'Support_Desk', 'Support_Vendor', 'Support_FirstLevel', 'Support_SecondLevel']) expect(drawing.svg).toContain(`data-element-id="${id}"`);
+    expect(arrows(drawing.svg)).toEqual(expect.arrayContaining(['Support_M_Ticket', 'Support_M_Claim', 'Support_M_Answer']));
+  });
+
+  it('refuses a collaboration without DI whose pool refers to a missing process, saying which', async () => {
     const xml = `<bpmn:definitions ${NAMESPACES} id="D">
   <bpmn:collaboration id="C"><bpmn:participant id="A" processRef="P1"/><bpmn:participant id="B" processRef="P2"/></bpmn:collaboration>
-  <bpmn:process id="P1"><bpmn:task id="T1"/></bpmn:process><bpmn:process id="P2"><bpmn:task id="T2"/></bpmn:process>
+  <bpmn:process id="P1"><bpmn:task id="T1"/></bpmn:process>
 </bpmn:definitions>`;
-    expect((await refusal(xml)).message).toMatch(/no diagram layout.*automatic layout draws a single process/);
+    expect((await refusal(xml)).message).toMatch(/no diagram layout.*participant B refers to process P2, which the document does not have/);
   });
 
   it('refuses a choreography, which bpmn-js cannot draw', async () => {

@@ -2,6 +2,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MAX_SOURCE_BYTES, type RenderFailure } from '@flowsmith/contracts';
 import type { EngineResult } from '../engine';
 import { positionOf } from '../source-position';
+import { diagramXml, readGraph } from './bpmn-graph';
+import { layoutGraph } from './bpmn-layout';
+import { childrenOf, namespacesOf, type XmlChild, type XmlNode } from './bpmn-xml';
 
 const BPMN_MODEL_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/MODEL';
 const BPMN_DI_NAMESPACE = 'http://www.omg.org/spec/BPMN/20100524/DI';
@@ -16,16 +19,8 @@ export type BpmnDiagramType = 'bpmn:process' | 'bpmn:collaboration' | 'bpmn:chor
 
 export interface BpmnSource {
   diagramType: BpmnDiagramType;
-  /** Without DI (no BPMNDiagram with shapes), the page lays the one process out with bpmn-auto-layout. */
-  autoLayout: boolean;
-}
-
-type XmlNode = Record<string, unknown>;
-interface XmlChild {
-  name: string;
-  namespace: string | undefined;
-  local: string;
-  node: XmlNode;
+  /** What bpmn-js imports: the source, or without DI (no BPMNDiagram with shapes) the source with a laid-out diagram added (bpmn-layout.ts). */
+  xml: string;
 }
 
 const failed = (message: string, line?: number, column?: number): { ok: false; error: RenderFailure } => ({
@@ -33,39 +28,29 @@ const failed = (message: string, line?: number, column?: number): { ok: false; e
   error: { code: 'parse_failed', message, ...(line ? { line } : {}), ...(column ? { column } : {}) },
 });
 
-/** The element children of a parsed node, each with its namespace resolved against `scope`. */
-function childrenOf(node: XmlNode, scope: Record<string, string>): XmlChild[] {
-  const children: XmlChild[] = [];
-  for (const [name, value] of Object.entries(node)) {
-    if (name.startsWith('@') || name === '#text') continue;
-    const [prefix, local] = name.includes(':') ? name.split(':', 2) : ['', name];
-    for (const child of Array.isArray(value) ? value : [value]) {
-      const element = (typeof child === 'object' && child !== null ? child : {}) as XmlNode;
-      const own = element[prefix ? `@xmlns:${prefix}` : '@xmlns'];
-      children.push({ name, namespace: typeof own === 'string' ? own : scope[prefix], local, node: element });
-    }
-  }
-  return children;
-}
-
-/** The namespace prefixes an element declares ('' for the default namespace). */
-function namespacesOf(node: XmlNode): Record<string, string> {
-  const scope: Record<string, string> = {};
-  for (const [name, value] of Object.entries(node)) {
-    if (name === '@xmlns') scope[''] = String(value);
-    else if (name.startsWith('@xmlns:')) scope[name.slice(7)] = String(value);
-  }
-  return scope;
-}
-
-/** What bpmn-auto-layout cannot draw in a source without DI, or null when it can lay it out. */
+/** Why a document without DI cannot be laid out, or null when it can. */
 function layoutObstacle(choreography: boolean, collaborations: XmlChild[], processes: XmlChild[]): string | null {
-  if (choreography) return 'a choreography';
-  if (processes.length !== 1) return `${processes.length} processes`;
-  const poolsAndMessages = collaborations.flatMap((collaboration) => childrenOf(collaboration.node, {}).filter((child) => child.local === 'participant' || child.local === 'messageFlow'));
-  if (poolsAndMessages.length > 1) return 'pools and message flows';
-  const lanes = childrenOf(processes[0].node, {}).some((set) => set.local === 'laneSet' && childrenOf(set.node, {}).some((lane) => lane.local === 'lane'));
-  return lanes ? 'lanes' : null;
+  if (choreography) return 'it holds a choreography, which has no automatic layout';
+  if (collaborations.length > 1) return `it has ${collaborations.length} collaborations, and one diagram shows one`;
+  if (!collaborations.length && processes.length > 1) return `it has ${processes.length} processes and no collaboration that places them as pools`;
+  return null;
+}
+
+/**
+ * The document with `diagram` added as the root's last child: before the root's end tag, found by
+ * stepping back over the comments, processing instructions and white space that may follow it.
+ */
+function withDiagram(source: string, diagram: string): string {
+  let end = source.length;
+  for (;;) {
+    const tail = source.slice(0, end).trimEnd();
+    end = tail.length;
+    if (tail.endsWith('-->')) end = tail.lastIndexOf('<!--');
+    else if (tail.endsWith('?>')) end = tail.lastIndexOf('<?');
+    else break;
+  }
+  const at = source.lastIndexOf('</', end);
+  return source.slice(0, at) + diagram + source.slice(at);
 }
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', ignoreDeclaration: true, ignorePiTags: true, parseTagValue: false, parseAttributeValue: false, processEntities: false, maxNestedTags: MAX_BPMN_DEPTH });
@@ -73,8 +58,8 @@ const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@'
 /**
  * Checks a BPMN source in Node, before it reaches the browser: no DTD (XXE, entity expansion),
  * within the size and element bounds, well-formed, and a BPMN 2.0 `definitions` document. Then
- * tells its diagram type, and whether it carries DI or must be laid out, which works for a single
- * process only: bpmn-auto-layout draws no pools, lanes or message flows.
+ * tells its diagram type, and lays out a document without DI (its one process, or its
+ * collaboration's pools with their lanes and message flows).
  */
 export function inspectBpmn(source: string): EngineResult<BpmnSource> {
   const bytes = Buffer.byteLength(source, 'utf8');
@@ -130,14 +115,12 @@ export function inspectBpmn(source: string): EngineResult<BpmnSource> {
       childrenOf(child.node, {}).some((plane) => plane.local === 'BPMNPlane' && childrenOf(plane.node, {}).length > 0),
   );
   const diagramType: BpmnDiagramType = `bpmn:${kind}`;
-  if (hasDi) return { ok: true, value: { diagramType, autoLayout: false } };
+  if (hasDi) return { ok: true, value: { diagramType, xml: source } };
 
-  const unsupported = layoutObstacle(choreographies.length > 0, collaborations, processes);
-  if (unsupported) {
-    return failed(
-      `The BPMN ${kind} has no diagram layout (no BPMN DI shapes), and automatic layout draws a single process without lanes, not ${unsupported}. ` +
-        'Export the diagram from a BPMN modeler with its layout.',
-    );
+  const obstacle = layoutObstacle(choreographies.length > 0, collaborations, processes);
+  const graph = obstacle ?? readGraph(collaborations, processes);
+  if (typeof graph === 'string') {
+    return failed(`The BPMN ${kind} has no diagram layout (no BPMN DI shapes) and cannot be laid out automatically: ${graph}. Export the diagram from a BPMN modeler with its layout.`);
   }
-  return { ok: true, value: { diagramType, autoLayout: true } };
+  return { ok: true, value: { diagramType, xml: withDiagram(source, diagramXml(graph, layoutGraph(graph))) } };
 }

@@ -1,13 +1,17 @@
+import { LAYOUT_DIAGRAM_ID } from './bpmn-graph';
+
 /**
- * Runs inside the Chromium page, after bpmn-js's viewer bundle and the auto-layout factory are
- * loaded. It defines `window.__flowsmithBpmn` with `parse` and `render`. Plain browser JavaScript in
- * a string, like mermaid's page script, so that no bundler is needed.
+ * Runs inside the Chromium page, after bpmn-js's viewer bundle is loaded; a source without DI
+ * arrives laid out (bpmn-source.ts). It defines `window.__flowsmithBpmn` with `parse` and
+ * `render`. Plain browser JavaScript in a string, like mermaid's page script, so that no bundler
+ * is needed.
  *
  * What reaches the SVG from the source is limited to text (set as text nodes, so escaped), numbers,
  * CSS colours (checked by isColor) and element ids (kept only when they are plain names).
  */
 export const PAGE_SCRIPT = String.raw`
 (() => {
+  const LAYOUT_DIAGRAM_ID = ${JSON.stringify(LAYOUT_DIAGRAM_ID)};
   const SAFE_ID = /^[A-Za-z_][\w.-]*$/;
   // CSS.supports also passes var(), env() and attr(), whose fallbacks may hold a url().
   const COLOR_FUNCTION = /^(rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)$/i;
@@ -18,9 +22,8 @@ export const PAGE_SCRIPT = String.raw`
   // bpmn-js wraps a label by measuring ever shorter prefixes: a 60 KB word takes many seconds.
   const MAX_LABEL = 1000;
 
-  // Parsing and auto-layout need no canvas; one moddle serves them.
+  // Parsing needs no canvas; one moddle serves it.
   const parser = new BpmnJS().get('moddle');
-  const layoutProcess = window.__fsAutoLayout(function BpmnModdle() { return parser; });
 
   // bpmn-js reads its colours and fonts once, when a viewer is built: one viewer per theme style.
   const viewers = new Map();
@@ -41,17 +44,9 @@ export const PAGE_SCRIPT = String.raw`
 
   const planeElements = (definitions) => (definitions.diagrams || []).flatMap((diagram) => (diagram.plane && diagram.plane.planeElement) || []);
 
-  /** Parses (laying the process out first when the source has no DI) and refuses what draws nothing. */
-  const read = async (moddle, xml, autoLayout) => {
-    let source = xml;
-    if (autoLayout) {
-      try {
-        source = await layoutProcess(xml);
-      } catch (error) {
-        throw new Error('automatic layout failed: ' + ((error && error.message) || error));
-      }
-    }
-    const { rootElement, elementsById } = await moddle.fromXML(source, 'bpmn:Definitions');
+  /** Parses, and refuses what draws nothing. */
+  const read = async (moddle, xml) => {
+    const { rootElement, elementsById } = await moddle.fromXML(xml, 'bpmn:Definitions');
     for (const element of Object.values(elementsById)) {
       for (const property of ['name', 'text']) {
         const value = element.get(property);
@@ -92,6 +87,11 @@ export const PAGE_SCRIPT = String.raw`
     const layer = viewer.get('canvas').getActiveLayer();
     layer.removeAttribute('class');
     for (const node of layer.querySelectorAll('.djs-hit, .djs-outline')) node.remove();
+    // bpmn-js outlines its user and manual task icons at half a pixel, in the task's own fill: too
+    // faint to see (under 3:1 on the task). At a pixel they stand out as the task's border does.
+    for (const node of layer.querySelectorAll('.djs-visual > path')) {
+      if (Number.parseFloat(node.style.strokeWidth) < 1) node.style.strokeWidth = '1px';
+    }
     for (const node of layer.querySelectorAll('[data-element-id]')) {
       if (!SAFE_ID.test(node.getAttribute('data-element-id'))) node.removeAttribute('data-element-id');
     }
@@ -113,9 +113,9 @@ export const PAGE_SCRIPT = String.raw`
   };
 
   window.__flowsmithBpmn = {
-    async parse(xml, autoLayout) {
+    async parse(xml) {
       try {
-        await read(parser, xml, autoLayout);
+        await read(parser, xml);
         return { ok: true };
       } catch (error) {
         return failure(error);
@@ -125,13 +125,15 @@ export const PAGE_SCRIPT = String.raw`
       const viewer = viewerFor(style);
       let definitions;
       try {
-        definitions = await read(viewer.get('moddle'), xml, style.autoLayout);
+        definitions = await read(viewer.get('moddle'), xml);
       } catch (error) {
         return failure(error);
       }
       recolour(definitions, style);
       try {
-        const { warnings } = await viewer.importDefinitions(definitions);
+        // A source without DI may still hold an empty diagram: show the one the layout added (bpmn-source.ts).
+        const laidOut = (definitions.diagrams || []).find((diagram) => diagram.id === LAYOUT_DIAGRAM_ID);
+        const { warnings } = await viewer.importDefinitions(definitions, laidOut);
         const drawn = exportSvg(viewer, style.idPrefix);
         if (drawn) return { ok: true, ...drawn };
         const why = warnings.slice(0, 3).map((warning) => warning.message).join('; ');

@@ -190,11 +190,17 @@ export class BrowserPool {
             // worker killed with SIGKILL leaves no orphaned browser behind.
             pipe: true,
             userDataDir: undefined,
+            // The worker's own shutdown closes the browser once the jobs in hand have drained
+            // (render.processor.ts); Puppeteer's default would kill it at the first SIGTERM, INT or
+            // HUP, failing those very jobs mid-render.
+            handleSIGTERM: false,
+            handleSIGINT: false,
+            handleSIGHUP: false,
           });
           browser.once('disconnected', () => this.onDisconnected(browser));
           this.browser = browser;
           this.rendersSinceLaunch = 0;
-          for (const slot of this.slots) if (this.warmKinds.has(slot.kind)) this.warm(slot);
+          this.warmAfterLaunch();
           return;
         } catch (error) {
           if (this.closed || attempt >= 5) throw error;
@@ -206,6 +212,25 @@ export class BrowserPool {
       this.launching = null;
     });
     return this.launching;
+  }
+
+  /**
+   * Warms the new browser's pages, the ones renders are waiting for first: after a crash or a
+   * recycle, the kinds with renders in hand or queued (at boot, the first eager kind: mermaid) get
+   * their pages before the other kinds start theirs, so the waiting renders do not share the CPU
+   * with page setups nobody needs yet (on 2 busy cores, six setups at once outlasted the 10 s budget).
+   */
+  private warmAfterLaunch(): void {
+    const warm = this.slots.filter((slot) => this.warmKinds.has(slot.kind) || slot.busy);
+    const wanted = new Set(warm.filter((slot) => slot.busy || (this.waiters.get(slot.kind)?.length ?? 0) > 0).map((slot) => slot.kind));
+    if (wanted.size === 0 && warm.length > 0) wanted.add(warm[0].kind);
+    const first = warm.filter((slot) => wanted.has(slot.kind));
+    for (const slot of first) this.warm(slot);
+    const browser = this.browser;
+    void Promise.allSettled(first.map((slot) => slot.warming)).then(() => {
+      if (this.browser !== browser) return;
+      for (const slot of warm) if (!wanted.has(slot.kind)) this.warm(slot);
+    });
   }
 
   private onDisconnected(browser: Browser): void {

@@ -96,6 +96,36 @@ export const PAGE_SCRIPT = String.raw`
     return result;
   };
 
+  const channel = (c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+  const luminance = (hex) => {
+    const [r, g, b] = [1, 3, 5].map((i) => channel(parseInt(hex.slice(i, i + 2), 16) / 255));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a, b) => {
+    const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  const legibles = new Map();
+  /**
+   * An author's colour made to stand out from what it is drawn on, by as little as it takes: the
+   * same hue, mixed towards black (on a light ground) or white (on a dark one) until it reaches
+   * WCAG's ratio (4.5 for text, 3 for lines and outlines). draw.io's own palette draws #82B366
+   * green and #D6B656 yellow outlines at 2:1 on white; they come out as deeper greens and yellows.
+   */
+  const legible = (hex, ground, ratio) => {
+    const key = hex + ground + ratio;
+    if (legibles.has(key)) return legibles.get(key);
+    const towards = luminance(ground) > 0.18 ? 0 : 255;
+    const rgb = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    let result = hex;
+    for (let t = 0.04; contrast(result, ground) < ratio && t <= 1.0001; t += 0.04) {
+      result = '#' + rgb.map((c) => Math.round(c + (towards - c) * t).toString(16).padStart(2, '0')).join('');
+    }
+    legibles.set(key, result);
+    return result;
+  };
+  const isHex = (value) => typeof value === 'string' && /^#[0-9a-f]{6}$/i.test(value);
+
   // ---- Styles ------------------------------------------------------------------------------
 
   /**
@@ -225,6 +255,21 @@ export const PAGE_SCRIPT = String.raw`
     const role = roleOf(graph, cell, style);
     for (const key of Object.keys(style)) {
       if (COLOUR_KEY.test(key)) style[key] = themedColour(graph, cell, key, style[key], role);
+    }
+    // Lines and outlines stand out 3:1 from the canvas, text 4.5:1 from what it is written on (its
+    // shape's fill when the label sits inside a filled shape, else its label background or the canvas).
+    // An outline also parts a shape's fill from what lies beside it (a lane's header from its body),
+    // so it stands out from a fill on the canvas's side too. A little over the ratios: what a
+    // reader sees is antialiased.
+    const canvas = theme.palette.background;
+    if (isHex(style.strokeColor)) {
+      style.strokeColor = legible(style.strokeColor, canvas, 3.1);
+      if (isHex(style.fillColor) && (luminance(style.fillColor) > 0.18) === (luminance(canvas) > 0.18)) style.strokeColor = legible(style.strokeColor, style.fillColor, 3.1);
+    }
+    if (isHex(style.fontColor)) {
+      const outside = style.labelPosition === 'left' || style.labelPosition === 'right' || style.verticalLabelPosition === 'top' || style.verticalLabelPosition === 'bottom';
+      const ground = isHex(style.labelBackgroundColor) ? style.labelBackgroundColor : !graph.model.isEdge(cell) && !outside && isHex(style.fillColor) ? style.fillColor : canvas;
+      style.fontColor = legible(style.fontColor, ground, 4.7);
     }
     const own = ownStyle(cell.style);
     if (own.has('fontFamily')) {

@@ -72,6 +72,221 @@ export const PAGE_SCRIPT = String.raw`
     return box.length === 4 && box.every(Number.isFinite) ? box : null;
   };
 
+  // Label markup. Mermaid draws labels as SVG text (htmlLabels: false), where <b>, <i> and their
+  // kin would show as literal tags. Only these four tags are read, as word styles; every word stays
+  // text (d3's .text() below, escaped text nodes here), so no markup of the source reaches the SVG.
+  // Attributes (what DOMPurify left of them) are dropped with the tag.
+  const STYLE_TAG = /^<\s*(\/?)\s*(b|strong|i|em)(?:\s[^>]*)?>$/i;
+  // createText's words (patched into mermaid, page-script.ts "createText tags"): a tag word sets
+  // the style of the words after it, up to its closing tag or the end of the label. Bold and
+  // italic together draw bold (mermaid's words have one style each).
+  globalThis.__fsLabelTags = (lines) => {
+    if (!lines.some((line) => line.some((word) => STYLE_TAG.test(word.content)))) return lines;
+    let bold = 0;
+    let italic = 0;
+    return lines.map((line) => line.flatMap((word) => {
+      const tag = STYLE_TAG.exec(word.content);
+      if (tag) {
+        const step = tag[1] ? -1 : 1;
+        if (/^(b|strong)$/i.test(tag[2])) bold = Math.max(0, bold + step);
+        else italic = Math.max(0, italic + step);
+        return [];
+      }
+      if (word.type !== 'normal' || (!bold && !italic)) return [word];
+      return [{ ...word, type: bold ? 'strong' : 'em' }];
+    }));
+  };
+  // Text that other renderers (sequence messages and notes, ...) wrote as it was: within one text
+  // node, the words between a tag and its closing tag become a bold or italic tspan.
+  const ESCAPED_TAG = /&lt;\s*(\/?)\s*(b|strong|i|em)\s*&gt;/gi;
+  const styledRuns = (text) => {
+    let bold = 0;
+    let italic = 0;
+    let out = '';
+    let last = 0;
+    const flush = (end) => {
+      const run = text.slice(last, end);
+      if (!run) return;
+      if (!bold && !italic) out += run;
+      else out += '<tspan' + (bold ? ' font-weight="bold"' : '') + (italic ? ' font-style="italic"' : '') + '>' + run + '</tspan>';
+    };
+    for (const tag of text.matchAll(ESCAPED_TAG)) {
+      flush(tag.index);
+      const step = tag[1] ? -1 : 1;
+      if (/^(b|strong)$/i.test(tag[2])) bold = Math.max(0, bold + step);
+      else italic = Math.max(0, italic + step);
+      last = tag.index + tag[0].length;
+    }
+    flush(text.length);
+    return out;
+  };
+  const TEXT_WITH_TAGS = /(<(?:text|tspan)\b[^>]*>)([^<]*&lt;\s*\/?\s*(?:b|strong|i|em)\s*&gt;[^<]*)/gi;
+
+  // A few renderers write their text as HTML in a <foreignObject> whatever htmlLabels says
+  // (eventmodeling's boxes, venn's text nodes). The sanitizer removes foreignObject (librsvg does
+  // not draw it), so those words become SVG text, centred in the object's box and wrapped to its
+  // width. Parsed inert (DOMParser), measured on a canvas in the diagram's font.
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const measure = document.createElement('canvas').getContext('2d');
+  const luminance = (colour) => {
+    if (/^white$/i.test(colour || '')) return 1;
+    if (/^black$/i.test(colour || '')) return 0;
+    const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(colour || '');
+    const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(colour || '');
+    let channels = null;
+    if (hex) channels = (hex[1].length === 3 ? [...hex[1]].map((c) => c + c) : hex[1].match(/../g)).map((c) => parseInt(c, 16));
+    else if (rgb) channels = rgb.slice(1, 4).map(Number);
+    if (!channels) return null;
+    const [r, g, b] = channels.map((c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const foreignObjectsToText = (svg, config) => {
+    // The HTML parser: the HTML inside may not be well-formed XML (<br>). Its document is inert.
+    const doc = new DOMParser().parseFromString(svg, 'text/html');
+    const root = doc.querySelector('svg');
+    if (!root) return svg;
+    const variables = config.themeVariables || {};
+    const fontFamily = config.fontFamily || variables.fontFamily || 'sans-serif';
+    const textColour = variables.textColor || variables.primaryTextColor || '#333333';
+    for (const object of [...doc.getElementsByTagNameNS(SVG_NS, 'foreignObject')]) {
+      const [x, y, width, height] = ['x', 'y', 'width', 'height'].map((name) => parseFloat(object.getAttribute(name)) || 0);
+      const styled = [...object.querySelectorAll('[style]')].find((element) => /(?:^|;)\s*color:/.test(element.getAttribute('style')));
+      const fontSize = parseFloat((/font-size:\s*([\d.]+)px/.exec(object.innerHTML) || [])[1]) || parseFloat(variables.fontSize) || 16;
+      measure.font = fontSize + 'px ' + fontFamily;
+      // Its words, line by line: <br> and block elements end a line.
+      const paragraphs = [''];
+      const walk = (node) => {
+        for (const child of node.childNodes) {
+          if (child.nodeType === 3) paragraphs[paragraphs.length - 1] += child.nodeValue;
+          else if (child.nodeType === 1) {
+            const name = child.localName.toLowerCase();
+            if (name === 'br') paragraphs.push('');
+            else {
+              const block = /^(div|p|li|h\d)$/.test(name) && paragraphs[paragraphs.length - 1].trim() !== '';
+              if (block) paragraphs.push('');
+              walk(child);
+            }
+          }
+        }
+      };
+      walk(object);
+      const lines = [];
+      for (const paragraph of paragraphs) {
+        let line = '';
+        for (const word of paragraph.split(/\s+/).filter(Boolean)) {
+          const next = line ? line + ' ' + word : word;
+          if (line && width > 0 && measure.measureText(next).width > width) {
+            lines.push(line);
+            line = word;
+          } else line = next;
+        }
+        if (line) lines.push(line);
+      }
+      const text = doc.createElementNS(SVG_NS, 'text');
+      if (lines.length) {
+        let fill = styled ? /(?:^|;)\s*color:\s*([^;]+)/.exec(styled.getAttribute('style'))[1].trim() : null;
+        if (!fill) {
+          let box = object.previousElementSibling;
+          while (box && box.localName !== 'rect') box = box.previousElementSibling;
+          const under = box ? luminance(box.getAttribute('fill')) : null;
+          fill = under === null ? textColour : under > 0.18 ? '#1f2328' : '#ffffff';
+        }
+        const lineHeight = fontSize * 1.2;
+        const centreX = x + width / 2;
+        text.setAttribute('class', 'fs-foreign-text');
+        text.setAttribute('text-anchor', 'middle');
+        text.setAttribute('font-size', String(fontSize));
+        text.setAttribute('fill', fill);
+        text.setAttribute('x', String(centreX));
+        text.setAttribute('y', String(y + height / 2 - ((lines.length - 1) * lineHeight) / 2 + fontSize * 0.35));
+        lines.forEach((line, index) => {
+          const span = doc.createElementNS(SVG_NS, 'tspan');
+          span.setAttribute('x', String(centreX));
+          if (index) span.setAttribute('dy', String(lineHeight));
+          span.textContent = line;
+          text.appendChild(span);
+        });
+      }
+      object.replaceWith(text);
+    }
+    return new XMLSerializer().serializeToString(root);
+  };
+
+  // Fixes of single diagram types' drawings, on the SVG string mermaid returns. Colours come from
+  // mermaid's configuration as the render left it (theme variables computed, a diagram's own
+  // directives applied), else from the configuration passed in.
+  const themeVariables = (config) => {
+    let current = null;
+    try {
+      current = mermaid.mermaidAPI.getConfig().themeVariables;
+    } catch {
+      current = null;
+    }
+    return current || config.themeVariables || {};
+  };
+  // Wardley (mermaid 12.4.0): the renderer empties the SVG it is given, the diagram's style sheet
+  // with it, so no themeCSS reaches the drawing, and writes two colours of its own: anchor labels
+  // in #000 and the evolution stages' boundaries in #000. They take the colours mermaid's Wardley
+  // theme variables give its component labels and its grid.
+  const ANCHOR_LABEL = /(<g class="wardley-node wardley-node--anchor">(?:(?!<\/g>)[\s\S])*?<text\b[^>]*?class="wardley-node-label") fill="#000"/g;
+  const STAGES = /<g class="wardley-stages">(?:(?!<\/g>)[\s\S])*<\/g>/;
+  const finishWardley = (svg, config) => {
+    const variables = themeVariables(config);
+    const wardley = variables.wardley || {};
+    const label = wardley.componentLabelColor || variables.primaryTextColor;
+    const grid = wardley.gridColor || variables.gridColor;
+    let out = svg;
+    if (label) out = out.replace(ANCHOR_LABEL, (_, head) => head + ' fill="' + label + '"');
+    if (grid) out = out.replace(STAGES, (group) => group.replace(/(<line\b[^>]*?) stroke="#000"/g, (__, line) => line + ' stroke="' + grid + '"'));
+    return out;
+  };
+  // Sankey: mermaid draws the node labels before the links, which then cover them (half
+  // transparent, multiplied). The labels go last, over the links; the themes give them a halo in
+  // the canvas colour (themes.ts) so they read on whatever link lies beneath.
+  const NODE_LABELS = /<g class="node-labels"[^>]*>(?:(?!<\/?g\b)[\s\S])*<\/g>/;
+  const finishSankey = (svg) => {
+    const labels = NODE_LABELS.exec(svg);
+    const end = svg.lastIndexOf('</svg>');
+    if (!labels || end < labels.index) return svg;
+    const rest = svg.slice(0, labels.index) + svg.slice(labels.index + labels[0].length);
+    const close = rest.lastIndexOf('</svg>');
+    return rest.slice(0, close) + labels[0] + rest.slice(close);
+  };
+  const finishDrawing = (svg, diagramType, config) => {
+    if (diagramType === 'wardley' || diagramType === 'wardley-beta') return finishWardley(svg, config);
+    if (diagramType === 'sankey') return finishSankey(svg);
+    return svg;
+  };
+
+  // A drawing mermaid gave no viewBox (info sizes its SVG by CSS alone: width 100%, max-width):
+  // its numeric width and height if it has both, else the box of what it draws, measured in the
+  // page with the diagram's own style sheet, padded as mermaid pads its diagrams.
+  const PADDING = 8;
+  const measuredBox = (svg) => {
+    const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+    const root = doc.documentElement;
+    if (!root || root.localName !== 'svg' || doc.getElementsByTagName('parsererror').length) return null;
+    const [width, height] = ['width', 'height'].map((name) => /^\s*([\d.]+)\s*(px)?\s*$/.exec(root.getAttribute(name) || ''));
+    if (width && height && Number(width[1]) > 0 && Number(height[1]) > 0) return [0, 0, Number(width[1]), Number(height[1])];
+    const live = document.importNode(root, true);
+    document.body.appendChild(live);
+    try {
+      const box = live.getBBox();
+      if (!(box.width > 0 && box.height > 0)) return null;
+      const x = Math.floor(box.x - PADDING);
+      const y = Math.floor(box.y - PADDING);
+      return [x, y, Math.ceil(box.x + box.width + PADDING) - x, Math.ceil(box.y + box.height + PADDING) - y];
+    } finally {
+      live.remove();
+    }
+  };
+
+  const finishLabels = (svg, config) => {
+    let out = svg.includes('<foreignObject') ? foreignObjectsToText(svg, config) : svg;
+    if (/&lt;\s*\/?\s*(?:b|strong|i|em)\s*&gt;/i.test(out)) out = out.replace(TEXT_WITH_TAGS, (_, open, text) => open + styledRuns(text));
+    return out;
+  };
+
   window.__flowsmith = {
     async parse(source, config) {
       configure(config);
@@ -82,13 +297,16 @@ export const PAGE_SCRIPT = String.raw`
         return failure(error);
       }
     },
-    async render(source, config) {
+    // withMermaidSvg: also return mermaid's own SVG, before finishDrawing and finishLabels (for the spec that
+    // compares patched and stock mermaid).
+    async render(source, config, withMermaidSvg) {
       configure(config);
       const id = 'fs' + (++sequence);
       try {
-        const { svg, diagramType } = await mermaid.render(id, source);
+        const { svg: drawn, diagramType } = await mermaid.render(id, source);
+        const svg = finishLabels(finishDrawing(drawn, diagramType, config), config);
         const clean = SUSPICIOUS.test(svg) ? DOMPurify.sanitize(svg, PURIFY) : svg;
-        return { ok: true, svg: clean, diagramType, viewBox: viewBoxOf(clean) };
+        return { ok: true, svg: clean, diagramType, viewBox: viewBoxOf(clean) || measuredBox(clean), ...(withMermaidSvg ? { mermaidSvg: drawn } : {}) };
       } catch (error) {
         return failure(error);
       } finally {
@@ -99,29 +317,10 @@ export const PAGE_SCRIPT = String.raw`
 })();
 `;
 
-/**
- * Loaded before mermaid. Mermaid deep-copies its whole configuration on every getConfig() call
- * (dozens per diagram) with Object.defineProperty, which V8 runs far slower than a plain store:
- * about a fifth of a render. For the one case that is equivalent, a fresh writable, enumerable,
- * configurable data property on a plain object that does not have it yet (and is not
- * `__proto__`), this stores directly; everything else goes to the real defineProperty.
- */
-export const FAST_DEFINE_SCRIPT = String.raw`
-(() => {
-  const define = Object.defineProperty;
-  const proto = Object.prototype;
-  const own = proto.hasOwnProperty;
-  Object.defineProperty = function defineProperty(target, key, descriptor) {
-    if (descriptor && descriptor.writable === true && descriptor.enumerable === true && descriptor.configurable === true
-        && !('get' in descriptor) && !('set' in descriptor) && key !== '__proto__'
-        && target !== null && typeof target === 'object' && Object.getPrototypeOf(target) === proto && !own.call(target, key)) {
-      target[key] = descriptor.value;
-      return target;
-    }
-    return define(target, key, descriptor);
-  };
-})();
-`;
+// FAST_DEFINE_SCRIPT (a plain-store fast path for Object.defineProperty, which mermaid's deep copy
+// called per key) is gone since mermaid 12: with the patches below no copy of that kind is left on
+// the hot path, and the wrapper cost each remaining call more than it saved (CPU per 10-node
+// flowchart 27 ms without it, 30 ms with it; docs/mermaid.md).
 
 /**
  * Loaded before mermaid; patchMermaidBundle points places of the bundle here.
@@ -265,51 +464,114 @@ export const FAST_ASSIGN_SCRIPT = String.raw`
 })();
 `;
 
-/** The one match of a global pattern in the bundle; throws if mermaid's code no longer has that shape. */
-function onlyMatch(bundle: string, pattern: RegExp, what: string): RegExpMatchArray {
-  const matches = [...bundle.matchAll(pattern)];
-  if (matches.length !== 1) throw new Error(`mermaid's ${what} has an unexpected shape (${matches.length} matches); update patchMermaidBundle`);
-  return matches[0];
+/** A site of mermaid's minified bundle that no longer has the shape a patch relies on. */
+export class PatchMismatchError extends Error {
+  constructor(
+    readonly patch: string,
+    message: string,
+  ) {
+    super(`mermaid bundle patch "${patch}": ${message}; update libs/rendering/src/mermaid/page-script.ts (docs/mermaid.md, "Upgrading mermaid")`);
+  }
 }
 
 /**
- * Points mermaid's getConfig at `__fsGetConfig`, gates its final DOMPurify pass over the SVG with
- * `__fsSuspicious`, lets sanitizeText answer a label without markup itself, and gives
- * updateCurrentConfig's first copy to `__fsCopy`. Throws if the bundle no longer has the shape
- * these rely on: getConfig as expected, the configuration variable assigned only where config.ts
- * assigns it, the one final sanitize call, sanitizeText, and updateCurrentConfig.
+ * One change to mermaid's minified bundle. `speed` patches must change no output (a spec proves
+ * byte-identical SVGs against the bundle without them); `label` patches are features that both
+ * pages get. `apply` throws PatchMismatchError when its site is not there exactly once.
  */
-export function patchMermaidBundle(bundle: string): string {
-  const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
-  const config = onlyMatch(bundle, getConfig, 'getConfig')[4];
-  const escaped = config.replace(/\$/g, '\\$');
-  // config.ts assigns its configuration twice: at load, and in updateCurrentConfig. More would mean
-  // someone else may change it, and a compiled copy would no longer be safe.
-  const assignments = bundle.match(new RegExp(`(?<![\\w$.])${escaped}=(?!=)`, 'g'))?.length ?? 0;
-  if (assignments !== 2) throw new Error(`mermaid's configuration is assigned ${assignments} times, not 2; update patchMermaidBundle`);
-  const finalSanitize = /else (\w+)\|\|\((\w+)=(\w+)\.sanitize\(\2,\{ADD_TAGS:/g;
-  onlyMatch(bundle, finalSanitize, 'final sanitize');
-  // sanitizeText runs DOMPurify over every label; for a string without "<" DOMPurify returns it as
-  // it is (its own first check), but only after parsing its whole configuration again. Same answer,
-  // without the parse, when mermaid passes its default configuration.
-  const sanitizeText = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\3&&\(\4\.dompurifyConfig\?\3=(\w+)\.sanitize\((\w+)\(\3,\4\),\4\.dompurifyConfig\)\.toString\(\):\3=\5\.sanitize\(\6\(\3,\4\),\{FORBID_TAGS:\["style"\]\}\)\.toString\(\),\3\),"sanitizeText"\)/g;
-  onlyMatch(bundle, sanitizeText, 'sanitizeText');
-  // updateCurrentConfig (twice per render) starts from a full copy of the site configuration with
-  // mermaid's own merge, the same merge into a fresh object as getConfig's: __fsCopy, without the
-  // per-object cache (the site configuration is merged into in place).
-  const updateCopy = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\{let (\w+)=(\w+)\(\{\},\3\),(\w+)=\{\};for\(let (\w+) of \4\)(?=[^]{0,400}"updateCurrentConfig"\))/g;
-  onlyMatch(bundle, updateCopy, 'updateCurrentConfig');
-  return bundle
-    .replace(updateCopy, (_, name, wrap, site, directives, copy, __, sum, each) => `${name}=${wrap}((${site},${directives})=>{let ${copy}=globalThis.__fsCopy(${site}),${sum}={};for(let ${each} of ${directives})`)
-    .replace(getConfig, (_, name, wrap) => `${name}=${wrap}(()=>globalThis.__fsGetConfig(${config}),"getConfig")`)
-    .replace(finalSanitize, (_, loose, svg, purify) => `else ${loose}||!globalThis.__fsSuspicious(${svg})||(${svg}=${purify}.sanitize(${svg},{ADD_TAGS:`)
-    .replace(
-      sanitizeText,
-      (_, name, wrap, text, cfg, purify, more) =>
-        `${name}=${wrap}((${text},${cfg})=>{if(!${text})return ${text};let m=${more}(${text},${cfg});` +
-        `if(!${cfg}.dompurifyConfig&&typeof m=="string"&&m.indexOf("<")===-1)return m;` +
-        `return ${cfg}.dompurifyConfig?${purify}.sanitize(m,${cfg}.dompurifyConfig).toString():${purify}.sanitize(m,{FORBID_TAGS:["style"]}).toString()},"sanitizeText")`,
-    );
+export interface BundlePatch {
+  name: string;
+  kind: 'speed' | 'label';
+  apply(bundle: string): string;
+}
+
+/** The one match of a global pattern in the bundle; throws if mermaid's code no longer has that shape. */
+function onlyMatch(bundle: string, pattern: RegExp, patch: string): RegExpMatchArray {
+  const matches = [...bundle.matchAll(pattern)];
+  if (matches.length !== 1) throw new PatchMismatchError(patch, `its site has an unexpected shape (${matches.length} matches of ${pattern.source.slice(0, 60)}...)`);
+  return matches[0];
+}
+
+export const MERMAID_PATCHES: readonly BundlePatch[] = [
+  {
+    // getConfig returns assignWithDepth({}, config): __fsGetConfig makes the same copy, compiled
+    // (FAST_ASSIGN_SCRIPT). config.ts assigns its configuration twice: at load, and in
+    // updateCurrentConfig. More would mean someone else may change it, and a compiled copy would
+    // no longer be safe.
+    name: 'getConfig',
+    kind: 'speed',
+    apply(bundle) {
+      const getConfig = /(\w+)=(\w+)\(\(\)=>(\w+)\(\{\},(\$?\w+)\),"getConfig"\)/g;
+      const config = onlyMatch(bundle, getConfig, this.name)[4];
+      const escaped = config.replace(/\$/g, '\\$');
+      const assignments = bundle.match(new RegExp(`(?<![\\w$.])${escaped}=(?!=)`, 'g'))?.length ?? 0;
+      if (assignments !== 2) throw new PatchMismatchError(this.name, `the configuration is assigned ${assignments} times, not 2`);
+      return bundle.replace(getConfig, (_, name, wrap) => `${name}=${wrap}(()=>globalThis.__fsGetConfig(${config}),"getConfig")`);
+    },
+  },
+  {
+    // mermaid's last DOMPurify pass over the SVG runs only when the SVG holds something it could remove.
+    name: 'final sanitize',
+    kind: 'speed',
+    apply(bundle) {
+      const finalSanitize = /else (\w+)\|\|\((\w+)=(\w+)\.sanitize\(\2,\{ADD_TAGS:/g;
+      onlyMatch(bundle, finalSanitize, this.name);
+      return bundle.replace(finalSanitize, (_, loose, svg, purify) => `else ${loose}||!globalThis.__fsSuspicious(${svg})||(${svg}=${purify}.sanitize(${svg},{ADD_TAGS:`);
+    },
+  },
+  {
+    // sanitizeText runs DOMPurify over every label; for a string without "<" DOMPurify returns it
+    // as it is (its own first check), but only after parsing its whole configuration again. Same
+    // answer, without the parse, when mermaid passes its default configuration.
+    name: 'sanitizeText',
+    kind: 'speed',
+    apply(bundle) {
+      const sanitizeText = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\3&&\(\4\.dompurifyConfig\?\3=(\w+)\.sanitize\((\w+)\(\3,\4\),\4\.dompurifyConfig\)\.toString\(\):\3=\5\.sanitize\(\6\(\3,\4\),\{FORBID_TAGS:\["style"\]\}\)\.toString\(\),\3\),"sanitizeText"\)/g;
+      onlyMatch(bundle, sanitizeText, this.name);
+      return bundle.replace(
+        sanitizeText,
+        (_, name, wrap, text, cfg, purify, more) =>
+          `${name}=${wrap}((${text},${cfg})=>{if(!${text})return ${text};let m=${more}(${text},${cfg});` +
+          `if(!${cfg}.dompurifyConfig&&typeof m=="string"&&m.indexOf("<")===-1)return m;` +
+          `return ${cfg}.dompurifyConfig?${purify}.sanitize(m,${cfg}.dompurifyConfig).toString():${purify}.sanitize(m,{FORBID_TAGS:["style"]}).toString()},"sanitizeText")`,
+      );
+    },
+  },
+  {
+    // updateCurrentConfig (twice per render) starts from a full copy of the site configuration with
+    // mermaid's own merge, the same merge into a fresh object as getConfig's: __fsCopy, without the
+    // per-object cache (the site configuration is merged into in place).
+    name: 'updateCurrentConfig',
+    kind: 'speed',
+    apply(bundle) {
+      const updateCopy = /(\w+)=(\w+)\(\((\w+),(\w+)\)=>\{let (\w+)=(\w+)\(\{\},\3\),(\w+)=\{\};for\(let (\w+) of \4\)(?=[^]{0,400}"updateCurrentConfig"\))/g;
+      onlyMatch(bundle, updateCopy, this.name);
+      return bundle.replace(updateCopy, (_, name, wrap, site, directives, copy, __, sum, each) => `${name}=${wrap}((${site},${directives})=>{let ${copy}=globalThis.__fsCopy(${site}),${sum}={};for(let ${each} of ${directives})`);
+    },
+  },
+  {
+    // createText's SVG-text branch (htmlLabels: false) splits a label into words and draws each
+    // as a tspan, bold for markdown's **strong**, italic for *em*, and measures them so. <b>,
+    // <strong>, <i> and <em> arrive as words of their own, drawn as literal text: __fsLabelTags
+    // turns them into the same word styles, before measuring (PAGE_SCRIPT).
+    name: 'createText tags',
+    kind: 'label',
+    apply(bundle) {
+      const lines = /(\w+)=(\w+)\?(\w+)\((\w+)\.replace\("<br>","<br\/>"\),(\w+)\):(\w+)\(\4\),(\w+)=(\w+)\(/g;
+      onlyMatch(bundle, lines, this.name);
+      return bundle.replace(lines, (_, out, markdown, toLines, text, config, plainToLines, label, create) => `${out}=globalThis.__fsLabelTags(${markdown}?${toLines}(${text}.replace("<br>","<br/>"),${config}):${plainToLines}(${text})),${label}=${create}(`);
+    },
+  },
+];
+
+/**
+ * Applies MERMAID_PATCHES to mermaid's minified bundle: all of them, or (`speed: false`) only the
+ * label patches, for the spec that proves the speed patches change no output. Throws
+ * PatchMismatchError naming the first patch whose site is gone (scripts/check-mermaid-patches.mjs
+ * names them all).
+ */
+export function patchMermaidBundle(bundle: string, options: { speed?: boolean } = {}): string {
+  return MERMAID_PATCHES.filter((patch) => options.speed !== false || patch.kind !== 'speed').reduce((patched, patch) => patch.apply(patched), bundle);
 }
 
 /** The document every page starts from: nothing to fetch, and a CSP that forbids fetching anyway. */

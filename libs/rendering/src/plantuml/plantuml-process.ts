@@ -297,7 +297,7 @@ const decodeText = (text: string) => text.replace(/&#160;/g, ' ').replace(/&lt;/
  * reads "ERROR", the line (from 0 at the @start line), then the message. An SVG may also be
  * PlantUML's picture of its own failure, which names the JVM and its settings: that is no diagram.
  */
-function parseFrame(frame: string): PlantumlOutput | PlantumlCrashError {
+export function parseFrame(frame: string): PlantumlOutput | PlantumlCrashError {
   if (SVG_START.test(frame)) {
     const crash = CRASH_REPORT.exec(frame);
     return crash ? exceptionError(decodeText(crash[1])) : { ok: true, svg: frame };

@@ -1,4 +1,4 @@
-import { ThemeDefinition, themePalette } from '../themes';
+import { FONT_STACK, ThemeDefinition, themePalette } from '../themes';
 
 /** PlantUML's own base font size; the palette's 16 px (mermaid's) maps onto it. */
 const PLANTUML_FONT_SIZE = 14;
@@ -48,21 +48,21 @@ export function plantumlThemeLines(theme: ThemeDefinition): string[] {
     `skinparam defaultFontName "${font}"`,
     '<style>',
     ...styleSheetLines([
-      `root { FontName "${font}"; FontSize ${size}; FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.nodeFill}; HyperLinkColor ${p.line} }`,
+      `root { FontName "${font}"; FontSize ${size}; FontColor ${p.text}; LineColor ${p.nodeStroke}; LineThickness 1; BackGroundColor ${p.nodeFill}; HyperLinkColor ${p.line} }`,
       `document { BackGroundColor ${p.background}; title { FontColor ${p.text}; LineColor transparent; BackGroundColor transparent } header, footer { FontColor ${p.text} } legend { LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } frame { LineColor ${p.nodeStroke} } }`,
-      `element { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.nodeFill} }`,
+      `element { FontColor ${p.text}; LineColor ${p.nodeStroke}; LineThickness 1; BackGroundColor ${p.nodeFill} }`,
       `group { BackGroundColor transparent; LineColor ${p.nodeStroke}; package, folder { LineColor ${p.nodeStroke} } }`,
-      `arrow { FontColor ${p.text}; LineColor ${p.line} }`,
+      `arrow { FontColor ${p.text}; FontSize ${size - 3}; LineColor ${p.line}; LineThickness 1 }`,
       `note { FontColor ${p.noteText}; LineColor ${p.noteStroke}; BackGroundColor ${p.noteFill} }`,
-      `swimlane { LineColor ${p.nodeStroke} }`,
+      `swimlane { LineColor ${p.nodeStroke}; BackGroundColor ${p.background} }`,
       `milestone { LineColor ${p.text}; BackGroundColor ${p.text} }`,
-      `sequenceDiagram { participant, actor, boundary, control, entity, queue, database, collections { BackGroundColor ${p.nodeFill} } lifeLine { LineColor ${p.line}; BackGroundColor ${p.background} } activationBox { BackGroundColor ${p.groupFill} } group, reference { LineColor ${p.nodeStroke} } groupHeader, referenceHeader { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } box { BackGroundColor ${p.groupFill} } separator { LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } destroy { LineColor ${p.line} } }`,
+      `sequenceDiagram { participant, actor, boundary, control, entity, queue, database, collections { BackGroundColor ${p.nodeFill} } lifeLine { LineColor ${p.line}; LineThickness 1; BackGroundColor ${p.background} } activationBox { BackGroundColor ${p.groupFill} } group, reference { LineColor ${p.nodeStroke} } groupHeader, referenceHeader { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } box { BackGroundColor ${p.groupFill} } separator { LineColor ${p.tone === 'light' ? '#000000' : p.text}; BackGroundColor ${p.groupFill} } destroy { LineColor ${p.line} } }`,
       `classDiagram, componentDiagram, objectDiagram { generic { BackGroundColor ${p.background} } }`,
       `activityDiagram { composite, partition { LineColor ${p.nodeStroke} } activityBar { BackGroundColor ${p.line} } ${start} }`,
       `stateDiagram { ${start} }`,
-      `ganttDiagram { task { LineColor ${p.nodeStroke}; BackGroundColor ${p.nodeFill} } undone { BackGroundColor ${p.background} } closed { FontColor ${p.line}; BackGroundColor ${p.groupFill} } timeline { FontColor ${p.text}; LineColor ${p.groupFill}; BackGroundColor transparent } separator { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor transparent } verticalSeparator { LineColor ${p.line} } }`,
-      `timingDiagram { FontColor ${p.text}; LineColor ${p.line}; arrow, constraintArrow, clock, concise, robust, binary { FontColor ${p.text}; LineColor ${p.nodeStroke} } concise, robust { BackGroundColor ${p.nodeFill} } highlight { BackGroundColor ${p.groupFill} } }`,
-      `jsonDiagram, yamlDiagram { FontColor ${p.text}; LineColor ${p.nodeStroke}; node { BackGroundColor ${p.nodeFill}; highlight { BackGroundColor ${p.noteFill} } } }`,
+      `ganttDiagram { task { LineColor ${p.nodeStroke}; LineThickness 1; BackGroundColor ${p.nodeFill} } undone { BackGroundColor ${p.background} } closed { FontColor ${p.text}; BackGroundColor ${p.background} } timeline { FontColor ${p.text}; LineColor transparent; BackGroundColor transparent } separator { FontColor ${p.text}; LineColor ${p.nodeStroke}; BackGroundColor transparent } verticalSeparator { LineColor ${p.line} } }`,
+      `timingDiagram { FontName "${FONT_STACK.split(',')[0].replace(/"/g, '')}"; FontColor ${p.text}; FontSize ${size - 3}; LineColor ${p.text}; LineThickness 1; arrow, constraintArrow, clock, concise, robust, binary { FontColor ${p.text}; LineColor ${p.nodeStroke}; LineThickness 1 } arrow { FontSize ${size - 5} } concise, robust { FontSize ${size - 4}; BackGroundColor ${p.background} } highlight { BackGroundColor ${p.groupFill} } }`,
+      `jsonDiagram, yamlDiagram { FontColor ${p.text}; LineColor ${p.nodeStroke}; LineThickness 1; node { LineColor ${p.nodeStroke}; LineThickness 1; BackGroundColor ${p.nodeFill}; highlight { BackGroundColor ${p.noteFill} } } }`,
       `nwdiagDiagram { network, server { BackGroundColor ${p.nodeFill} } group { LineColor ${p.nodeStroke}; BackGroundColor ${p.groupFill} } }`,
     ]),
     '</style>',

@@ -6,13 +6,13 @@ import { setPriority } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { RenderFailure } from '@flowsmith/contracts';
 import { metrics } from '@flowsmith/observability';
-import type { DrawPngRequest } from './draw-png';
+import type { DrawRasterRequest } from './draw-raster';
 import type { RasterChildReply, RasterChildRequest } from './raster-child';
 
-export type RasterResult = { ok: true; png: Buffer; width: number; height: number } | { ok: false; error: RenderFailure };
+export type RasterResult = { ok: true; data: Buffer; width: number; height: number } | { ok: false; error: RenderFailure };
 
 export interface RasterPoolOptions {
-  /** Raster processes, i.e. PNGs drawn at once. */
+  /** Raster processes, i.e. pictures (PNG, JPEG, WebP) drawn at once. */
   size: number;
   /** A process whose resident memory passes this while it draws is killed: output_too_large. */
   memoryMb: number;
@@ -27,7 +27,7 @@ type KillReason = 'timeout' | 'memory' | 'closed';
 
 interface Task {
   id: number;
-  request: DrawPngRequest;
+  request: DrawRasterRequest;
   deadline: number;
   settle: (result: RasterResult) => void;
   timer?: NodeJS.Timeout;
@@ -56,7 +56,7 @@ function childScript(): string {
   const compiled = join(__dirname, 'raster-child.js');
   if (existsSync(compiled)) return compiled;
   const source = join(__dirname, 'raster-child.ts');
-  const inputs = ['raster-child.ts', 'draw-png.ts', '../svg/raster-css.ts'].map((file) => readFileSync(join(__dirname, file)));
+  const inputs = ['raster-child.ts', 'draw-raster.ts', '../svg/raster-css.ts'].map((file) => readFileSync(join(__dirname, file)));
   const hash = createHash('sha256').update(Buffer.concat(inputs)).digest('hex').slice(0, 12);
   const dir = resolve(__dirname, '../../../../node_modules/.cache/flowsmith');
   const out = join(dir, `raster-child-${hash}.js`);
@@ -72,7 +72,7 @@ function childScript(): string {
 }
 
 /**
- * A few long-lived raster processes (raster-child.ts), each drawing one PNG at a time with sharp.
+ * A few long-lived raster processes (raster-child.ts), each drawing one picture at a time with sharp.
  * libvips cannot be stopped from JavaScript: a worker thread's terminate() waits for the libvips
  * operation in hand (measured: it resolved only when a 4 s drawing finished), so drawings run in
  * processes, and a process is killed (SIGKILL) and replaced when its drawing passes the render's
@@ -131,8 +131,8 @@ export class RasterPool {
     return this.failedStarts ? `no raster process could start (${this.failedStarts} failed start(s) in a row)` : 'no raster process is running (restarting)';
   }
 
-  /** Draws a PNG before `deadline` (epoch ms), or fails with render_timeout / output_too_large. */
-  draw(request: DrawPngRequest, deadline: number): Promise<RasterResult> {
+  /** Draws a picture before `deadline` (epoch ms), or fails with render_timeout / output_too_large. */
+  draw(request: DrawRasterRequest, deadline: number): Promise<RasterResult> {
     if (this.closed) return Promise.resolve({ ok: false, error: { code: 'render_timeout', message: 'The worker is shutting down.' } });
     return new Promise<RasterResult>((settle) => {
       const task: Task = { id: this.nextId++, request, deadline, settle };
@@ -187,7 +187,7 @@ export class RasterPool {
       this.finish(
         task,
         reason === 'memory'
-          ? { ok: false, error: { code: 'output_too_large', message: `Drawing the PNG needed more than ${this.options.memoryMb} MB. Use a smaller scale or the SVG format.` } }
+          ? { ok: false, error: { code: 'output_too_large', message: `Drawing the picture needed more than ${this.options.memoryMb} MB. Use a smaller scale or the SVG format.` } }
           : timedOut(),
       );
     }
@@ -232,7 +232,7 @@ export class RasterPool {
         const task = child.task;
         if (!task || task.id !== message.id) return;
         child.task = null;
-        this.finish(task, message.ok ? { ok: true, png: Buffer.from(message.png.buffer, message.png.byteOffset, message.png.byteLength), width: message.width, height: message.height } : rasterError(message.message));
+        this.finish(task, message.ok ? { ok: true, data: Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength), width: message.width, height: message.height } : rasterError(message.message));
         this.dispatch();
       });
       proc.on('error', (error) => this.logger.error(`raster process could not start: ${error.message}`));
@@ -247,7 +247,7 @@ export class RasterPool {
         this.kills.crashed++;
         metrics.engineRestarts.inc({ engine: 'raster', reason: 'crashed' });
         this.logger.warn(`raster process ${child.pid} exited (${signal ?? code})${task ? ' while drawing' : ''}`);
-        if (task) this.finish(task, { ok: false, error: { code: 'output_too_large', message: 'Drawing the PNG crashed the rasterizer (usually: it needed more memory than allowed). Use a smaller scale or the SVG format.' } });
+        if (task) this.finish(task, { ok: false, error: { code: 'output_too_large', message: 'Drawing the picture crashed the rasterizer (usually: it needed more memory than allowed). Use a smaller scale or the SVG format.' } });
         if (this.closed) return;
         if (!child.ready) this.failedStarts++;
         // A process that cannot even start is retried with backoff, not in a tight loop.
@@ -285,11 +285,11 @@ function residentBytes(pid: number): number {
 }
 
 function timedOut(): RasterResult {
-  return { ok: false, error: { code: 'render_timeout', message: "Drawing the PNG did not finish within the render's time limit. Use a smaller scale, fewer filters, or the SVG format." } };
+  return { ok: false, error: { code: 'render_timeout', message: "Drawing the picture did not finish within the render's time limit. Use a smaller scale, fewer filters, or the SVG format." } };
 }
 
 /** sharp refused the drawing: deterministic, so a value (never retried), not a throw. */
 function rasterError(message: string): RasterResult {
-  if (/pixel limit|too large|memory/i.test(message)) return { ok: false, error: { code: 'output_too_large', message: `The PNG is too large to draw: ${message}` } };
+  if (/pixel limit|too large|memory/i.test(message)) return { ok: false, error: { code: 'output_too_large', message: `The picture is too large to draw: ${message}` } };
   return { ok: false, error: { code: 'parse_failed', message: `The drawing could not be rasterized: ${message}` } };
 }

@@ -71,8 +71,17 @@ const UNSAFE_IN_STYLE: Array<[RegExp, string]> = [
   [/expression\s*\(|-moz-binding|behavior\s*:/i, 'scriptable CSS'],
 ];
 
+/**
+ * The one data: URL besides pictures a served SVG may hold: the WOFF2 font subsets of
+ * svg/embed-fonts.ts, in the one `<style class="flowsmith-fonts">` of `@font-face` rules it puts
+ * right after the root tag, and nowhere else. A source cannot produce it: its CSS url()s are gone
+ * before this (svg/sanitize-svg.ts, mermaid/page-script.ts), and the rest of the SVG is checked as before.
+ */
+const EMBEDDED_FONTS = /^(<svg\b[^>]*>)<style class="flowsmith-fonts">(?:@font-face\{font-family:fs-[a-z0-9-]+;font-weight:[1-9]\d\d;font-style:(?:normal|italic|oblique);src:url\(data:font\/woff2;base64,[A-Za-z0-9+/]+={0,2}\) format\("woff2"\)\})+<\/style>/;
+
 /** What in an SVG could run or fetch: elements, attributes and style sheets; text is only text. */
 function findUnsafe(svg: string): string | null {
+  svg = svg.replace(EMBEDDED_FONTS, '$1');
   for (let tag of svg.match(/<[^>]*>/g) ?? []) {
     const element = UNSAFE_ELEMENTS.exec(tag);
     if (element) return `a <${element[1]}> element`;

@@ -171,3 +171,186 @@ export function rasterStyleSheets(svg: string): string {
   const names = documentNames(svg);
   return svg.replace(STYLE_ELEMENT, (_, open: string, css: string, close: string) => open + pruneStyleSheet(css, names) + close);
 }
+
+/**
+ * How far below the alphabetic baseline Chromium puts each baseline that `dominant-baseline` (or
+ * `alignment-baseline` on a <text>) asks for, in em of the text's font, measured against
+ * Chromium with Noto Sans at 12-24 px (raster-fidelity.e2e-spec.ts). librsvg draws `middle`,
+ * `hanging` and the others on the alphabetic baseline or its own idea of them (2-4 px off at
+ * 16 px: the labels of a timeline sat on the bottom border of their boxes), but it honours
+ * `baseline-shift`, which these become. Values not listed (auto, alphabetic, ...) stay where they are.
+ */
+const BASELINE_SHIFT_EM: Record<string, number> = { middle: 0.25, central: 0.36, hanging: 0.85, 'text-before-edge': 1.05, 'before-edge': 1.05, 'text-top': 1.05, mathematical: 0.36, ideographic: -0.29, 'text-after-edge': -0.29, 'after-edge': -0.29, 'text-bottom': -0.29 };
+const BASELINE_ATTRIBUTE = /\s(dominant-baseline|alignment-baseline)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const BASELINE_DECLARATION = /(dominant-baseline|alignment-baseline)\s*:\s*([a-z-]+)\s*(?:!important\s*)?(;|(?=["'}]))/gi;
+// One character per step (not `[^>"']+`): a run split in every way is exponential backtracking.
+const TEXT_TAG = /<(text|tspan)\b((?:[^>"']|"[^"]*"|'[^']*')*)>/g;
+
+const shiftFor = (value: string | undefined) => (value === undefined ? undefined : BASELINE_SHIFT_EM[value.trim().toLowerCase()]);
+const shiftDeclaration = (em: number) => `baseline-shift:${-em}em`;
+
+/** A <text>'s baseline attributes as one `baseline-shift`; a <tspan>'s are dropped (it inherits its text's). */
+function textBaselines(svg: string): string {
+  if (!/baseline/.test(svg)) return svg;
+  return svg.replace(TEXT_TAG, (tag: string, name: string, attributes: string) => {
+    if (!/baseline/.test(attributes)) return tag;
+    let dominant: string | undefined;
+    let alignment: string | undefined;
+    let rest = attributes.replace(BASELINE_ATTRIBUTE, (_: string, property: string, double?: string, single?: string) => {
+      if (property === 'dominant-baseline') dominant = double ?? single;
+      else alignment = double ?? single;
+      return '';
+    });
+    // Declarations in a style attribute win over the attributes, as in CSS.
+    rest = rest.replace(/\sstyle\s*=\s*(["'])([\s\S]*?)\1/, (_: string, quote: string, css: string) => {
+      const declared = css.replace(BASELINE_DECLARATION, (__: string, property: string, value: string) => {
+        if (property.toLowerCase() === 'dominant-baseline') dominant = value;
+        else alignment = value;
+        return '';
+      });
+      return ` style=${quote}${declared}${quote}`;
+    });
+    const em = name === 'text' ? (shiftFor(dominant) ?? shiftFor(alignment)) : undefined;
+    return `<${name}${rest}${em ? ` baseline-shift="${-em}em"` : ''}>`;
+  });
+}
+
+/** The same in style sheets: a rule's baseline declaration becomes its shift (or goes, for one without). */
+function sheetBaselines(svg: string): string {
+  if (!/baseline\s*:/.test(svg)) return svg;
+  return svg.replace(STYLE_ELEMENT, (_: string, open: string, css: string, close: string) => {
+    const rules = css.replace(/\{([^{}]*)\}/g, (block: string, body: string) => {
+      if (!/baseline\s*:/i.test(body)) return block;
+      let em: number | undefined;
+      let alignmentEm: number | undefined;
+      const kept = body.replace(BASELINE_DECLARATION, (__: string, property: string, value: string) => {
+        if (property.toLowerCase() === 'dominant-baseline') em = shiftFor(value) ?? 0;
+        else alignmentEm = shiftFor(value);
+        return '';
+      });
+      const shift = em ?? alignmentEm;
+      return `{${kept}${shift ? `${kept.trim() && !kept.trim().endsWith(';') ? ';' : ''}${shiftDeclaration(shift)};` : ''}}`;
+    });
+    return open + rules + close;
+  });
+}
+
+/**
+ * A <text> with a `dy` whose first child <tspan> has its own: Chromium moves the first character
+ * by the innermost `dy` alone, librsvg by both (mermaid's timeline and mindmap labels, one line
+ * too low). The outer one goes.
+ */
+function nestedDy(svg: string): string {
+  if (!/\sdy\s*=/.test(svg)) return svg;
+  return svg.replace(/<text\b((?:[^>"']|"[^"]*"|'[^']*')*)>(?=\s*<tspan\b[^>]*?\sdy\s*=)/g, (tag: string, attributes: string) => `<text${attributes.replace(/\sdy\s*=\s*(?:"[^"]*"|'[^']*')/, '')}>`);
+}
+
+/**
+ * White space in text as Chromium lays it out: finish-svg.ts puts `xml:space="preserve"` on the
+ * root, which Chromium ignores (it collapses white space as CSS does) and librsvg honours: it drew
+ * "First   customer" with the gaps, and a pretty-printed <text> with its indentation. Each run of
+ * white space becomes one space, also across the <tspan>s of a text, and none is left at its start
+ * or end. The attribute itself stays: without it librsvg also drops the space that begins a
+ * <tspan> ("Customer<tspan> signs</tspan>" became "Customersigns").
+ */
+function collapseTextSpace(svg: string): string {
+  if (!/<text\b/.test(svg)) return svg;
+  return svg.replace(/(<text\b(?:[^>"']|"[^"]*"|'[^']*')*>)([\s\S]*?)(<\/text>)/g, (whole: string, open: string, content: string, close: string) => {
+    if (!/\s/.test(content) || /<!\[CDATA\[/.test(content)) return whole;
+    let spaced = true; // at the start, a space is dropped
+    const parts = content.split(/(<[^>]*>)/);
+    for (let i = 0; i < parts.length; i += 2) {
+      let text = parts[i].replace(/\s+/g, ' ');
+      if (spaced && text.startsWith(' ')) text = text.slice(1);
+      if (text) spaced = text.endsWith(' ');
+      parts[i] = text;
+    }
+    // The end: a trailing space of the last text that has any.
+    for (let i = parts.length - 1 - ((parts.length - 1) % 2); i >= 0; i -= 2) {
+      if (!parts[i]) continue;
+      parts[i] = parts[i].replace(/ $/, '');
+      break;
+    }
+    return open + parts.join('') + close;
+  });
+}
+
+/**
+ * A CSS `transform` on a class, with the element's `transform-origin`: librsvg does not turn about
+ * the origin, so mermaid's gantt milestones (`.milestone{transform:rotate(45deg) scale(0.8,0.8)}`,
+ * turned about their centre) went off the canvas. Such a rule's transform becomes the attribute
+ * of each element of that class (origin folded in), as Chromium applies it: the property replaces
+ * the attribute. Only rules whose selector ends in one class and whose value is plain
+ * translate/rotate/scale are taken; anything else stays as it is.
+ */
+function classTransforms(svg: string): string {
+  if (!/transform\s*:/.test(svg)) return svg;
+  const byClass = new Map<string, string>();
+  let out = svg.replace(STYLE_ELEMENT, (_: string, open: string, css: string, close: string) => {
+    const rules = css.replace(/([^{}]*)\{([^{}]*)\}/g, (rule: string, prelude: string, body: string) => {
+      const selector = /\.(-?[_a-zA-Z][\w-]*)\s*$/.exec(prelude);
+      const declaration = /(^|;)\s*transform\s*:\s*([^;!]*?)\s*(;|$)/.exec(body);
+      if (!selector || !declaration || prelude.includes(',') || /[:[\]>+~]/.test(prelude)) return rule;
+      const value = svgTransform(declaration[2]);
+      if (!value) return rule;
+      byClass.set(selector[1], value);
+      return `${prelude}{${body.replace(declaration[0], declaration[1])}}`;
+    });
+    return open + rules + close;
+  });
+  if (!byClass.size) return svg;
+  out = out.replace(/<([a-zA-Z][\w:.-]*)\b((?:[^>"']|"[^"]*"|'[^']*')*)>/g, (tag: string, name: string, attributes: string) => {
+    const classes = /\sclass\s*=\s*"([^"]*)"/.exec(attributes)?.[1].split(/\s+/) ?? [];
+    const value = classes.map((item) => byClass.get(item)).find(Boolean);
+    if (!value) return tag;
+    const origin = /\stransform-origin\s*=\s*"\s*(-?[\d.]+)(?:px)?\s+(-?[\d.]+)(?:px)?\s*"/.exec(attributes);
+    const transform = origin ? `translate(${origin[1]} ${origin[2]}) ${value} translate(${-Number(origin[1])} ${-Number(origin[2])})` : value;
+    const rest = attributes.replace(/\stransform\s*=\s*"[^"]*"/, '').replace(/\stransform-origin\s*=\s*"[^"]*"/, '');
+    return `<${name}${rest.replace(/\/$/, '')} transform="${transform}"${rest.endsWith('/') ? '/' : ''}>`;
+  });
+  return out;
+}
+
+/** A CSS transform list of translate/rotate/scale as an SVG transform attribute; null for anything else. */
+function svgTransform(css: string): string | null {
+  const parts: string[] = [];
+  const FUNCTION = /\s*(translate|translateX|translateY|rotate|scale)\(([^)]*)\)/gy;
+  let match: RegExpExecArray | null;
+  let end = 0;
+  while ((match = FUNCTION.exec(css))) {
+    end = FUNCTION.lastIndex;
+    const args = match[2].split(/\s*,\s*|\s+/).filter(Boolean);
+    const number = (arg: string, unit: RegExp) => (unit.test(arg) ? Number.parseFloat(arg) : Number.NaN);
+    let values: number[];
+    if (match[1] === 'rotate') values = args.map((arg) => number(arg, /^-?[\d.]+deg$/));
+    else if (match[1] === 'scale') values = args.map((arg) => number(arg, /^-?[\d.]+$/));
+    else values = args.map((arg) => number(arg, /^-?[\d.]+(px)?$/));
+    if (!values.length || values.some(Number.isNaN)) return null;
+    if (match[1] === 'translateX') parts.push(`translate(${values[0]} 0)`);
+    else if (match[1] === 'translateY') parts.push(`translate(0 ${values[0]})`);
+    else parts.push(`${match[1]}(${values.join(' ')})`);
+  }
+  return parts.length && css.slice(end).trim() === '' ? parts.join(' ') : null;
+}
+
+/**
+ * `ex` font sizes (mermaid's timeline title is `font-size="4ex"`): Chromium's ex is the font's
+ * x-height, 0.536 em in Noto Sans; librsvg's is half an em, so the title came out 2 px smaller.
+ */
+function exFontSizes(svg: string): string {
+  return svg.replace(/(\sfont-size\s*=\s*"|font-size\s*:\s*)(\d*\.?\d+)ex\b/g, (_: string, lead: string, size: string) => `${lead}${Number((Number(size) * 0.536).toFixed(4))}em`);
+}
+
+/**
+ * Where librsvg would draw otherwise than Chromium, the SVG rewritten to what Chromium draws:
+ * white space in text, baselines, nested `dy`, class transforms and ex font sizes (above). Only for rasterizing; the SVG that
+ * clients get is unchanged.
+ */
+export function rasterTextFixes(svg: string): string {
+  return exFontSizes(classTransforms(sheetBaselines(textBaselines(nestedDy(collapseTextSpace(svg))))));
+}
+
+/** What librsvg draws: the SVG with the rewrites above, and without the style rules that cannot match. */
+export function rasterSvg(svg: string): string {
+  return rasterStyleSheets(rasterTextFixes(svg));
+}

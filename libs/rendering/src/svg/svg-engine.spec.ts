@@ -1,7 +1,7 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { THEME_DEFINITIONS } from '../themes';
 import { isSafeSvg } from './finish-svg';
-import { SvgEngine, isLightDrawing, svgSize } from './svg-engine';
+import { SvgEngine, darkPlate, isLightDrawing, svgSize } from './svg-engine';
 import { HOSTILE_SVG } from '../../test/corpus/svg/hostile';
 
 const engine = new SvgEngine();
@@ -79,6 +79,22 @@ describe('SvgEngine', () => {
     const night = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 50"><rect width="100" height="50" fill="#111827"/><text x="5" y="20" fill="#f9fafb">Night</text></svg>';
     expect(isLightDrawing(night, [0, 0, 100, 50])).toBe(false);
     expect((await rendered(night, dark)).svg).not.toContain('flowsmith-invert');
+  });
+
+  it('lays a drawing on a near-black plate where the dark canvas is too light for it (blueprint), inverted or not, and only there', async () => {
+    const blueprint = THEME_DEFINITIONS.blueprint;
+    const plate = darkPlate(blueprint)!;
+    expect(plate).toMatch(/^#[0-9a-f]{6}$/);
+    for (const theme of [light, dark, THEME_DEFINITIONS.midnight]) expect([theme.id, darkPlate(theme)]).toEqual([theme.id, null]);
+    expect((await rendered(drawing, dark)).svg).not.toContain('flowsmith-plate');
+    const night = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><text x="5" y="20" fill="#f9fafb">Night</text></svg>';
+    for (const source of [drawing, night]) {
+      const out = (await rendered(source, blueprint)).svg;
+      // The plate covers the drawing and lies under it, outside the inversion.
+      expect(out).toMatch(new RegExp(`^<svg[^>]*>(<defs>.*?</defs>)?<rect class="flowsmith-plate" x="0" y="0" width="\\d+" height="\\d+" fill="${plate}"/><(g filter|svg)`));
+      expect(isSafeSvg(out)).toBe(true);
+      expect(XMLValidator.validate(out)).toBe(true);
+    }
   });
 
   it('optimises: editor metadata and comments go, the drawing stays', async () => {

@@ -84,6 +84,36 @@ const INVERT_FILTER =
   '<filter id="flowsmith-invert" color-interpolation-filters="sRGB" x="0" y="0" width="1" height="1">' +
   '<feColorMatrix type="matrix" values="-1 0 0 0 1 0 -1 0 0 1 0 0 -1 0 1 0 0 0 1 0"/><feColorMatrix type="hueRotate" values="180"/></filter>';
 
+/** WCAG relative luminance of a #rrggbb colour. */
+function relativeLuminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** Lightest canvas a drawing goes straight onto in a dark theme; past it, it gets a plate (darkPlate). */
+const PLATE_ABOVE = 0.03;
+/** A plate's luminance at most: near black, between the dark and midnight canvases (0.014, 0.009). */
+const PLATE_LUMINANCE = 0.01;
+
+/**
+ * What a drawing lies on in a dark theme. There a drawing is a dark-mode picture: either made so
+ * (light ink, kept as it is) or a paper drawing inverted (its white paper turned black, its
+ * contrasts against the paper kept against black). On a near-black canvas (dark, midnight) it goes
+ * straight on the canvas; on a lighter one (blueprint's blue, luminance 0.075) its colours would lose
+ * up to half their contrast (the corpus's light-blue badge, 3.2:1 on white and 5.7:1 on near black,
+ * came out 2.7:1 on the blue), so it gets a plate of the canvas colour darkened to near black: the
+ * dark paper it is drawn for, in the theme's hue. Null for no plate.
+ */
+export function darkPlate(theme: ThemeDefinition): string | null {
+  if (theme.tone !== 'dark' || !/^#[0-9a-f]{6}$/i.test(theme.background) || relativeLuminance(theme.background) <= PLATE_ABOVE) return null;
+  const rgb = [1, 3, 5].map((i) => Number.parseInt(theme.background.slice(i, i + 2), 16));
+  for (let keep = 0.95; keep > 0; keep -= 0.05) {
+    const hex = `#${rgb.map((c) => Math.round(c * keep).toString(16).padStart(2, '0')).join('')}`;
+    if (relativeLuminance(hex) <= PLATE_LUMINANCE) return hex;
+  }
+  return '#000000';
+}
+
 function failure(error: unknown): { ok: false; error: RenderFailure } {
   if (error instanceof SvgSourceError) {
     const message = error.message.startsWith('The source') ? error.message : `The source is not a usable SVG: ${error.message}`;
@@ -94,7 +124,9 @@ function failure(error: unknown): { ok: false; error: RenderFailure } {
 
 /**
  * SVG sources: sanitized (nothing that runs or fetches), optimised with svgo, given a definite
- * size, and themed: dark themes paint their background and invert a drawing made for paper.
+ * size, and themed: dark themes paint their background, invert a drawing made for paper, and where
+ * the canvas is too light for a dark-mode picture (blueprint) lay the drawing on a plate
+ * (darkPlate). Themes never recolour the drawing.
  */
 export class SvgEngine implements RenderEngine {
   readonly format = 'svg' as const;
@@ -126,7 +158,11 @@ export class SvgEngine implements RenderEngine {
           .replace(empty ? /\s*\/\s*>$/ : />$/, ` x="0" y="0" width="${width}" height="${height}" viewBox="${size.viewBox.join(' ')}">`) +
         (empty ? '</svg>' : sanitized.svg.slice(open.index + open[0].length));
       const invert = theme.tone === 'dark' && isLightDrawing(sanitized.svg, size.viewBox);
-      const body = invert ? `<defs>${INVERT_FILTER}</defs><g filter="url(#flowsmith-invert)">${inner}</g>` : inner;
+      const plate = darkPlate(theme);
+      const body =
+        (invert ? `<defs>${INVERT_FILTER}</defs>` : '') +
+        (plate ? `<rect class="flowsmith-plate" x="0" y="0" width="${width}" height="${height}" fill="${plate}"/>` : '') +
+        (invert ? `<g filter="url(#flowsmith-invert)">${inner}</g>` : inner);
       return { ok: true, value: { svg: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}">${body}</svg>`, diagramType: 'svg', viewBox: [0, 0, width, height] } };
     } catch (error) {
       return failure(error);

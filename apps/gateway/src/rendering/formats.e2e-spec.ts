@@ -1,0 +1,109 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { closeTestPrisma, createTestKey, expectError, RunningGateway, startGateway, TestClient } from '@flowsmith/testing';
+import { createGateway } from '../gateway';
+
+/** One real diagram per format from the rendering corpus, with labels its image must show. */
+const CORPUS_DIR = join(__dirname, '../../../../libs/rendering/test/corpus');
+function sample(format: string, extension: string, pick: (source: string) => boolean = () => true) {
+  const dir = join(CORPUS_DIR, format);
+  const labels = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as Record<string, string[]>;
+  const file = readdirSync(dir).filter((name) => name.endsWith(extension)).sort().find((name) => pick(readFileSync(join(dir, name), 'utf8')));
+  if (!file) throw new Error(`no ${format} sample`);
+  return { format, source: readFileSync(join(dir, file), 'utf8'), labels: labels[file] };
+}
+
+/** The words a reader sees: text and tspan contents in order, whitespace collapsed (a label may wrap over several tspans). */
+function visibleText(svg: string): string {
+  return [...svg.matchAll(/<(?:text|tspan)\b[^>]*>([^<]*)/g)].map((match) => match[1]).join(' ').replace(/\s+/g, ' ');
+}
+
+const FORMATS = [
+  { ...sample('plantuml', '.puml'), broken: '@startuml\nAlice -> Bob : hello\nthis line is not PlantUML at all {{{\n@enduml', line: 3 },
+  { ...sample('drawio', '.drawio'), broken: '<mxfile>\n  <diagram name="Page-1">\n    <mxGraphModel><root><mxCell id="0"/>\n</mxfile>', line: 4 },
+  { ...sample('bpmn', '.bpmn'), broken: '<?xml version="1.0"?>\n<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">\n  <process id="p">\n</definitions>', line: 4 },
+  { ...sample('svg', '.svg'), broken: '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">\n  <rect width="5" height="5">\n</svg>', line: 3 },
+];
+
+describe('every source format through the API', () => {
+  let gateway: RunningGateway;
+  let client: TestClient;
+  const anonymous = () => new TestClient(gateway.url);
+
+  beforeAll(async () => {
+    gateway = await startGateway(createGateway, { RATE_LIMIT_ANONYMOUS: '1000' });
+    client = new TestClient(gateway.url, (await createTestKey({ plan: 'pro' })).secret);
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await closeTestPrisma();
+  });
+
+  describe.each(FORMATS)('$format', ({ format, source, labels, broken, line }) => {
+    it('is stored with its detected type, rendered by the image route in SVG and PNG, shared and exported', async () => {
+      const created = await client.post('/api/v1/diagrams', { name: `A ${format} diagram`, source, source_format: format });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ source_format: format, diagram_type: expect.stringMatching(new RegExp(`^${format}`)) });
+      const id = created.body.id;
+
+      const svg = await client.get(`/api/v1/diagrams/${id}/image?format=svg&theme=dark`);
+      expect(svg.status).toBe(200);
+      expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+      expect(svg.headers.get('x-diagram-type')).toBe(created.body.diagram_type);
+      for (const label of labels) expect(visibleText(svg.text)).toContain(label);
+      expect((await client.get(`/api/v1/diagrams/${id}/image?format=svg&theme=dark`, { headers: { 'if-none-match': svg.headers.get('etag')! } })).status).toBe(304);
+
+      const png = await client.get(`/api/v1/diagrams/${id}/image?scale=2`);
+      expect(png.status).toBe(200);
+      expect(png.headers.get('content-type')).toBe('image/png');
+      expect((await sharp(png.bytes).metadata()).format).toBe('png');
+
+      const share = await client.post('/api/v1/share', { diagram_id: id, theme: 'modern' });
+      expect(share.status).toBe(201);
+      const shared = await anonymous().get(share.body.url);
+      expect(shared.status).toBe(200);
+      expect(shared.text).toContain(labels[0]);
+      expect((await anonymous().get(share.body.png_url)).headers.get('content-type')).toBe('image/png');
+
+      const exported = await client.post('/api/v1/export', { source, source_format: format, format: 'png', scale: 2, theme: 'midnight' });
+      expect(exported.status).toBe(200);
+      expect(exported.headers.get('x-diagram-type')).toBe(created.body.diagram_type);
+      expect(exported.headers.get('content-disposition')).toMatch(new RegExp(`^attachment; filename="diagram-${format}[a-z-]*-[0-9a-f]{6}\\.png"$`));
+
+      const beautified = await anonymous().post('/api/v1/beautify', { source, source_format: format });
+      expect(beautified.status).toBe(200);
+      expect(beautified.body).toMatchObject({ object: 'render', diagram_type: created.body.diagram_type, meta: { theme: 'modern', watermarked: true } });
+    });
+
+    it('refuses a source that does not parse, with its line, and stores nothing', async () => {
+      const before = (await client.get('/api/v1/diagrams?limit=100')).body.data.length;
+      const response = await client.post('/api/v1/diagrams', { name: 'broken', source: broken, source_format: format });
+      expectError(response, { status: 400, type: 'invalid_request_error', code: 'parse_failed', param: 'source' });
+      expect(response.body.error.message).toContain(`line ${line}`);
+      expect((await client.get('/api/v1/diagrams?limit=100')).body.data.length).toBe(before);
+
+      const kept = await client.post('/api/v1/diagrams', { name: 'kept', source, source_format: format });
+      const patched = await client.patch(`/api/v1/diagrams/${kept.body.id}`, { source: broken });
+      expectError(patched, { status: 400, type: 'invalid_request_error', code: 'parse_failed', param: 'source' });
+      expect((await client.get(`/api/v1/diagrams/${kept.body.id}`)).body.source).toBe(source);
+    });
+  });
+
+  it('draws the draw.io page asked for, by number or name, and names the pages when asked for one that is not there', async () => {
+    const multi = sample('drawio', '.drawio', (text) => (text.match(/<diagram\b/g) ?? []).length >= 2);
+    const created = await client.post('/api/v1/diagrams', { name: 'pages', source: multi.source, source_format: 'drawio' });
+    const first = await client.get(`/api/v1/diagrams/${created.body.id}/image?format=svg`);
+    const second = await client.get(`/api/v1/diagrams/${created.body.id}/image?format=svg&page=2`);
+    expect(second.status).toBe(200);
+    expect(second.text).not.toBe(first.text);
+    expect(second.headers.get('etag')).not.toBe(first.headers.get('etag'));
+    const name = /<diagram\b[^>]*\bname="([^"]+)"/g;
+    const names = [...multi.source.matchAll(name)].map((match) => match[1]);
+    const byName = await client.post('/api/v1/beautify', { source: multi.source, source_format: 'drawio', page: names[1] });
+    expect(byName.status).toBe(200);
+    const missing = await client.post('/api/v1/beautify', { source: multi.source, source_format: 'drawio', page: 'No such page' });
+    expectError(missing, { status: 400, type: 'invalid_request_error', code: 'parse_failed' });
+    expect(missing.body.error.message).toContain(names[0]);
+  });
+});
