@@ -59,8 +59,8 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 150_000;
  * /metrics).
  */
 export async function bootstrapWorker(module: Type<unknown> | object, env: WorkerEnv, options: WorkerBootstrapOptions): Promise<RunningWorker> {
-  // NestFactory.createApplicationContext runs every onModuleInit (the heartbeat starts there, so
-  // the worker is visible) before it returns and before Nest's shutdown hooks exist: a signal in
+  // NestFactory.createApplicationContext runs every onModuleInit and onApplicationBootstrap (the
+  // heartbeat starts there, so the worker is visible) before it returns and before Nest's shutdown hooks exist: a signal in
   // that window would kill the process outright. It is held here and acted on once the hooks are in.
   let early: NodeJS.Signals | undefined;
   const holdEarly = (signal: NodeJS.Signals) => (early ??= signal);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { BullModule } from '@nestjs/bullmq';
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import type { WorkerEnv } from '@flowsmith/config';
 import { QueueName, WorkerKind } from '@flowsmith/contracts';
 import { DEFAULT_JOB_OPTIONS } from './job-options';
@@ -16,13 +16,16 @@ export const WORKER_META = Symbol('WORKER_META');
 export const WORKER_BULL_CONNECTION = Symbol('WORKER_BULL_CONNECTION');
 
 /**
- * Announces the worker in Redis while it runs and can work (worker-registry.ts), and withdraws it
- * first thing on shutdown: in onModuleDestroy, which Nest runs before any beforeApplicationShutdown,
- * where the processors stop taking jobs and drain. Gateways stop counting the worker (and sending
+ * Announces the worker in Redis while it runs and can work (worker-registry.ts): from
+ * onApplicationBootstrap, which Nest runs after every module's onModuleInit, so a render worker
+ * is counted only once its Chromium is up with warm pages (RenderJobsService.onModuleInit) and a
+ * gateway never sends a caller's render to a worker that would spend the caller's budget booting.
+ * It withdraws first thing on shutdown: in onModuleDestroy, which Nest runs before any
+ * beforeApplicationShutdown, where the processors stop taking jobs and drain. Gateways stop counting the worker (and sending
  * callers' waits its way) before it stops consuming, never after.
  */
 @Injectable()
-export class WorkerPresence implements OnModuleInit, OnModuleDestroy, OnApplicationShutdown {
+export class WorkerPresence implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger(WorkerPresence.name);
   readonly heartbeat: WorkerHeartbeat;
 
@@ -37,7 +40,7 @@ export class WorkerPresence implements OnModuleInit, OnModuleDestroy, OnApplicat
     this.heartbeat = new WorkerHeartbeat(redis, env.REDIS_PREFIX, kind, id, env.WORKER_HEARTBEAT_SECONDS, meta);
   }
 
-  async onModuleInit(): Promise<void> {
+  async onApplicationBootstrap(): Promise<void> {
     await this.heartbeat.start();
     this.logger.log(`${this.kind} worker ${this.heartbeat.workerId} is up`);
   }
