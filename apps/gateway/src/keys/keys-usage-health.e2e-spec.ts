@@ -1,7 +1,7 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { closeTestPrisma, createTestKey, expectError, RunningGateway, startGateway, TestClient, testPrisma } from '@flowsmith/testing';
+import { closeTestPrisma, createTestKey, expectError, exited, RunningGateway, spawnWorker, startGateway, TestClient, testPrisma, waitForWorkers } from '@flowsmith/testing';
 import { createGateway } from '../gateway';
 
 const run = promisify(execFile);
@@ -82,14 +82,6 @@ describe('keys', () => {
 
 describe('health', () => {
   /** The built worker, as a real process of its own. */
-  function spawnWorker(app: 'render-worker' | 'generation-worker', prefix: string): ChildProcess {
-    return spawn('node', [resolve(ROOT, `dist/apps/${app}/src/main.js`)], {
-      cwd: ROOT,
-      env: { ...process.env, REDIS_PREFIX: prefix, WORKER_HEARTBEAT_SECONDS: '1' },
-      stdio: 'ignore',
-    });
-  }
-
   async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -114,7 +106,10 @@ describe('health', () => {
       expect(notReady.headers.get('retry-after')).toBe('5');
       expect(notReady.body.checks).toMatchObject({ database: 'ok', redis: 'ok', render_workers: 'no live worker', generation_workers: 'no live worker' });
 
-      workers.push(spawnWorker('render-worker', prefix), spawnWorker('generation-worker', prefix));
+      workers.push(spawnWorker('render-worker', { REDIS_PREFIX: prefix }), spawnWorker('generation-worker', { REDIS_PREFIX: prefix }));
+      // A render worker registers once its Chromium is up with warm pages: on a loaded machine that
+      // can take tens of seconds (waitForWorkers' deadline), so /readyz is asked once both have.
+      await Promise.all([waitForWorkers('render', prefix, 1, 60_000), waitForWorkers('generation', prefix, 1, 60_000)]);
       const ready = await eventually(() => client.get('/readyz'), (r) => r.status === 200);
       expect(ready.status).toBe(200);
       expect(ready.body).toEqual({
@@ -127,10 +122,10 @@ describe('health', () => {
 
       // SIGTERM: the worker shuts down cleanly and withdraws from the registry at once.
       const generation = workers.pop()!;
-      const exited = new Promise<string>((r) => generation.once('exit', (code, signal) => r(String(code ?? signal))));
+      const stopped = exited(generation);
       generation.kill('SIGTERM');
       // A clean stop: the shutdown hooks ran, then exit 0.
-      expect(await exited).toBe('0');
+      expect(await stopped).toBe('0');
       // Withdrawn by the worker itself (well before the 3 s a silent worker takes to expire).
       const after = await eventually(() => client.get('/readyz'), (r) => r.body.workers.generation === 0, 2000);
       expect(after.body.workers).toEqual({ render: 1, generation: 0 });
@@ -138,7 +133,7 @@ describe('health', () => {
       for (const worker of workers) worker.kill('SIGKILL');
       await gateway.close();
     }
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('npm run key -- create', () => {
