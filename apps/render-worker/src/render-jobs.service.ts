@@ -35,6 +35,7 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
       plantumlJar: env.PLANTUML_JAR,
       rasterProcesses: env.RENDER_RASTER_PROCESSES,
       rasterMemoryMb: env.RENDER_RASTER_MEMORY_MB,
+      rasterWarm: env.RENDER_RASTER_WARM,
       warmAll: true,
     });
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);

@@ -30,7 +30,7 @@ const slowBomb = (copies: number) =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000"><filter id="t"><feTurbulence baseFrequency="0.05" numOctaves="4"/></filter>${'<rect width="100%" height="100%" filter="url(#t)"/>'.repeat(copies)}</svg>`;
 
 describe('render limits (real Chromium and raster processes)', () => {
-  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, rasterProcesses: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: TIMEOUT_MS });
+  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, rasterProcesses: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: TIMEOUT_MS, rasterWarm: true });
 
   beforeAll(async () => {
     await renderer.start();
@@ -51,6 +51,7 @@ describe('render limits (real Chromium and raster processes)', () => {
   it('a drawing that passes the static limits but is slow is killed at the deadline while another caller keeps drawing PNGs', async () => {
     const kills = renderer.raster.kills.timeout;
     const pidsBefore = renderer.raster.pids();
+    const browsersBefore = renderer.raster.browserPids();
     const started = Date.now();
     const slow = renderer.render(svgInput(slowBomb(100)), { deadline: started + BOMB_DEADLINE_MS }).then((outcome) => ({ outcome, ms: Date.now() - started }));
     // The second tenant: small PNGs one after another while the bomb holds a raster process.
@@ -73,6 +74,10 @@ describe('render limits (real Chromium and raster processes)', () => {
     const killed = pidsBefore.filter((pid) => !renderer.raster.pids().includes(pid));
     expect(killed).toHaveLength(1);
     await waitUntil(() => !processAlive(killed[0]), 5000, 'the killed raster process to be gone');
+    // And its browser with it.
+    const killedBrowsers = browsersBefore.filter((pid) => !renderer.raster.browserPids().includes(pid));
+    expect(killedBrowsers).toHaveLength(1);
+    await waitUntil(() => !processAlive(killedBrowsers[0]), 5000, 'the killed raster process\'s browser to be gone');
     await waitUntil(() => renderer.raster.readiness() === 'ok' && renderer.raster.pids().length === 2, 15_000, 'a replacement raster process');
     expect(small.length).toBeGreaterThanOrEqual(3);
     console.log(`slow bomb answered in ${ms} ms; the other caller drew ${small.length} PNGs meanwhile (${small.join(", ")} ms), ${[...small].sort((a, b) => a - b)[Math.floor(small.length / 2)]} ms p50, ${Math.max(...small)} ms max`);
@@ -98,20 +103,40 @@ describe('render limits (real Chromium and raster processes)', () => {
     expect(await sharp(drawn.output.data).metadata()).toMatchObject({ format, width: drawn.output.width, height: drawn.output.height });
   }, 30_000);
 
+  it('a picture whose deadline passes while its raster process starts Chromium fails, but the process is kept and draws the next', async () => {
+    const pool = new RasterPool({ chromiumPath: CHROMIUM, size: 1, memoryMb: 512 });
+    await pool.start();
+    try {
+      const [pid] = pool.pids();
+      const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#000"/></svg>';
+      const request = { svg, width: 40, height: 20, format: 'png' as const, scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 };
+      // No browser yet (not warm): a 1 ms deadline passes while it starts.
+      expect(await pool.draw(request, Date.now() + 1)).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
+      expect(pool.kills.timeout).toBe(0);
+      const next = await pool.draw(request, Date.now() + 30_000);
+      expect(next).toMatchObject({ ok: true, width: 40, height: 20 });
+      // The same process, now with its browser.
+      expect(pool.pids()).toEqual([pid]);
+      expect(pool.browserPids()).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
+
   it('a raster process over its memory cap is killed: output_too_large, and the next PNG is fine', async () => {
     // A pool of its own with a low cap: 6000 × 6000 is 36 megapixels (under the pixel limit),
-    // ~144 MB as RGBA, over 128 MB with the process around it.
-    const pool = new RasterPool({ size: 1, memoryMb: 128 });
+    // ~144 MB as RGBA in the browser's screenshot alone, over 128 MB more than its browser held idle.
+    const pool = new RasterPool({ chromiumPath: CHROMIUM, size: 1, memoryMb: 128, warm: true });
     await pool.start();
     try {
       const [pid] = pool.pids();
       const big = '<svg xmlns="http://www.w3.org/2000/svg" width="6000" height="6000"><rect width="100%" height="100%" fill="#3366cc"/><circle cx="3000" cy="3000" r="2900" fill="#ffcc00"/></svg>';
-      const outcome = await pool.draw({ svg: big, format: 'png', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
+      const outcome = await pool.draw({ svg: big, width: 6000, height: 6000, format: 'png', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
       expect(outcome).toMatchObject({ ok: false, error: { code: 'output_too_large' } });
       expect(pool.kills.memory + pool.kills.crashed).toBe(1);
       await waitUntil(() => !processAlive(pid), 5000, 'the process over its cap to be gone');
       await waitUntil(() => pool.readiness() === 'ok', 15_000, 'a replacement raster process');
-      const small = await pool.draw({ svg: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#000"/></svg>', format: 'png', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
+      const small = await pool.draw({ svg: '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#000"/></svg>', width: 40, height: 20, format: 'png', scale: 1, background: '#ffffff', limitInputPixels: 40_000_000 }, Date.now() + 30_000);
       expect(small).toMatchObject({ ok: true, width: 40, height: 20 });
     } finally {
       await pool.close();

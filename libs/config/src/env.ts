@@ -291,12 +291,19 @@ export class RenderWorkerEnv extends WorkerEnv {
   RENDER_RASTER_PROCESSES?: number;
 
   /**
-   * A raster process whose resident memory passes this while it draws is killed and its PNG fails
-   * as output_too_large; its address space is capped near twice this, so one drawing cannot take
-   * the machine's memory.
+   * A raster process whose drawing adds more than this to the resident memory of it and its
+   * Chromium is killed, and its picture fails as output_too_large.
    */
   @Expose() @ToInt() @IsInt() @Min(64) @Max(16_384)
   RENDER_RASTER_MEMORY_MB: number = 512;
+
+  /**
+   * Each raster process starts its Chromium right after the worker starts (in the background), so
+   * the first pictures do not wait for it; off, on its first picture (less memory for a worker
+   * that rarely draws rasters).
+   */
+  @Expose() @ToBool() @IsBoolean()
+  RENDER_RASTER_WARM: boolean = true;
 }
 
 export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {

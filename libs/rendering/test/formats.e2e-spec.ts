@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { RenderInput, SourceFormat, THEMES, ThemeId } from '@flowsmith/contracts';
 import { Renderer, THEME_DEFINITIONS } from '../src';
-import { differingPixels, finishedSvgProblems, pixelsChangedByPruning, withoutText } from './svg-checks';
+import { differingPixels, finishedSvgProblems, drawnByRenderer, withoutText } from './svg-checks';
 
 /**
  * The corpus of every format but mermaid (libs/rendering/test/corpus/<format>/), through the whole
@@ -59,7 +59,7 @@ async function contactSheet(format: string, pngs: Map<string, Buffer>, files: st
 }
 
 // One Renderer for every format (its Chromium, JVM and raster processes start once), as in the worker.
-const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 8000 });
+const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 8000, rasterWarm: true });
 beforeAll(() => renderer.start(), 60_000);
 afterAll(() => renderer.close());
 
@@ -99,9 +99,8 @@ describe.each(FORMATS)('$format corpus through the Renderer', ({ format, extensi
       const meta = await sharp(png.output.data).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual(['png', svg.output.width, svg.output.height]);
       pngs.set(`${file}|${theme}`, png.output.data);
-      expect(await pixelsChangedByPruning(png.output.data, text, 1, THEME_DEFINITIONS[theme].background)).toBe(0);
       // The labels are drawn: the PNG differs from one made of the same SVG with its text removed.
-      const blank = await sharp(Buffer.from(withoutText(text))).flatten({ background: THEME_DEFINITIONS[theme].background }).png().toBuffer();
+      const blank = await drawnByRenderer(renderer, withoutText(text), svg.output.width, svg.output.height, 1, THEME_DEFINITIONS[theme].background);
       expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(40 * labels.length);
     });
   });

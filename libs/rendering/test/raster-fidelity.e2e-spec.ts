@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { Browser, CDPSession, Page } from 'puppeteer';
 import sharp from 'sharp';
@@ -23,34 +23,51 @@ import { compareBlocks, FIDELITY, rgb, RgbImage, writeSideBySide } from './raste
  *   byte for byte, at scale 2 in light and dark, where the PNG is compared with Chromium at that
  *   scale too.
  * The same 24-level limit holds for every format: JPEG at quality 90, 4:4:4, adds at most ~8 levels
- * to any block. Cases that do not meet it yet are in the ledger below, and may not get worse.
+ * to any block. Every case meets it (597 PNG cases, 56 JPEG and 56 WebP with RASTER_FIDELITY_FULL):
+ * the raster processes draw in Chromium (raster/draw-raster.ts).
  * A failing case leaves Chromium's picture, the raster and the differing blocks side by side in
- * test-artifacts/raster-diff/.
+ * test-artifacts/raster-diff/. The worker's PNGs of each theme make a contact sheet in test-artifacts/raster-sheets/.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '../../../test-artifacts/raster-diff');
 const RASTERS: RasterFormat[] = ['png', 'jpeg', 'webp'];
-/**
- * The cases that do not yet meet the limit, with the share of blocks that differed when they were
- * recorded (percent; RASTER_FIDELITY_RECORD=1 writes it anew). Such a case fails when it gets worse
- * than recorded; any other fails over the limit. What is in it, and why, is in docs/rendering.md.
- */
-const LEDGER = join(__dirname, 'raster-fidelity-known.json');
-const KNOWN: Record<string, number> = existsSync(LEDGER) ? JSON.parse(readFileSync(LEDGER, 'utf8')) : {};
-/** Percentage points a known case may vary by (rendering here is deterministic; this is headroom for a font update). */
-const LEDGER_MARGIN = 0.05;
 const measured = new Map<string, number>();
+/** The worker's PNGs at scale 1, per theme: a contact sheet each (test-artifacts/raster-sheets/). */
+const drawnPngs = new Map<ThemeId, Array<{ name: string; png: Buffer }>>();
+const SHEETS = join(__dirname, '../../../test-artifacts/raster-sheets');
+const CELL = 260;
+
+async function contactSheet(theme: ThemeId, pictures: Array<{ name: string; png: Buffer }>): Promise<void> {
+  const columns = Math.min(8, pictures.length);
+  const background = THEME_DEFINITIONS[theme].background;
+  const cells = await Promise.all(
+    [...pictures].sort((a, b) => a.name.localeCompare(b.name)).map(async ({ name, png }, index) => {
+      const left = (index % columns) * CELL;
+      const top = Math.floor(index / columns) * CELL;
+      const thumbnail = await sharp(png).resize(CELL - 12, CELL - 28, { fit: 'inside' }).toBuffer({ resolveWithObject: true });
+      const label = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${CELL}" height="${CELL}"><rect width="${CELL}" height="${CELL}" fill="${background}" stroke="#808080"/><text x="6" y="${CELL - 6}" font-family="Noto Sans" font-size="11" fill="${THEME_DEFINITIONS[theme].watermark}">${name}</text></svg>`);
+      return [
+        { input: label, left, top },
+        { input: thumbnail.data, left: left + Math.floor((CELL - thumbnail.info.width) / 2), top: top + 6 + Math.floor((CELL - 28 - thumbnail.info.height) / 2) },
+      ];
+    }),
+  );
+  mkdirSync(SHEETS, { recursive: true });
+  await sharp({ create: { width: columns * CELL, height: Math.ceil(pictures.length / columns) * CELL, channels: 3, background: '#808080' } })
+    .composite(cells.flat())
+    .png()
+    .toFile(join(SHEETS, `png-${theme}.png`));
+}
 const THEME_LIST = THEMES.map((theme) => theme.id);
 /**
- * Which items and themes are compared. Each case costs ~0.45 s here (most of it loading the SVG in
- * a fresh page), the whole matrix ~310 s and every item in light ~200 s under `npm test`'s load,
- * too long for every run: by default the representative items (every source format, the formerly
- * broken types) in every theme; RASTER_FIDELITY_LIGHT=1 adds every other item in light (`npm run
- * test:fidelity`), RASTER_FIDELITY_FULL=1 every item in every theme (and RASTER_FIDELITY_RECORD=1
- * needs it to write the whole ledger).
+ * Which items and themes are compared. Each case costs ~0.8 s here (rendering the SVG, drawing it
+ * in the worker's raster process, loading it in a fresh page), the whole matrix ~500 s, too long
+ * for every run: by default the representative items (every source format, the formerly broken
+ * types) in every theme; RASTER_FIDELITY_LIGHT=1 adds every other item in light (`npm run
+ * test:fidelity`), RASTER_FIDELITY_FULL=1 every item in every theme.
  */
-const FULL_MATRIX = Boolean(process.env.RASTER_FIDELITY_FULL || process.env.RASTER_FIDELITY_RECORD);
+const FULL_MATRIX = Boolean(process.env.RASTER_FIDELITY_FULL);
 const EVERY_ITEM = FULL_MATRIX || Boolean(process.env.RASTER_FIDELITY_LIGHT);
 
 interface Item {
@@ -79,7 +96,7 @@ function rgba(hex: string) {
 }
 
 describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)', () => {
-  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, rasterProcesses: 2, maxRendersPerPage: 500, maxRendersPerBrowser: 5000, renderTimeoutMs: 15_000 });
+  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, rasterProcesses: 2, maxRendersPerPage: 500, maxRendersPerBrowser: 5000, renderTimeoutMs: 15_000, rasterWarm: true });
   let browser: Browser;
   let page: Page;
   let session: CDPSession;
@@ -91,12 +108,12 @@ describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)'
   }, 60_000);
   afterAll(async () => {
     await Promise.all([renderer.close(), browser?.close()]);
+    await Promise.all([...drawnPngs].map(([theme, pictures]) => contactSheet(theme, pictures)));
     const over = [...measured].filter(([, percent]) => percent > FIDELITY.maxFraction * 100);
     for (const format of RASTERS) {
       const cases = [...measured.keys()].filter((key) => key.endsWith(`-${format}`));
       console.log(`${format}: ${cases.length - over.filter(([key]) => key.endsWith(`-${format}`)).length}/${cases.length} cases within ${FIDELITY.maxFraction * 100}% of blocks over ${FIDELITY.levels} levels`);
     }
-    if (process.env.RASTER_FIDELITY_RECORD) writeFileSync(LEDGER, `${JSON.stringify(Object.fromEntries(over.sort(([a], [b]) => a.localeCompare(b))), null, 1)}\n`);
   });
 
   /** Chromium's drawing of an SVG document: the page is the drawing's size, at the drawing's scale, on the theme's canvas. */
@@ -115,15 +132,14 @@ describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)'
   }
 
   /** The worker's PNG of the finished SVG: the raster processes of the Renderer, as for a render. */
-  async function workerPng(svg: string, scale: Scale, background: string): Promise<Buffer> {
-    const drawn = await renderer.raster.draw({ svg, format: 'png', scale, background, limitInputPixels: MAX_PNG_PIXELS }, Date.now() + 15_000);
+  async function workerPng(svg: string, width: number, height: number, scale: Scale, background: string): Promise<Buffer> {
+    const drawn = await renderer.raster.draw({ svg, width, height, format: 'png', scale, background, limitInputPixels: MAX_PNG_PIXELS }, Date.now() + 15_000);
     if (!drawn.ok) throw new Error(drawn.error.message);
     return drawn.data;
   }
 
   /**
-   * Each raster format against Chromium: the cases over the limit that the ledger does not know,
-   * or that got worse than it says, each with a picture.
+   * Each raster format against Chromium: the cases over the limit, each with a picture.
    */
   async function compare(name: string, chromium: RgbImage, png: Buffer, background: string, formats: RasterFormat[]): Promise<string[]> {
     const failures: string[] = [];
@@ -134,10 +150,9 @@ describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)'
       const key = `${name}-${format}`;
       const percent = Math.round(result.fraction * 10_000) / 100;
       measured.set(key, percent);
-      const allowed = Math.max(FIDELITY.maxFraction * 100, (KNOWN[key] ?? 0) + LEDGER_MARGIN);
-      if (percent > allowed) {
+      if (percent > FIDELITY.maxFraction * 100) {
         const path = await writeSideBySide(ARTIFACTS, key, chromium, actual, result);
-        failures.push(`${key}: ${result.differing}/${result.blocks} blocks (${percent}%) differ, worst ${result.worst.toFixed(0)} levels${KNOWN[key] ? ` (ledger: ${KNOWN[key]}%)` : ''}; ${path}`);
+        failures.push(`${key}: ${result.differing}/${result.blocks} blocks (${percent}%) differ, worst ${result.worst.toFixed(0)} levels; ${path}`);
       }
     }
     return failures;
@@ -158,12 +173,13 @@ describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)'
     const drawn = themes.map(async (theme) => {
       const { background } = THEME_DEFINITIONS[theme];
       const finished = await finishedSvg(item, theme);
-      return { theme, background, ...finished, png: await workerPng(finished.svg, 1, background) };
+      return { theme, background, ...finished, png: await workerPng(finished.svg, finished.width, finished.height, 1, background) };
     });
     drawn.forEach((promise) => promise.catch(() => undefined));
     const failures: string[] = [];
     for (const promise of drawn) {
       const { theme, background, svg, width, height, png } = await promise;
+      drawnPngs.set(theme, [...(drawnPngs.get(theme) ?? []), { name: item.name, png }]);
       const chromium = await rgb(await chromiumDrawing(svg, width, height, 1, background), background);
       failures.push(...(await compare(`${item.name}-${theme}`, chromium, png, background, formatsIn(theme))));
     }

@@ -1,8 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
 import type { ThemeId } from '@flowsmith/contracts';
-import { isSafeSvg, THEME_DEFINITIONS } from '../src';
-import { rasterTextFixes } from '../src/svg/raster-css';
+import { isSafeSvg, MAX_PNG_PIXELS, Renderer, THEME_DEFINITIONS } from '../src';
 
 /** A picture embedded in the SVG itself: the one kind of <image> allowed out. */
 const RASTER = /^data:image\/(png|jpe?g|gif|webp);base64,/i;
@@ -34,13 +33,13 @@ export async function differingPixels(a: Buffer, b: Buffer, tolerance = 60): Pro
 }
 
 /**
- * Pixels that differ at all between a PNG and the same SVG rasterized with its style sheet whole:
- * the rasterizer prunes style rules that cannot match (svg/raster-css.ts), which must change none.
- * Both get the text rewrites that make librsvg draw as Chromium does (rasterTextFixes).
+ * The same SVG drawn by the Renderer's raster processes (as a PNG render is), e.g. without its text:
+ * what a PNG is compared with to show that its labels are drawn.
  */
-export async function pixelsChangedByPruning(png: Buffer, svg: string, scale: number, background: string): Promise<number> {
-  const asIs = await sharp(Buffer.from(rasterTextFixes(svg)), { density: 72 * scale }).flatten({ background }).png().toBuffer();
-  return differingPixels(png, asIs, 0);
+export async function drawnByRenderer(renderer: Renderer, svg: string, width: number, height: number, scale: number, background: string): Promise<Buffer> {
+  const drawn = await renderer.raster.draw({ svg, width, height, format: 'png', scale, background, limitInputPixels: MAX_PNG_PIXELS }, Date.now() + 30_000);
+  if (!drawn.ok) throw new Error(drawn.error.message);
+  return drawn.data;
 }
 
 /**

@@ -63,7 +63,8 @@ export function mermaidConfig(theme: ThemeDefinition | null, choices: MermaidRen
     startOnLoad: false,
     securityLevel: 'strict',
     secure: [...SECURE_KEYS, ...(choices.layout ? ['layout'] : []), ...(choices.look ? ['look'] : [])],
-    // Labels as SVG <text>, not HTML in <foreignObject>: librsvg draws only the former (RECIPES.md).
+    // Labels as SVG <text>, not HTML in <foreignObject>, which many SVG viewers and editors do not
+    // draw and the sanitizer removes (docs/mermaid.md, "Labels").
     htmlLabels: false,
     flowchart: { htmlLabels: false, useMaxWidth: false },
     sequence: { useMaxWidth: false },

@@ -123,8 +123,8 @@ export const PAGE_SCRIPT = String.raw`
   const TEXT_WITH_TAGS = /(<(?:text|tspan)\b[^>]*>)([^<]*&lt;\s*\/?\s*(?:b|strong|i|em)\s*&gt;[^<]*)/gi;
 
   // A few renderers write their text as HTML in a <foreignObject> whatever htmlLabels says
-  // (eventmodeling's boxes, venn's text nodes). The sanitizer removes foreignObject (librsvg does
-  // not draw it), so those words become SVG text, centred in the object's box and wrapped to its
+  // (eventmodeling's boxes, venn's text nodes). The sanitizer removes foreignObject (many SVG
+  // viewers do not draw it), so those words become SVG text, centred in the object's box and wrapped to its
   // width. Parsed inert (DOMParser), measured on a canvas in the diagram's font.
   const SVG_NS = 'http://www.w3.org/2000/svg';
   const measure = document.createElement('canvas').getContext('2d');

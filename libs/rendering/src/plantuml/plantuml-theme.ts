@@ -35,7 +35,7 @@ export function styleSheetLines(rules: readonly string[]): string[] {
  * and styles, which come later, win). The style sheet follows the selectors of PlantUML's default
  * skin (skin/plantuml.skin in the jar), so that every diagram kind takes the palette, and dark
  * themes paint a dark document with light text. The font is the palette's first family, which
- * Java measures with the same files librsvg later draws with.
+ * Java measures with the same files Chromium later draws rasters with.
  */
 export function plantumlThemeLines(theme: ThemeDefinition): string[] {
   const p = themePalette(theme);

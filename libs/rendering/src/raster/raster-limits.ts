@@ -1,7 +1,7 @@
 import { MAX_PNG_SIDE, RenderFailure } from '@flowsmith/contracts';
 
 /**
- * A PNG's pixels in all: 40 megapixels (8192 × 4883), about 160 MB as RGBA while librsvg draws
+ * A PNG's pixels in all: 40 megapixels (8192 × 4883), about 160 MB as RGBA while Chromium draws
  * it. MAX_PNG_SIDE alone would allow 8192 × 8192 (67 megapixels, 268 MB).
  */
 export const MAX_PNG_PIXELS = 40_000_000;
@@ -55,7 +55,7 @@ function primitiveWeight(name: string, attributes: string, scale: number): numbe
       return (x * y) / 9;
     }
     case 'femorphology': {
-      // librsvg looks at every pixel of the radius' box, in device pixels.
+      // Every pixel of the radius' box is looked at, in device pixels.
       const [rx = 0, ry = rx] = numbers(attribute(attributes, 'radius'));
       return ((2 * rx * scale + 1) * (2 * ry * scale + 1)) / 9;
     }
