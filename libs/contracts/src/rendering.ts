@@ -31,6 +31,9 @@ export const RENDER_BUDGET_MS = 10_000;
 /** docs/api.md: embed sources are at most 5 KB decoded. */
 export const MAX_EMBED_SOURCE_BYTES = 5 * 1024;
 
+/** The rasterizer's version, in the cache key of every PNG, JPEG and WebP (raster/draw-raster.ts). */
+export const RASTERIZER_VERSION = 'chromium/r1';
+
 /**
  * The version of each engine's output. It is part of every cache key, so a new engine version
  * never serves an old rendering. Bump the suffix when our own post-processing changes the output.
@@ -65,7 +68,7 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.sourceFormat, input.theme, input.format, input.format === 'svg' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts)]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, input.format === 'svg' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts)]))
     .update('\n')
     .update(input.source)
     .digest('hex');
