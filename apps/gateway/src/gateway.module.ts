@@ -31,6 +31,7 @@ import { RenderClient } from './rendering/render-client.service';
 import { RenderSlots } from './rendering/render-slots';
 import { GATEWAY_QUEUES, queueClientProviders } from './queue-clients';
 import { RenderingController } from './rendering/rendering.controller';
+import { CompatController } from './compat/compat.controller';
 import { SharesController } from './shares/shares.controller';
 import { PlaygroundController } from './playground/playground.controller';
 import { SharesService } from './shares/shares.service';
@@ -69,7 +70,7 @@ export class GatewayModule {
         DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
         QueueClientModule.register({ queues: GATEWAY_QUEUES, redis: env }),
       ],
-      controllers: [HealthController, MetricsController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, SharesController, GenerationsController, PlaygroundController],
+      controllers: [HealthController, MetricsController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, CompatController, SharesController, GenerationsController, PlaygroundController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,

@@ -16,7 +16,7 @@ import { addHttpMetrics } from './operations/http-metrics';
 import { addRequestLogging } from './operations/request-logging';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 import { addSecurityHeaders } from './operations/security-headers';
-import { API_PREFIX, UNPREFIXED_PATHS } from './operations/unprefixed-paths';
+import { API_PREFIX, UNPREFIXED_PATHS, UNPREFIXED_ROOTS } from './operations/unprefixed-paths';
 
 export { newRequestId } from './common/request-id';
 
@@ -42,6 +42,13 @@ class GatewayFastifyAdapter extends FastifyAdapter {
     const fastify = this.getInstance();
     fastify.removeContentTypeParser(['application/json', 'application/x-www-form-urlencoded']);
     addJsonBodyParser(fastify, this.jsonBody);
+    // The Kroki and mermaid.ink routes take a diagram as plain text too (docs/compat.md), and as
+    // curl's --data-raw sends it (form-urlencoded, read as the text it is); elsewhere those are 415.
+    fastify.addContentTypeParser(['text/plain', 'application/x-www-form-urlencoded'], { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
+      const path = request.url.split('?')[0];
+      if (UNPREFIXED_ROOTS.some((root) => path.startsWith(`${root}/`) || path === root)) return done(null, body);
+      done(Object.assign(new Error(`Unsupported Media Type: ${request.headers['content-type'] ?? ''}`), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
+    });
   }
 }
 
@@ -71,7 +78,8 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
   const fastify = adapter.getInstance();
   limitConnections(fastify.server, { perAddress: env.HTTP_MAX_CONNECTIONS_PER_IP, total: env.HTTP_MAX_CONNECTIONS });
   spareConnectionsBeingAnswered(fastify.server);
-  // The API speaks JSON only: any other body is 415 unsupported_media_type, not a string to validate.
+  // The API speaks JSON only: any other body is 415 unsupported_media_type, not a string to validate
+  // (but for the Kroki and mermaid.ink routes: GatewayFastifyAdapter.registerParserMiddleware).
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
@@ -89,7 +97,9 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
  * (GET /api/openapi.json, UI at /api/docs) is built from the application on first request.
  */
 export function configureGateway(app: NestFastifyApplication): NestFastifyApplication {
-  app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED_PATHS.map((path) => (path === '/' ? path : path.slice(1))) });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [...UNPREFIXED_PATHS.map((path) => (path === '/' ? path : path.slice(1))), ...UNPREFIXED_ROOTS.flatMap((root) => [root.slice(1), `${root.slice(1)}/{*path}`])],
+  });
   app.get(ApiDocument).attach(app);
   // Exit 0 once every hook has run (in-flight requests drained, queues and pools closed), and let pino flush.
   app.enableShutdownHooks(undefined, { useProcessExit: true });

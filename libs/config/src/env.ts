@@ -153,6 +153,18 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @ToInt() @IsInt() @Min(1)
   RATE_LIMIT_EMBED: number = 300;
 
+  /** Requests per window per IP on the Kroki and mermaid.ink routes without a key (docs/compat.md). */
+  @Expose() @ToInt() @IsInt() @Min(1)
+  RATE_LIMIT_KROKI: number = 600;
+
+  /**
+   * The Kroki (`/kroki`) and mermaid.ink (`/ink`) routes: `open` to anyone (per-IP bucket
+   * RATE_LIMIT_KROKI, no watermark: an operator's own documentation servers), `key` with a Bearer
+   * key only (scope render:write), `off` not served.
+   */
+  @Expose() @IsIn(['open', 'key', 'off'])
+  KROKI_API: 'open' | 'key' | 'off' = 'open';
+
   /** Renders one anonymous IP may have queued or running at once (keys: the plan's renders_in_flight). */
   @Expose() @ToInt() @IsInt() @Min(1)
   RENDER_IN_FLIGHT_ANONYMOUS: number = 2;

@@ -3,11 +3,15 @@ import type { Scope } from '@flowsmith/contracts';
 
 export const ACCESS_METADATA = 'flowsmith:access';
 
+/** The per-IP buckets of callers without a key. */
+export type AnonymousBucket = 'anonymous' | 'embed' | 'compat';
+
 /**
  * Who may call a route. Every route of the gateway declares one; the gateway refuses to boot
  * with a route that does not.
  * - `scope`: the scope a key must hold.
- * - `anonymous`: callers without a key are let in and limited per IP in this bucket.
+ * - `anonymous`: callers without a key are let in and limited per IP in this bucket (`compat`: the
+ *   Kroki and mermaid.ink routes, RATE_LIMIT_KROKI).
  * - `ai`: the route also spends the per-key AI bucket.
  * - `ignoreKey`: the route treats every caller as anonymous (public embeds).
  * - `anyKey`: any valid key, whatever its scopes (a key may always learn about itself).
@@ -16,9 +20,9 @@ export const ACCESS_METADATA = 'flowsmith:access';
  *   no rate limit, and left out of the OpenAPI document.
  */
 export type AccessPolicy =
-  | { scope: Scope; anonymous?: 'anonymous' | 'embed'; ai?: boolean }
+  | { scope: Scope; anonymous?: AnonymousBucket; ai?: boolean }
   | { anyKey: true }
-  | { public: true; anonymous: 'anonymous' | 'embed'; ignoreKey?: boolean }
+  | { public: true; anonymous: AnonymousBucket; ignoreKey?: boolean }
   | { operations: true }
   | { public: true; documentation: true };
 

@@ -53,8 +53,9 @@ export class AccessGuard implements CanActivate {
     if (actor.kind === 'api_key') {
       return { id: `owner:${actor.ownerId}`, tier: tierOfPlan(actor.plan), maxInFlight: this.config.plans[actor.plan].renders_in_flight, bucket: charged };
     }
-    const embed = 'anonymous' in policy && policy.anonymous === 'embed';
-    return { id: `ip:${actor.ip}`, tier: 'anonymous', maxInFlight: embed ? env.RENDER_IN_FLIGHT_EMBED : env.RENDER_IN_FLIGHT_ANONYMOUS, bucket: charged };
+    // Embeds, shares and the compatible APIs: a page or a documentation build asks for many at once.
+    const many = 'anonymous' in policy && (policy.anonymous === 'embed' || policy.anonymous === 'compat');
+    return { id: `ip:${actor.ip}`, tier: 'anonymous', maxInFlight: many ? env.RENDER_IN_FLIGHT_EMBED : env.RENDER_IN_FLIGHT_ANONYMOUS, bucket: charged };
   }
 
   private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>): Promise<Caller> {
@@ -89,6 +90,8 @@ export class AccessGuard implements CanActivate {
       if ('ai' in policy && policy.ai) buckets.push({ key: `rl:{${actor.keyId}}:ai`, limit: env.RATE_LIMIT_AI_PER_KEY });
     } else if ('anonymous' in policy && policy.anonymous === 'embed') {
       buckets.push({ key: `rl:{ip:${actor.ip}}:embed`, limit: env.RATE_LIMIT_EMBED });
+    } else if ('anonymous' in policy && policy.anonymous === 'compat') {
+      buckets.push({ key: `rl:{ip:${actor.ip}}:compat`, limit: env.RATE_LIMIT_KROKI });
     } else {
       buckets.push({ key: `rl:{ip:${actor.ip}}:anon`, limit: env.RATE_LIMIT_ANONYMOUS });
     }

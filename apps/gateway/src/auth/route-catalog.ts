@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap, RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { API_PREFIX, UNPREFIXED_PATHS } from '../operations/unprefixed-paths';
+import { API_PREFIX, isUnprefixed } from '../operations/unprefixed-paths';
 import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
 
 export interface CatalogRoute {
@@ -22,7 +22,6 @@ export interface CatalogRoute {
 export class RouteCatalog implements OnApplicationBootstrap {
   private catalog: CatalogRoute[] = [];
   globalPrefix = API_PREFIX;
-  prefixExcluded = new Set<string>(UNPREFIXED_PATHS);
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -55,7 +54,7 @@ export class RouteCatalog implements OnApplicationBootstrap {
         if (path === undefined) continue;
         const method = RequestMethod[this.reflector.get<RequestMethod>(METHOD_METADATA, handler)];
         const joined = '/' + [base, path].flat().join('/').split('/').filter(Boolean).join('/');
-        const mounted = this.prefixExcluded.has(joined) ? joined : `/${this.globalPrefix}${joined}`;
+        const mounted = isUnprefixed(joined) ? joined : `/${this.globalPrefix}${joined}`;
         routes.push({
           method,
           path: mounted,

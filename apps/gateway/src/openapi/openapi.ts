@@ -100,7 +100,7 @@ function describe(route: CatalogRoute, operation: OperationObject, reflector: Re
     operation.security = [];
   }
   ext['x-access'] = 'scope' in access ? 'scope' : 'anyKey' in access ? 'any_key' : 'operations' in access ? 'operations' : 'public';
-  if ('anonymous' in access && access.anonymous) ext['x-anonymous'] = access.anonymous === 'embed' ? 'per_ip_embed_bucket' : 'per_ip';
+  if ('anonymous' in access && access.anonymous) ext['x-anonymous'] = { anonymous: 'per_ip', embed: 'per_ip_embed_bucket', compat: 'per_ip_compat_bucket' }[access.anonymous];
   if ('ai' in access && access.ai) ext['x-ai-rate-limit'] = true;
   if (idempotent) {
     operation.parameters = [

@@ -10,3 +10,14 @@ export const OPERATIONS_PATHS: readonly string[] = ['/healthz', '/readyz', '/met
  * log read.
  */
 export const UNPREFIXED_PATHS: readonly string[] = [...OPERATIONS_PATHS, '/'];
+
+/**
+ * Trees mounted outside API_PREFIX, every path under them included: the Kroki- and
+ * mermaid.ink-compatible routes (compat/compat.controller.ts), at the paths those servers' clients use.
+ */
+export const UNPREFIXED_ROOTS: readonly string[] = ['/kroki', '/ink'];
+
+/** Whether a route's path is mounted as it is, not under API_PREFIX. */
+export function isUnprefixed(path: string): boolean {
+  return UNPREFIXED_PATHS.includes(path) || UNPREFIXED_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
+}

@@ -1,0 +1,161 @@
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { closeTestPrisma, createTestKey, RunningGateway, startGateway } from '@flowsmith/testing';
+import { createGateway } from '../gateway';
+
+/** As Kroki's clients encode a GET (docs.kroki.io, "Encode Diagrams"): zlib at level 9, URL-safe base64. */
+const kroki = (source: string) => deflateSync(Buffer.from(source), { level: 9 }).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
+/** As mermaid's live editor writes a mermaid.ink link: pako: + base64url of the deflated state. */
+const pako = (state: object) => `pako:${deflateSync(Buffer.from(JSON.stringify(state))).toString('base64url')}`;
+
+const MERMAID = 'flowchart LR\n  Docs[KrokiDocs] --> Build[CiBuild]';
+const PLANTUML = '@startuml\nAlice -> Bob : hello kroki\n@enduml';
+const C4 = '@startuml\n!include <C4/C4_Container>\nPerson(user, "Reader")\nSystem(site, "Docs site")\nRel(user, site, "reads")\n@enduml';
+
+describe('Kroki- and mermaid.ink-compatible routes', () => {
+  let gateway: RunningGateway;
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${path}`, { headers });
+  const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${gateway.url}${path}`, { method: 'POST', body, headers });
+
+  let secret: string;
+  /** The same source through the API's own stateless render (a key: no watermark), to compare with. */
+  const apiSvg = async (source: string, theme: string) => {
+    const response = await post('/api/v1/beautify', JSON.stringify({ source, source_format: 'mermaid', theme }), { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` });
+    return ((await response.json()) as { svg: string }).svg;
+  };
+
+  beforeAll(async () => {
+    gateway = await startGateway(createGateway);
+    secret = (await createTestKey({ plan: 'pro' })).secret;
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await closeTestPrisma();
+  });
+
+  describe('Kroki', () => {
+    it('GET /kroki/{type}/svg/{encoded}: the SVG, unwatermarked, cacheable by ETag, CORS open', async () => {
+      const response = await get(`/kroki/mermaid/svg/${kroki(MERMAID)}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+      expect(response.headers.get('cache-control')).toBe('public, max-age=3600, s-maxage=86400');
+      expect(response.headers.get('x-diagram-type')).toBe('flowchart');
+      const svg = await response.text();
+      expect(svg).toContain('KrokiDocs');
+      expect(svg).not.toContain('Made with Flowsmith');
+      const etag = response.headers.get('etag')!;
+      expect((await get(`/kroki/mermaid/svg/${kroki(MERMAID)}`, { 'If-None-Match': etag })).status).toBe(304);
+    });
+
+    it('draws PlantUML and C4 (PlantUML with its C4 library) as PNG and JPEG', async () => {
+      const png = await get(`/kroki/plantuml/png/${kroki(PLANTUML)}?scale=2`);
+      expect(png.status).toBe(200);
+      expect(png.headers.get('content-type')).toBe('image/png');
+      const meta = await sharp(Buffer.from(await png.arrayBuffer())).metadata();
+      expect(meta.format).toBe('png');
+      const c4 = await get(`/kroki/c4plantuml/jpeg/${kroki(C4)}`);
+      expect(c4.status).toBe(200);
+      expect((await sharp(Buffer.from(await c4.arrayBuffer())).metadata()).format).toBe('jpeg');
+    });
+
+    it('POST /kroki/{type}/{output} with a text/plain body, POST /kroki/{type} with Accept, and POST /kroki with JSON', async () => {
+      const typed = await post('/kroki/mermaid/svg', MERMAID, { 'Content-Type': 'text/plain' });
+      expect(typed.status).toBe(200);
+      expect(await typed.text()).toContain('CiBuild');
+
+      const accepted = await post('/kroki/plantuml', PLANTUML, { 'Content-Type': 'text/plain', Accept: 'image/png' });
+      expect(accepted.status).toBe(200);
+      expect(accepted.headers.get('content-type')).toBe('image/png');
+
+      const json = await post('/kroki', JSON.stringify({ diagram_source: MERMAID, diagram_type: 'mermaid', output_format: 'svg', diagram_options: { theme: 'dark' } }), { 'Content-Type': 'application/json' });
+      expect(json.status).toBe(200);
+      expect(await json.text()).toBe(await apiSvg(MERMAID, 'dark'));
+    });
+
+    it("takes Flowsmith's theme as a diagram option: query, Kroki-Diagram-Options-* header", async () => {
+      const query = await (await get(`/kroki/mermaid/svg/${kroki(MERMAID)}?theme=midnight`)).text();
+      expect(query).toBe(await apiSvg(MERMAID, 'midnight'));
+      const header = await (await get(`/kroki/mermaid/svg/${kroki(MERMAID)}`, { 'Kroki-Diagram-Options-Theme': 'blueprint' })).text();
+      expect(header).toBe(await apiSvg(MERMAID, 'blueprint'));
+      // Kroki's default is Flowsmith's light theme.
+      expect(await (await get(`/kroki/mermaid/svg/${kroki(MERMAID)}`)).text()).toBe(await apiSvg(MERMAID, 'light'));
+    });
+
+    it("answers errors as Kroki does, in plain text: what is supported, the parser's message, bad encodings", async () => {
+      const unsupported = await get(`/kroki/graphviz/svg/${kroki('digraph G {a->b}')}`);
+      expect(unsupported.status).toBe(400);
+      expect(unsupported.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await unsupported.text()).toBe('Error 400: Diagram type graphviz is not rendered by this Flowsmith server yet. Supported: mermaid, plantuml, c4plantuml, bpmn, diagramsnet, drawio.\n');
+
+      const broken = await get(`/kroki/mermaid/svg/${kroki('flowchart TD\n  A --> B\n  B -->')}`);
+      expect(broken.status).toBe(400);
+      expect(await broken.text()).toMatch(/^Error 400: .*line 3/s);
+
+      expect(await (await get('/kroki/mermaid/svg/%25%25%25')).text()).toMatch(/^Error 400: The encoded diagram is not base64url/);
+      expect((await get(`/kroki/mermaid/pdf/${kroki(MERMAID)}`)).status).toBe(400);
+      const empty = await post('/kroki/mermaid/svg', '   ', { 'Content-Type': 'text/plain' });
+      expect([empty.status, await empty.text()]).toEqual([400, 'Error 400: The diagram source is empty.\n']);
+    });
+  });
+
+  describe('mermaid.ink', () => {
+    it("GET /ink/svg/{pako:...} as mermaid's live editor links it, its theme mapped onto Flowsmith's", async () => {
+      const response = await get(`/ink/svg/${pako({ code: MERMAID, mermaid: '{\n  "theme": "dark"\n}', autoSync: true, updateDiagram: true })}`);
+      expect(response.status).toBe(200);
+      const svg = await response.text();
+      expect(svg).toContain('KrokiDocs');
+      expect(svg).toBe(await apiSvg(MERMAID, 'dark'));
+    });
+
+    it('GET /ink/img/{base64}: JPEG by default, PNG or WebP with type', async () => {
+      const encoded = Buffer.from(MERMAID).toString('base64');
+      const jpeg = await get(`/ink/img/${encoded}`);
+      expect([jpeg.status, jpeg.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+      const png = await get(`/ink/img/${encoded}?type=png&theme=forest`);
+      expect([png.status, png.headers.get('content-type')]).toEqual([200, 'image/png']);
+      expect((await sharp(Buffer.from(await png.arrayBuffer())).metadata()).format).toBe('png');
+      const bad = await get(`/ink/img/${encoded}?type=gif`);
+      expect([bad.status, await bad.text()]).toEqual([400, 'Error 400: type must be jpeg, png or webp, not gif.\n']);
+    });
+  });
+
+  describe('access (KROKI_API, RATE_LIMIT_KROKI)', () => {
+    it('key: a Bearer key is needed; off: nothing is served', async () => {
+      const keyed = await startGateway(createGateway, { KROKI_API: 'key' });
+      try {
+        const anonymous = await fetch(`${keyed.url}/kroki/mermaid/svg/${kroki(MERMAID)}`);
+        expect(anonymous.status).toBe(401);
+        expect(await anonymous.text()).toMatch(/^Error 401: .*API key/);
+        expect((await fetch(`${keyed.url}/kroki/mermaid/svg/${kroki(MERMAID)}`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(200);
+      } finally {
+        await keyed.close();
+      }
+      const off = await startGateway(createGateway, { KROKI_API: 'off' });
+      try {
+        expect((await fetch(`${off.url}/ink/svg/${Buffer.from(MERMAID).toString('base64')}`)).status).toBe(404);
+      } finally {
+        await off.close();
+      }
+    });
+
+    it('limits anonymous callers per IP in a bucket of its own, with Retry-After', async () => {
+      const limited = await startGateway(createGateway, { RATE_LIMIT_KROKI: '2', TRUST_PROXY_HOPS: '1' });
+      try {
+        // A client address of its own: the other tests here spent 127.0.0.1's bucket.
+        const from = { 'X-Forwarded-For': `198.51.100.${Math.floor(Math.random() * 250) + 1}` };
+        const url = `${limited.url}/kroki/mermaid/svg/${kroki(MERMAID)}`;
+        expect((await fetch(url, { headers: from })).status).toBe(200);
+        expect((await fetch(url, { headers: from })).status).toBe(200);
+        const third = await fetch(url, { headers: from });
+        expect(third.status).toBe(429);
+        expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(await third.text()).toMatch(/^Error 429: Too many requests/);
+        // The API's own anonymous bucket is another one.
+        expect((await fetch(`${limited.url}/api/v1/themes`, { headers: from })).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+});
