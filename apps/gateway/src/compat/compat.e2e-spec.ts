@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { closeTestPrisma, createTestKey, RunningGateway, startGateway } from '@flowsmith/testing';
@@ -10,6 +14,9 @@ const pako = (state: object) => `pako:${deflateSync(Buffer.from(JSON.stringify(s
 
 const MERMAID = 'flowchart LR\n  Docs[KrokiDocs] --> Build[CiBuild]';
 const PLANTUML = '@startuml\nAlice -> Bob : hello kroki\n@enduml';
+/** A BPMN process without DI from the rendering corpus: Flowsmith lays it out. */
+const BPMN = readFileSync(join(__dirname, '../../../../libs/rendering/test/corpus/bpmn/returns-no-di.bpmn'), 'utf8');
+const BPMN_LABELS = (JSON.parse(readFileSync(join(__dirname, '../../../../libs/rendering/test/corpus/bpmn/labels.json'), 'utf8')) as Record<string, string[]>)['returns-no-di.bpmn'];
 const C4 = '@startuml\n!include <C4/C4_Container>\nPerson(user, "Reader")\nSystem(site, "Docs site")\nRel(user, site, "reads")\n@enduml';
 
 describe('Kroki- and mermaid.ink-compatible routes', () => {
@@ -117,6 +124,82 @@ describe('Kroki- and mermaid.ink-compatible routes', () => {
       expect((await sharp(Buffer.from(await png.arrayBuffer())).metadata()).format).toBe('png');
       const bad = await get(`/ink/img/${encoded}?type=gif`);
       expect([bad.status, await bad.text()]).toEqual([400, 'Error 400: type must be jpeg, png or webp, not gif.\n']);
+    });
+  });
+
+  describe('real clients: Asciidoctor.js with asciidoctor-kroki', () => {
+    /** An AsciiDoc document with a block of every type Flowsmith renders, as asciidoctor-kroki's users write them. */
+    const DOCUMENT = [
+      '= Architecture notes',
+      '',
+      '[mermaid]',
+      '....',
+      MERMAID,
+      '....',
+      '',
+      '[plantuml]',
+      '....',
+      'Alice -> Bob : hello kroki',
+      '....',
+      '',
+      '[c4plantuml]',
+      '....',
+      C4.replace('@startuml\n', '').replace('\n@enduml', ''),
+      '....',
+      '',
+      '[bpmn]',
+      '....',
+      BPMN,
+      '....',
+    ].join('\n');
+    const LABELS = [['KrokiDocs', 'CiBuild'], ['hello kroki'], ['Reader', 'Docs site'], BPMN_LABELS];
+    /** The words a reader sees in an SVG: its text and tspan contents, whitespace collapsed. */
+    const words = (svg: string) =>
+      [...svg.matchAll(/<(?:text|tspan)\b[^>]*>([^<]*)/g)]
+        .map((match) => match[1].replace(/&#160;/g, ' '))
+        .join(' ')
+        .replace(/\s+/g, ' ');
+
+    /**
+     * Asciidoctor.js with asciidoctor-kroki, in a process of its own
+     * (apps/gateway/test/clients/asciidoctor-kroki.cjs); asynchronously, since the gateway it
+     * fetches from runs in this process.
+     */
+    function convert(attributes: Record<string, unknown>): Promise<string> {
+      const child = spawn(process.execPath, [join(__dirname, '../../test/clients/asciidoctor-kroki.cjs')], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.stdin.end(JSON.stringify({ document: DOCUMENT, attributes: { 'kroki-server-url': `${gateway.url}/kroki`, ...attributes } }));
+      return new Promise((resolve, reject) =>
+        child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`asciidoctor failed (${code}): ${stderr}`)))),
+      );
+    }
+
+    it('links every block to an image URL of ours that answers its SVG with its labels', async () => {
+      const html = await convert({});
+      const sources = [...html.matchAll(/<img src="([^"]+)"/g)].map((match) => match[1]);
+      expect(sources).toHaveLength(4);
+      for (const [index, source] of sources.entries()) {
+        expect(source.startsWith(`${gateway.url}/kroki/${['mermaid', 'plantuml', 'c4plantuml', 'bpmn'][index]}/svg/`)).toBe(true);
+        const response = await fetch(source);
+        expect({ source, status: response.status }).toEqual({ source, status: 200 });
+        const text = words(await response.text());
+        for (const label of LABELS[index]) expect({ source, label, drawn: text.includes(label) }).toEqual({ source, label, drawn: true });
+      }
+    });
+
+    it('fetches every diagram into the output (kroki-fetch-diagram), by GET and by POST', async () => {
+      for (const method of ['get', 'post']) {
+        const dir = mkdtempSync(join(tmpdir(), `kroki-${method}-`));
+        const html = await convert({ 'kroki-fetch-diagram': '', 'kroki-http-method': method, imagesoutdir: dir, imagesdir: dir });
+        const files = readdirSync(dir).filter((file) => file.endsWith('.svg'));
+        expect({ method, files: files.length }).toEqual({ method, files: 4 });
+        for (const file of files) expect(html).toContain(file);
+        const all = files.map((file) => words(readFileSync(join(dir, file), 'utf8'))).join(' ');
+        for (const label of LABELS.flat()) expect({ method, label, drawn: all.includes(label) }).toEqual({ method, label, drawn: true });
+      }
     });
   });
 
