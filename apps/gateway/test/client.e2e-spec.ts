@@ -192,7 +192,7 @@ describe('@flowsmith/client against a real gateway', () => {
 
     const diagram = await client.diagrams.create({ name: 'd', source: FLOW });
     const invalid = await caught(client.diagrams.image(diagram.id, { format: 'gif' as never }));
-    expect(invalid).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'format', message: 'format must be one of: png, svg, jpeg, webp.' });
+    expect(invalid).toMatchObject({ status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'format', message: 'format must be one of: png, svg, jpeg, webp, pdf.' });
     expect(await caught(client.render.beautify({ source: 'flowchart TD\n  A -->', source_format: 'mermaid' }))).toMatchObject({ status: 400, code: 'parse_failed', param: 'source' });
     expect(await caught(client.ai.generate({ prompt: 'a flowchart' }))).toMatchObject({ status: 403, type: 'permission_error', code: 'plan_not_allowed' });
     expect(await caught(new FlowsmithClient({ baseUrl: gateway.url }).usage.get())).toMatchObject({ status: 401, code: 'not_authenticated' });

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import type { SourceFormat } from './sources';
 import type { ThemeId } from './themes';
 
-export const OUTPUT_FORMATS = ['png', 'svg', 'jpeg', 'webp'] as const;
+export const OUTPUT_FORMATS = ['png', 'svg', 'jpeg', 'webp', 'pdf'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Every picture the Renderer can draw (the API's OUTPUT_FORMATS in another order). */
-export const IMAGE_FORMATS = ['svg', 'png', 'jpeg', 'webp'] as const;
+export const IMAGE_FORMATS = ['svg', 'png', 'jpeg', 'webp', 'pdf'] as const;
 /** A file's extension for each output: `.jpg` as people and tools expect. */
-export const FILE_EXTENSIONS: Record<ImageFormat, string> = { svg: 'svg', png: 'png', jpeg: 'jpg', webp: 'webp' };
+export const FILE_EXTENSIONS: Record<ImageFormat, string> = { svg: 'svg', png: 'png', jpeg: 'jpg', webp: 'webp', pdf: 'pdf' };
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+/** What the raster processes draw from the finished SVG: pixels (PNG, JPEG, WebP), or a vector PDF of one page. */
 export type RasterFormat = Exclude<ImageFormat, 'svg'>;
 
 /** Mermaid's layout engines (render option `layout`); the default is in libs/rendering/src/mermaid/mermaid-engine.ts. */
@@ -68,7 +69,7 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, input.format === 'svg' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts)]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, input.format === 'svg' || input.format === 'pdf' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts)]))
     .update('\n')
     .update(input.source)
     .digest('hex');

@@ -16,7 +16,9 @@ export type { DrawRasterRequest } from './raster/draw-raster';
  * memory (output_too_large). The formats differ only in the encoder (raster/draw-raster.ts).
  */
 export function rasterize(pool: RasterPool, svg: string, width: number, height: number, scale: Scale, background: string, deadline: number, format: RasterFormat = 'png'): Promise<RasterResult> {
-  const refused = checkRasterLimits(svg, width, height, scale);
+  // A PDF is vector, drawn at scale 1 (raster/draw-raster.ts); its filters are bounded all the same.
+  const drawnScale = format === 'pdf' ? 1 : scale;
+  const refused = checkRasterLimits(svg, width, height, drawnScale);
   if (refused) return Promise.resolve({ ok: false, error: refused });
-  return pool.draw({ svg, width, height, format, scale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
+  return pool.draw({ svg, width, height, format, scale: drawnScale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);
 }

@@ -47,7 +47,7 @@ export interface RendererOptions {
 
 export interface RenderedOutput {
   data: Buffer;
-  contentType: 'image/svg+xml' | 'image/png' | 'image/jpeg' | 'image/webp';
+  contentType: 'image/svg+xml' | 'image/png' | 'image/jpeg' | 'image/webp' | 'application/pdf';
   width: number;
   height: number;
   diagramType: string;

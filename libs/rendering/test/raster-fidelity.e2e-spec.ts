@@ -31,7 +31,8 @@ import { compareBlocks, FIDELITY, rgb, RgbImage, writeSideBySide } from './raste
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '../../../test-artifacts/raster-diff');
-const RASTERS: RasterFormat[] = ['png', 'jpeg', 'webp'];
+/** The pixel formats (a PDF is vector: renderer.e2e-spec.ts checks it). */
+const RASTERS: Array<Exclude<RasterFormat, 'pdf'>> = ['png', 'jpeg', 'webp'];
 const measured = new Map<string, number>();
 /** The worker's PNGs at scale 1, per theme: a contact sheet each (test-artifacts/raster-sheets/). */
 const drawnPngs = new Map<ThemeId, Array<{ name: string; png: Buffer }>>();
@@ -141,7 +142,7 @@ describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)'
   /**
    * Each raster format against Chromium: the cases over the limit, each with a picture.
    */
-  async function compare(name: string, chromium: RgbImage, png: Buffer, background: string, formats: RasterFormat[]): Promise<string[]> {
+  async function compare(name: string, chromium: RgbImage, png: Buffer, background: string, formats: Array<Exclude<RasterFormat, 'pdf'>>): Promise<string[]> {
     const failures: string[] = [];
     for (const format of formats) {
       const picture = format === 'png' ? png : await encodeRaster(sharp(png), format).toBuffer();
@@ -167,7 +168,7 @@ describe('rasters agree with Chromium (real Chromium, mermaid, PlantUML, sharp)'
     const representative = REPRESENTATIVE.includes(item.name);
     // JPEG and WebP are the PNG through an encoder (the next test proves it byte for byte): their
     // agreement is measured in one light and one dark theme, the PNG's in every theme.
-    const formatsIn = (theme: ThemeId): RasterFormat[] => (representative && (FULL_MATRIX || theme === 'light' || theme === 'dark') ? RASTERS : ['png']);
+    const formatsIn = (theme: ThemeId): Array<Exclude<RasterFormat, 'pdf'>> => (representative && (FULL_MATRIX || theme === 'light' || theme === 'dark') ? RASTERS : ['png']);
     const themes = representative || FULL_MATRIX ? THEME_LIST : (['light'] as ThemeId[]);
     // The Renderer's pages and raster processes draw every theme at once while Chromium here takes its pictures one by one.
     const drawn = themes.map(async (theme) => {

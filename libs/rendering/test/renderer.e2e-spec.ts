@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { XMLValidator } from 'fast-xml-parser';
 import sharp from 'sharp';
-import { MermaidLayout, MermaidLook, RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
+import { ImageFormat, MermaidLayout, MermaidLook, RenderInput, THEMES, ThemeId } from '@flowsmith/contracts';
 import puppeteer from 'puppeteer';
 import { CHROMIUM_ARGS, isSafeSvg, mermaidConfig, Renderer, setupMermaidPage, THEME_DEFINITIONS } from '../src';
 import { checkMermaidBundle } from '../src/mermaid/bundle-check';
@@ -20,7 +20,7 @@ const CHECKED_THEMES: ThemeId[] = ['light', 'dark'];
 
 describe('Renderer (real Chromium, mermaid, sharp)', () => {
   const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 5000, rasterWarm: true });
-  const input = (source: string, theme: ThemeId, format: 'svg' | 'png', extra: Partial<RenderInput> = {}): RenderInput => ({
+  const input = (source: string, theme: ThemeId, format: ImageFormat, extra: Partial<RenderInput> = {}): RenderInput => ({
     source, sourceFormat: 'mermaid', theme, format, scale: 1, watermark: false, ...extra,
   });
 
@@ -220,6 +220,28 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     if (!png.ok) throw new Error(png.error.message);
     const blank = await drawnByRenderer(renderer, withoutText(svg.output.data.toString()), svg.output.width, svg.output.height, 1, '#ffffff');
     expect(await differingPixels(png.output.data, blank)).toBeGreaterThan(1000);
+  });
+
+  it('draws a PDF of one page the size of the drawing: vector, its fonts embedded, in light and dark', async () => {
+    const source = 'flowchart LR\n  A[Grüße Start] --> B{Ok?} --> C[日本語]';
+    for (const theme of ['light', 'dark'] as const) {
+      const svg = await renderer.render(input(source, theme, 'svg'));
+      // A scale asked for is ignored: a PDF is vector.
+      const pdf = await renderer.render(input(source, theme, 'pdf', { scale: 2 }));
+      if (!svg.ok || !pdf.ok) throw new Error('render failed');
+      expect(pdf.output.contentType).toBe('application/pdf');
+      expect([pdf.output.width, pdf.output.height]).toEqual([svg.output.width, svg.output.height]);
+      const text = pdf.output.data.toString('latin1');
+      expect(text.startsWith('%PDF-')).toBe(true);
+      expect(text.match(/\/Type\s*\/Page\b/g)).toHaveLength(1);
+      // The page is the drawing's size: CSS pixels at 96 per inch, in points.
+      const [, , , w, h] = /\/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(text)!.map(Number);
+      expect(Math.abs(w - svg.output.width * 0.75)).toBeLessThan(1);
+      expect(Math.abs(h - svg.output.height * 0.75)).toBeLessThan(1);
+      // Text as embedded fonts (Latin and CJK), not a picture.
+      expect(text).toMatch(/\/FontFile[23]?/);
+      expect(text).not.toMatch(/\/Subtype\s*\/Image/);
+    }
   });
 
   it('watermarks only when asked, in SVG and PNG', async () => {

@@ -15,7 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   render: {
     options: RENDER_OPTIONS,
     run: runRender,
-    usage: 'render FILE|GLOB... [-o OUT] [--format svg|png|jpeg|webp] [--theme T] [--scale 1|2|4] [--layout dagre|elk] [--look classic|neo|handDrawn] [--source-format F] [--concurrency N]\n  Renders files in parallel; the format comes from the extension (.mmd .puml .drawio .bpmn .svg). SVG is never metered; PNG, JPEG and WebP spend an export.',
+    usage: 'render FILE|GLOB... [-o OUT] [--format svg|png|jpeg|webp|pdf] [--theme T] [--scale 1|2|4] [--layout dagre|elk] [--look classic|neo|handDrawn] [--source-format F] [--concurrency N]\n  Renders files in parallel; the format comes from the extension (.mmd .puml .drawio .bpmn .svg). SVG is never metered; PNG, JPEG, WebP and PDF spend an export.',
     examples: ["flowsmith render diagram.mmd", "flowsmith render 'docs/**/*.mmd' -o build/diagrams --format png --theme dark"],
   },
   embed: {

@@ -26,7 +26,7 @@ export async function renderSource(
   context: CliContext,
   source: string,
   sourceFormat: SourceFormat,
-  options: { format: 'svg' | 'png' | 'jpeg' | 'webp'; theme?: string; scale?: number; layout?: 'dagre' | 'elk'; look?: 'classic' | 'neo' | 'handDrawn' },
+  options: { format: 'svg' | 'png' | 'jpeg' | 'webp' | 'pdf'; theme?: string; scale?: number; layout?: 'dagre' | 'elk'; look?: 'classic' | 'neo' | 'handDrawn' },
 ) {
   const drawing = { ...(options.layout ? { layout: options.layout } : {}), ...(options.look ? { look: options.look } : {}) };
   if (options.format === 'svg') {
@@ -50,13 +50,13 @@ async function expand(patterns: string[]): Promise<string[]> {
 function outputPath(input: string, output: string | undefined, format: string, single: boolean): string {
   const name = `${basename(input, extname(input))}.${format === 'jpeg' ? 'jpg' : format}`;
   if (!output) return join(dirname(input), name);
-  if (single && /\.(svg|png|jpe?g|webp)$/i.test(output)) return resolve(output);
+  if (single && /\.(svg|png|jpe?g|webp|pdf)$/i.test(output)) return resolve(output);
   return join(resolve(output), name);
 }
 
 export async function runRender(context: CliContext): Promise<number> {
   if (!context.positionals.length) throw new CliUsageError('Name at least one file or glob: flowsmith render docs/**/*.mmd');
-  const format = oneOf('format', stringOption(context, 'format'), ['svg', 'png', 'jpeg', 'webp'] as const) ?? 'svg';
+  const format = oneOf('format', stringOption(context, 'format'), ['svg', 'png', 'jpeg', 'webp', 'pdf'] as const) ?? 'svg';
   const forced = oneOf('source-format', stringOption(context, 'source-format'), SOURCE_FORMATS);
   const scaleText = stringOption(context, 'scale');
   const scale = scaleText === undefined ? undefined : Number(scaleText);

@@ -39,8 +39,8 @@ describe('Kroki protocol', () => {
     expect(['mermaid', 'plantuml', 'c4plantuml', 'bpmn', 'diagramsnet', 'PlantUML'].map(krokiSourceFormat)).toEqual(['mermaid', 'plantuml', 'plantuml', 'bpmn', 'drawio', 'plantuml']);
     expect(refused(() => krokiSourceFormat('graphviz'))).toEqual({ status: 400, message: 'Diagram type graphviz is not rendered by this Flowsmith server yet. Supported: mermaid, plantuml, c4plantuml, bpmn, diagramsnet, drawio.' });
     expect(refused(() => krokiSourceFormat('nope')).message).toMatch(/^Unsupported diagram type nope\. Supported: mermaid/);
-    expect(['svg', 'png', 'jpeg', 'jpg', 'webp'].map(krokiOutput)).toEqual(['svg', 'png', 'jpeg', 'jpeg', 'webp']);
-    expect(refused(() => krokiOutput('pdf')).message).toBe('Output format pdf is not produced by this Flowsmith server yet. Supported: svg, png, jpeg, webp.');
+    expect(['svg', 'png', 'jpeg', 'jpg', 'webp', 'pdf'].map(krokiOutput)).toEqual(['svg', 'png', 'jpeg', 'jpeg', 'webp', 'pdf']);
+    expect(refused(() => krokiOutput('txt')).message).toBe('Output format txt is not produced by this Flowsmith server yet. Supported: svg, png, jpeg, webp, pdf.');
   });
 
   it('reads the output from Accept, and options from query, headers and JSON with the later winning', () => {

@@ -35,10 +35,10 @@ export const KROKI_UNSUPPORTED_TYPES = [
 ] as const;
 
 /** Kroki's output names that Flowsmith draws. */
-export const KROKI_OUTPUTS: Readonly<Record<string, ImageFormat>> = { svg: 'svg', png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp' };
-const KROKI_LATER_OUTPUTS = ['pdf', 'txt', 'utxt', 'base64'];
+export const KROKI_OUTPUTS: Readonly<Record<string, ImageFormat>> = { svg: 'svg', png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', pdf: 'pdf' };
+const KROKI_LATER_OUTPUTS = ['txt', 'utxt', 'base64'];
 
-const CONTENT_TYPES: Readonly<Record<string, ImageFormat>> = { 'image/svg+xml': 'svg', 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp' };
+const CONTENT_TYPES: Readonly<Record<string, ImageFormat>> = { 'image/svg+xml': 'svg', 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp', 'application/pdf': 'pdf' };
 
 export function krokiSourceFormat(type: string): SourceFormat {
   const format = KROKI_TYPES[type.toLowerCase()];
@@ -54,7 +54,7 @@ export function krokiOutput(name: string): ImageFormat {
   const format = KROKI_OUTPUTS[name.toLowerCase()];
   if (format) return format;
   const later = KROKI_LATER_OUTPUTS.includes(name.toLowerCase());
-  throw new CompatError(400, `${later ? `Output format ${name} is not produced by this Flowsmith server yet` : `Unsupported output format ${name}`}. Supported: svg, png, jpeg, webp.`);
+  throw new CompatError(400, `${later ? `Output format ${name} is not produced by this Flowsmith server yet` : `Unsupported output format ${name}`}. Supported: svg, png, jpeg, webp, pdf.`);
 }
 
 /** The output an `Accept` header asks for (Kroki's `POST /{type}`); SVG when it names none we draw. */

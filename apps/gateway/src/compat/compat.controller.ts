@@ -154,6 +154,14 @@ export class CompatController {
     return this.draw(actor, reply, 'mermaid', diagram.code, inkImageFormat(query.type), { ...query, theme: query.theme ?? diagram.theme ?? '' }, request.headers['if-none-match'], 'default');
   }
 
+  @Get('ink/pdf/:encoded')
+  @Access({ scope: 'render:write', anonymous: 'compat' })
+  async inkPdf(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    this.allow(actor);
+    const diagram = decodeInk(encoded);
+    return this.draw(actor, reply, 'mermaid', diagram.code, 'pdf', { ...query, theme: query.theme ?? diagram.theme ?? '' }, request.headers['if-none-match'], 'default');
+  }
+
   /** KROKI_API: `off` serves nothing here, `key` only callers with a key. */
   private allow(actor: Actor): void {
     const mode = this.config.env.KROKI_API;
@@ -174,7 +182,7 @@ export class CompatController {
     if (!source.trim()) throw new CompatError(400, 'The diagram source is empty.');
     if (Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw new CompatError(413, `The diagram source is over ${MAX_SOURCE_BYTES} bytes.`);
     const theme: ThemeId = themeOf(options.theme || undefined, themeOf(defaultTheme, 'light'));
-    const input: RenderInput = { source, sourceFormat, theme, format, scale: format === 'svg' ? 1 : scaleOf(options.scale), watermark: false };
+    const input: RenderInput = { source, sourceFormat, theme, format, scale: format === 'svg' || format === 'pdf' ? 1 : scaleOf(options.scale), watermark: false };
     reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', CACHE_CONTROL);
     const served = await this.renders.serve(reply, input, actor.render, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, { sourceParam: 'diagram_source' });
     if (served.image) reply.header('X-Diagram-Type', served.image.diagramType);

@@ -66,6 +66,17 @@ describe('Kroki- and mermaid.ink-compatible routes', () => {
       expect((await sharp(Buffer.from(await c4.arrayBuffer())).metadata()).format).toBe('jpeg');
     });
 
+    it('draws PDF for Kroki and mermaid.ink, and the API exports it', async () => {
+      const kroki_ = await get(`/kroki/mermaid/pdf/${kroki(MERMAID)}`);
+      expect([kroki_.status, kroki_.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+      expect(Buffer.from(await kroki_.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+      const ink = await get(`/ink/pdf/${Buffer.from(MERMAID).toString('base64')}`);
+      expect([ink.status, ink.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+      const exported = await post('/api/v1/export', JSON.stringify({ source: MERMAID, source_format: 'mermaid', format: 'pdf' }), { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` });
+      expect([exported.status, exported.headers.get('content-type'), exported.headers.get('x-scale')]).toEqual([200, 'application/pdf', '1']);
+      expect(exported.headers.get('content-disposition')).toMatch(/^attachment; filename="diagram-flowchart-[0-9a-f]{6}\.pdf"$/);
+    });
+
     it('POST /kroki/{type}/{output} with a text/plain body, POST /kroki/{type} with Accept, and POST /kroki with JSON', async () => {
       const typed = await post('/kroki/mermaid/svg', MERMAID, { 'Content-Type': 'text/plain' });
       expect(typed.status).toBe(200);
@@ -100,7 +111,7 @@ describe('Kroki- and mermaid.ink-compatible routes', () => {
       expect(await broken.text()).toMatch(/^Error 400: .*line 3/s);
 
       expect(await (await get('/kroki/mermaid/svg/%25%25%25')).text()).toMatch(/^Error 400: The encoded diagram is not base64url/);
-      expect((await get(`/kroki/mermaid/pdf/${kroki(MERMAID)}`)).status).toBe(400);
+      expect(await (await get(`/kroki/mermaid/txt/${kroki(MERMAID)}`)).text()).toBe('Error 400: Output format txt is not produced by this Flowsmith server yet. Supported: svg, png, jpeg, webp, pdf.\n');
       const empty = await post('/kroki/mermaid/svg', '   ', { 'Content-Type': 'text/plain' });
       expect([empty.status, await empty.text()]).toEqual([400, 'Error 400: The diagram source is empty.\n']);
     });

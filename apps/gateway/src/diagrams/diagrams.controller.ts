@@ -70,7 +70,7 @@ export class DiagramsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const format = query.format ?? 'png';
-    const { scale, clamped } = format !== 'svg' ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const { scale, clamped } = format !== 'svg' && format !== 'pdf' ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const input = await this.diagrams.image(actor, id, { theme: query.theme ?? 'light', format, scale, page: query.page, layout: query.layout, look: query.look, embedFonts: query.embed_fonts === true });
     reply.header('Cache-Control', 'private, no-cache').header('X-Scale', String(scale)).header('X-Scale-Clamped', String(clamped));
     const { body, image } = await this.renders.serve(reply, input, actor.render, ifNoneMatch);

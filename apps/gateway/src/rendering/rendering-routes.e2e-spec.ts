@@ -216,7 +216,7 @@ describe('rendering routes', () => {
 
     it.each([
       ['theme=neon', 'theme', 'theme must be one of: light, dark, modern, midnight, blueprint, high-contrast, print.'],
-      ['format=gif', 'format', 'format must be one of: png, svg, jpeg, webp.'],
+      ['format=gif', 'format', 'format must be one of: png, svg, jpeg, webp, pdf.'],
       ['scale=3', 'scale', 'scale must be one of: 1, 2, 4.'],
     ])('answers ?%s with 400 invalid_parameter naming %s', async (query, param, message) => {
       const client = new TestClient(gateway.url, (await createTestKey()).secret);

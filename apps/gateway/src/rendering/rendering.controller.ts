@@ -98,7 +98,7 @@ export class RenderingController {
   ) {
     const format = body.format ?? 'svg';
     const theme = body.theme ?? 'modern';
-    const { scale, clamped } = format !== 'svg' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const { scale, clamped } = format !== 'svg' && format !== 'pdf' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const watermark = actor.kind === 'anonymous';
     // Spent once the file exists: a render that fails holds no unit (usage/export-quota.service.ts).
     await this.quota.check(actor);

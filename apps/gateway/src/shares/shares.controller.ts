@@ -15,7 +15,7 @@ import { CreateShareDto } from './share.dto';
 import { SharesService } from './shares.service';
 
 /** The file name's extension picks the picture: `.jpg` and `.jpeg` are both JPEG. */
-const SHARE_EXTENSIONS: Record<string, OutputFormat> = { svg: 'svg', png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp' };
+const SHARE_EXTENSIONS: Record<string, OutputFormat> = { svg: 'svg', png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', pdf: 'pdf' };
 
 @ApiTags('Shares')
 @Controller('v1')
@@ -50,18 +50,18 @@ export class SharesController {
     return this.shares.revoke(actor, id);
   }
 
-  /** Public: `GET /v1/share/{id}.svg`, `.png`, `.jpg` or `.webp`, unwatermarked, cacheable by CDNs for 5 minutes. */
+  /** Public: `GET /v1/share/{id}.svg`, `.png`, `.jpg`, `.webp` or `.pdf`, unwatermarked, cacheable by CDNs for 5 minutes. */
   // `:id` like the DELETE beside it (OpenAPI allows one template per path); the value is `<id>.svg|png`.
   @Get('share/:id')
   @ApiEndpoint('Read a shared image (public)', {
-    description: '`{id}` is the share id with `.svg`, `.png`, `.jpg` or `.webp`. Public, unwatermarked, any key ignored; ETag with 304 on If-None-Match; `Cache-Control: public, s-maxage=300`; CORS open.',
+    description: '`{id}` is the share id with `.svg`, `.png`, `.jpg`, `.webp` or `.pdf`. Public, unwatermarked, any key ignored; ETag with 304 on If-None-Match; `Cache-Control: public, s-maxage=300`; CORS open.',
     errors: ['render_timeout'],
   })
-  @ApiParam({ name: 'id', description: 'The share id and the format: `<id>.svg`, `<id>.png`, `<id>.jpg` (or `.jpeg`) or `<id>.webp`.', schema: { type: 'string', pattern: '^[0-9A-Za-z]+\\.(svg|png|jpg|jpeg|webp)$' }, example: 'aB3dE5fG7h.svg' })
+  @ApiParam({ name: 'id', description: 'The share id and the format: `<id>.svg`, `<id>.png`, `<id>.jpg` (or `.jpeg`), `<id>.webp` or `<id>.pdf`.', schema: { type: 'string', pattern: '^[0-9A-Za-z]+\\.(svg|png|jpg|jpeg|webp|pdf)$' }, example: 'aB3dE5fG7h.svg' })
   @ApiImage({ description: 'The shared image.' })
   @Access({ public: true, anonymous: 'embed', ignoreKey: true })
   async read(@CurrentActor() actor: Actor, @Param('id') file: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
-    const match = /^([0-9A-Za-z]+)\.(svg|png|jpg|jpeg|webp)$/.exec(file);
+    const match = /^([0-9A-Za-z]+)\.(svg|png|jpg|jpeg|webp|pdf)$/.exec(file);
     if (!match) throw notFound('Share');
     const format = SHARE_EXTENSIONS[match[2]];
     reply.header('Access-Control-Allow-Origin', '*');

@@ -22,7 +22,7 @@ export interface DrawnRaster {
   height: number;
 }
 
-export const RASTER_CONTENT_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp' } as const satisfies Record<RasterFormat, string>;
+export const RASTER_CONTENT_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', pdf: 'application/pdf' } as const satisfies Record<RasterFormat, string>;
 
 /**
  * The encoders' settings, measured on a mermaid flowchart of 481×615 px (docs/rendering.md,
@@ -34,7 +34,7 @@ export const RASTER_CONTENT_TYPES = { png: 'image/png', jpeg: 'image/jpeg', webp
  * - WebP: lossy, quality 90, effort 2: 8 ms, 13 KB [11 levels]. `smartSubsample` costs 30 ms for
  *   the same bytes and error; effort 4 takes 18 ms for 5% fewer bytes.
  */
-export function encodeRaster(image: sharp.Sharp, format: RasterFormat): sharp.Sharp {
+export function encodeRaster(image: sharp.Sharp, format: Exclude<RasterFormat, 'pdf'>): sharp.Sharp {
   switch (format) {
     case 'png':
       return image.png({ compressionLevel: 3, adaptiveFiltering: false });
@@ -129,16 +129,18 @@ export class ChromiumRasterizer {
 
   async draw(request: DrawRasterRequest): Promise<DrawnRaster> {
     await this.launch();
-    const page = await this.page(request.scale);
+    // A PDF is vector: its page is drawn at scale 1 whatever the request says.
+    const scale = request.format === 'pdf' ? 1 : request.scale;
+    const page = await this.page(scale);
     const { session } = page;
-    if (this.front !== request.scale) {
+    if (this.front !== scale) {
       await session.send('Page.bringToFront');
-      this.front = request.scale;
+      this.front = scale;
     }
     const width = Math.max(1, Math.ceil(request.width));
     const height = Math.max(1, Math.ceil(request.height));
     if (++page.drawings % DRAWINGS_PER_DOCUMENT === 0) await navigate(session, BLANK_SVG);
-    await session.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: request.scale, mobile: false });
+    await session.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: scale, mobile: false });
     await session.send('Emulation.setDefaultBackgroundColorOverride', { color: rgba(request.background) });
     // The SVG is parsed as XML, as when a browser opens the file, and becomes the document's root;
     // the picture is taken once its fonts and embedded images are ready.
@@ -149,6 +151,7 @@ export class ChromiumRasterizer {
     });
     if (loaded.exceptionDetails) throw new Error(loaded.exceptionDetails.exception?.description ?? loaded.exceptionDetails.text);
     if (loaded.result.value !== 'ok') throw new Error(`Chromium could not read the SVG: ${String(loaded.result.value)}`);
+    if (request.format === 'pdf') return printPdf(session, width, height);
     const shot = await session.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, captureBeyondViewport: false, fromSurface: true });
     const drawn = sharp(Buffer.from(shot.data, 'base64'), { limitInputPixels: request.limitInputPixels }).flatten({ background: request.background });
     const { data, info } = await encodeRaster(drawn, request.format).toBuffer({ resolveWithObject: true });
@@ -159,6 +162,26 @@ export class ChromiumRasterizer {
     this.browser?.removeAllListeners('disconnected');
     await this.browser?.close();
   }
+}
+
+/**
+ * A PDF of one page the drawing's size (CSS pixels at 96 per inch), without margins: vector, with
+ * the fonts embedded, as Chromium prints the SVG document. The theme's canvas is part of the
+ * finished SVG, so it prints as it shows.
+ */
+async function printPdf(session: CDPSession, width: number, height: number): Promise<DrawnRaster> {
+  const printed = await session.send('Page.printToPDF', {
+    paperWidth: width / 96,
+    paperHeight: height / 96,
+    marginTop: 0,
+    marginBottom: 0,
+    marginLeft: 0,
+    marginRight: 0,
+    printBackground: true,
+    pageRanges: '1',
+    generateTaggedPDF: false,
+  });
+  return { data: Buffer.from(printed.data, 'base64'), width, height };
 }
 
 async function navigate(session: CDPSession, url: string): Promise<void> {
