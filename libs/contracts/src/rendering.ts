@@ -22,6 +22,12 @@ export type MermaidLook = (typeof MERMAID_LOOKS)[number];
 export const DEFAULT_MERMAID_LAYOUT: MermaidLayout = 'dagre';
 /** The look when the caller names none (docs/mermaid.md says why classic). */
 export const DEFAULT_MERMAID_LOOK: MermaidLook = 'classic';
+/**
+ * A picture's canvas (render option `background`): `theme` (the default: the theme's canvas, painted
+ * into dark themes' SVGs and under every raster), `transparent` (none: SVG, PNG and WebP keep an
+ * alpha channel; a JPEG, which has none, gets the theme's), or a colour `#rrggbb`.
+ */
+export const BACKGROUND_PATTERN = /^(theme|transparent|#[0-9a-fA-F]{6})$/;
 export const SCALES = [1, 2, 4] as const;
 export type Scale = (typeof SCALES)[number];
 
@@ -60,6 +66,8 @@ export interface RenderInput {
   look?: MermaidLook;
   /** SVG only: the subset of the fonts the drawing uses, embedded as WOFF2 data URIs (portable SVG). */
   embedFonts?: boolean;
+  /** The canvas: `theme` when absent, `transparent`, or `#rrggbb` (BACKGROUND_PATTERN). */
+  background?: string;
   /** draw.io: the page to draw (1-based index or name); the first when absent. */
   page?: string;
   /** Public embeds: a source that fails renders as an SVG card that shows the error. */
@@ -69,7 +77,7 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, input.format === 'svg' || input.format === 'pdf' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts)]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, input.format === 'svg' || input.format === 'pdf' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts), ...(input.background && input.background !== 'theme' ? [input.background.toLowerCase()] : [])]))
     .update('\n')
     .update(input.source)
     .digest('hex');

@@ -143,7 +143,7 @@ export class Renderer {
       engineSvg.svg = sanitizeSvg(engineSvg.svg, { optimise: false }).svg;
     }
 
-    const finished = finishSvg(engineSvg, theme, { watermark: input.watermark });
+    const finished = finishSvg(engineSvg, theme, { watermark: input.watermark, background: input.background });
     if (input.format === 'svg' && input.embedFonts) finished.svg = (await embedFonts(finished.svg)).svg;
     const unsafe = safetyFailure(finished.svg);
     if (unsafe) return { ok: false, error: unsafe };
@@ -151,7 +151,10 @@ export class Renderer {
       return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
     }
     // PNG, JPEG and WebP: the same drawing by the same raster process, only the encoder differs.
-    const raster = await rasterize(options.bestEffort ? this.rasterBestEffort : this.raster, finished.svg, finished.width, finished.height, input.scale, theme.background, this.deadline(options.deadline), input.format);
+    // The canvas under the drawing: none for a transparent PNG or WebP (a JPEG has no alpha: the theme's).
+    const custom = input.background && input.background !== 'theme' ? input.background : null;
+    const canvas = custom === 'transparent' ? (input.format === 'jpeg' ? theme.background : 'transparent') : (custom ?? theme.background);
+    const raster = await rasterize(options.bestEffort ? this.rasterBestEffort : this.raster, finished.svg, finished.width, finished.height, input.scale, canvas, this.deadline(options.deadline), input.format);
     if (!raster.ok) return raster;
     return { ok: true, output: { data: raster.data, contentType: RASTER_CONTENT_TYPES[input.format], width: raster.width, height: raster.height, diagramType: engineSvg.diagramType } };
   }

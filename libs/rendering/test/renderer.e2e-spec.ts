@@ -244,6 +244,30 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     }
   });
 
+  it('draws on the canvas asked for: none (transparent), a colour, or the theme\'s', async () => {
+    const source = 'flowchart LR\n  A[Canvas] --> B[Test]';
+    const corner = async (data: Buffer) => Array.from((await sharp(data).ensureAlpha().extract({ left: 0, top: 0, width: 1, height: 1 }).raw().toBuffer()).values());
+    const transparent = await renderer.render(input(source, 'dark', 'png', { background: 'transparent' }));
+    const red = await renderer.render(input(source, 'light', 'webp', { background: '#ff0000' }));
+    const jpeg = await renderer.render(input(source, 'dark', 'jpeg', { background: 'transparent' }));
+    const themed = await renderer.render(input(source, 'dark', 'png'));
+    const svg = await renderer.render(input(source, 'dark', 'svg', { background: 'transparent' }));
+    const coloured = await renderer.render(input(source, 'light', 'svg', { background: '#123456' }));
+    if (!transparent.ok || !red.ok || !jpeg.ok || !themed.ok || !svg.ok || !coloured.ok) throw new Error('render failed');
+    expect((await corner(transparent.output.data))[3]).toBe(0);
+    const [r, g, b] = await corner(red.output.data);
+    expect(r).toBeGreaterThan(240);
+    expect(g + b).toBeLessThan(20);
+    // A JPEG has no alpha: the theme's canvas (within JPEG's few levels).
+    const [jpegCorner, themedCorner] = [await corner(jpeg.output.data), await corner(themed.output.data)];
+    expect(jpegCorner.every((value, channel) => Math.abs(value - themedCorner[channel]) <= 6)).toBe(true);
+    // The dark theme's canvas is not painted into a transparent SVG; a colour is, in any theme.
+    expect(svg.output.data.toString()).not.toContain(`fill="${THEME_DEFINITIONS.dark.background}"/>`);
+    expect(coloured.output.data.toString()).toContain('fill="#123456"/>');
+    // The labels are drawn on it.
+    expect(await differingPixels(transparent.output.data, themed.output.data)).toBeGreaterThan(100);
+  });
+
   it('watermarks only when asked, in SVG and PNG', async () => {
     const source = CORPUS[0].source;
     const plain = await renderer.render(input(source, 'modern', 'svg'));

@@ -1,6 +1,6 @@
 import { deflateRawSync, deflateSync } from 'node:zlib';
 import { MAX_SOURCE_BYTES } from '@flowsmith/contracts';
-import { CompatError, decodeInk, decodeKroki, headerOptions, inkImageFormat, krokiOptions, krokiOutput, krokiSourceFormat, outputFromAccept, scaleOf, themeOf } from './compat-protocol';
+import { backgroundOf, CompatError, decodeInk, decodeKroki, headerOptions, inkImageFormat, krokiOptions, krokiOutput, krokiSourceFormat, outputFromAccept, scaleOf, themeOf } from './compat-protocol';
 
 /** What Kroki's clients send: zlib.compress at level 9, then URL-safe base64 (docs.kroki.io, "Encode Diagrams"). */
 const kroki = (source: string) => deflateSync(Buffer.from(source), { level: 9 }).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
@@ -50,6 +50,8 @@ describe('Kroki protocol', () => {
     expect(headerOptions({ 'kroki-diagram-options-theme': 'dark', 'content-type': 'text/plain' })).toEqual({ theme: 'dark' });
     expect(krokiOptions({ theme: 'light', scale: '2' }, { theme: 'dark' }, { Scale: 4 })).toEqual({ theme: 'dark', scale: '4' });
     expect(scaleOf('2')).toBe(2);
+    expect(['transparent', 'FF0000', '#00ff00', '!white', 'theme', undefined].map(backgroundOf)).toEqual(['transparent', '#ff0000', '#00ff00', '#ffffff', 'theme', undefined]);
+    expect(refused(() => backgroundOf('red; x')).status).toBe(400);
     expect(refused(() => scaleOf('3')).status).toBe(400);
   });
 });

@@ -146,6 +146,21 @@ export function scaleOf(value: string | undefined): 1 | 2 | 4 {
   throw new CompatError(400, `scale must be 1, 2 or 4, not ${value}.`);
 }
 
+/**
+ * The canvas from Kroki's `background` option or mermaid.ink's `bgColor`: `theme`, `transparent`,
+ * a colour with or without `#` (`FF0000`, as mermaid.ink takes it), or `!white`/`!black`.
+ */
+export function backgroundOf(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  const lower = value.toLowerCase();
+  if (lower === 'theme' || lower === 'transparent') return lower;
+  const hex = /^#?([0-9a-f]{6})$/.exec(lower);
+  if (hex) return `#${hex[1]}`;
+  const named: Record<string, string> = { '!white': '#ffffff', white: '#ffffff', '!black': '#000000', black: '#000000' };
+  if (named[lower]) return named[lower];
+  throw new CompatError(400, `background must be theme, transparent or a colour RRGGBB, not ${value}.`);
+}
+
 export interface InkDiagram {
   code: string;
   /** The theme named in the packed JSON (`mermaid.theme`), if any. */

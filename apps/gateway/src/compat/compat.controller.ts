@@ -10,6 +10,7 @@ import { toApiError } from '../common/error-envelope.filter';
 import { GatewayConfig } from '../common/gateway-config';
 import { RenderClient } from '../rendering/render-client.service';
 import {
+  backgroundOf,
   CompatError,
   decodeInk,
   decodeKroki,
@@ -182,7 +183,9 @@ export class CompatController {
     if (!source.trim()) throw new CompatError(400, 'The diagram source is empty.');
     if (Buffer.byteLength(source) > MAX_SOURCE_BYTES) throw new CompatError(413, `The diagram source is over ${MAX_SOURCE_BYTES} bytes.`);
     const theme: ThemeId = themeOf(options.theme || undefined, themeOf(defaultTheme, 'light'));
-    const input: RenderInput = { source, sourceFormat, theme, format, scale: format === 'svg' || format === 'pdf' ? 1 : scaleOf(options.scale), watermark: false };
+    // Kroki's option (names lower-cased), or mermaid.ink's bgColor.
+    const background = backgroundOf(options.background ?? options.bgColor ?? options.bgcolor);
+    const input: RenderInput = { source, sourceFormat, theme, format, scale: format === 'svg' || format === 'pdf' ? 1 : scaleOf(options.scale), watermark: false, ...(background ? { background } : {}) };
     reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', CACHE_CONTROL);
     const served = await this.renders.serve(reply, input, actor.render, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, { sourceParam: 'diagram_source' });
     if (served.image) reply.header('X-Diagram-Type', served.image.diagramType);

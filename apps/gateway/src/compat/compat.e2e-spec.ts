@@ -75,6 +75,11 @@ describe('Kroki- and mermaid.ink-compatible routes', () => {
       const exported = await post('/api/v1/export', JSON.stringify({ source: MERMAID, source_format: 'mermaid', format: 'pdf' }), { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` });
       expect([exported.status, exported.headers.get('content-type'), exported.headers.get('x-scale')]).toEqual([200, 'application/pdf', '1']);
       expect(exported.headers.get('content-disposition')).toMatch(/^attachment; filename="diagram-flowchart-[0-9a-f]{6}\.pdf"$/);
+      // The API's background option, and its refusal in the envelope.
+      const transparent = await post('/api/v1/export', JSON.stringify({ source: MERMAID, source_format: 'mermaid', format: 'png', background: 'transparent' }), { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` });
+      expect((await sharp(Buffer.from(await transparent.arrayBuffer())).metadata()).hasAlpha).toBe(true);
+      const refused = await post('/api/v1/export', JSON.stringify({ source: MERMAID, source_format: 'mermaid', format: 'png', background: 'red' }), { 'Content-Type': 'application/json', Authorization: `Bearer ${secret}` });
+      expect([refused.status, ((await refused.json()) as { error: { param: string; message: string } }).error]).toEqual([400, expect.objectContaining({ param: 'background', message: 'background must be theme, transparent or a colour #rrggbb.' })]);
     });
 
     it('POST /kroki/{type}/{output} with a text/plain body, POST /kroki/{type} with Accept, and POST /kroki with JSON', async () => {
@@ -133,6 +138,12 @@ describe('Kroki- and mermaid.ink-compatible routes', () => {
       const png = await get(`/ink/img/${encoded}?type=png&theme=forest`);
       expect([png.status, png.headers.get('content-type')]).toEqual([200, 'image/png']);
       expect((await sharp(Buffer.from(await png.arrayBuffer())).metadata()).format).toBe('png');
+      // mermaid.ink's bgColor: a colour without #; Kroki's background option, transparent.
+      const red = await get(`/ink/img/${encoded}?type=png&bgColor=FF0000`);
+      const [r, g] = (await sharp(Buffer.from(await red.arrayBuffer())).extract({ left: 0, top: 0, width: 1, height: 1 }).raw().toBuffer()).values();
+      expect([r > 240, g < 20]).toEqual([true, true]);
+      const clear = await get(`/kroki/mermaid/png/${kroki(MERMAID)}?background=transparent`);
+      expect((await sharp(Buffer.from(await clear.arrayBuffer())).metadata()).hasAlpha).toBe(true);
       const bad = await get(`/ink/img/${encoded}?type=gif`);
       expect([bad.status, await bad.text()]).toEqual([400, 'Error 400: type must be jpeg, png or webp, not gif.\n']);
     });

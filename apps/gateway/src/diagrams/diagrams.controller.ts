@@ -71,7 +71,7 @@ export class DiagramsController {
   ) {
     const format = query.format ?? 'png';
     const { scale, clamped } = format !== 'svg' && format !== 'pdf' ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
-    const input = await this.diagrams.image(actor, id, { theme: query.theme ?? 'light', format, scale, page: query.page, layout: query.layout, look: query.look, embedFonts: query.embed_fonts === true });
+    const input = await this.diagrams.image(actor, id, { theme: query.theme ?? 'light', format, scale, page: query.page, layout: query.layout, look: query.look, embedFonts: query.embed_fonts === true, background: query.background });
     reply.header('Cache-Control', 'private, no-cache').header('X-Scale', String(scale)).header('X-Scale-Clamped', String(clamped));
     const { body, image } = await this.renders.serve(reply, input, actor.render, ifNoneMatch);
     if (image) reply.header('X-Diagram-Type', image.diagramType);

@@ -82,7 +82,7 @@ export class DiagramsService {
   }
 
   /** The stored diagram rendered; never spends quota (docs/api.md). */
-  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale; embedFonts: boolean } & DrawOptions): Promise<RenderInput> {
+  async image(actor: KeyActor, id: string, input: { theme: ThemeId; format: OutputFormat; scale: Scale; embedFonts: boolean; background?: string } & DrawOptions): Promise<RenderInput> {
     const diagram = await this.diagrams.findRenderable(id, actor.ownerId);
     if (!diagram) throw notFound('Diagram');
     const { page, layout, look, embedFonts, ...rest } = input;

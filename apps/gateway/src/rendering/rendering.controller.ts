@@ -52,7 +52,7 @@ export class RenderingController {
     const theme = body.theme ?? 'modern';
     const watermarked = actor.kind === 'anonymous';
     const image = await this.renders.render(
-      { source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, embedFonts: body.embed_fonts === true, ...drawOptionsOf(body.source_format, body) },
+      { source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, embedFonts: body.embed_fonts === true, background: body.background, ...drawOptionsOf(body.source_format, body) },
       actor.render,
       'source',
     );
@@ -104,7 +104,7 @@ export class RenderingController {
     await this.quota.check(actor);
     // An exported SVG travels: it carries the subset of its fonts (libs/rendering/src/svg/embed-fonts.ts).
     const image = await this.renders.render(
-      { source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, embedFonts: format === 'svg', ...drawOptionsOf(body.source_format, body) },
+      { source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, embedFonts: format === 'svg', background: body.background, ...drawOptionsOf(body.source_format, body) },
       actor.render,
       'source',
     );

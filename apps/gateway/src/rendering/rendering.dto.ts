@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK, MAX_EMBED_SOURCE_BYTES, MAX_SOURCE_BYTES, MERMAID_LAYOUTS, MERMAID_LOOKS, MermaidLayout, MermaidLook, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
+import { BACKGROUND_PATTERN, DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK, MAX_EMBED_SOURCE_BYTES, MAX_SOURCE_BYTES, MERMAID_LAYOUTS, MERMAID_LOOKS, MermaidLayout, MermaidLook, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString, RequiredString } from '../common/validation';
 
 /** draw.io's page: by 1-based number or by name; JSON may send the number as a number. */
@@ -38,6 +38,15 @@ const EmbedFontsRule = () =>
     IsBoolean({ message: 'embed_fonts must be true or false.' }),
   );
 
+/** The canvas: `theme`, `transparent` or `#rrggbb` (libs/contracts/src/rendering.ts, BACKGROUND_PATTERN). */
+const BackgroundRule = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: String, pattern: BACKGROUND_PATTERN.source, default: 'theme', description: "The canvas: `theme` (the theme's), `transparent` (SVG, PNG and WebP; a JPEG keeps the theme's) or a colour `#rrggbb`." }),
+    IsOptional(),
+    IsString({ message: 'background must be theme, transparent or a colour #rrggbb.' }),
+    Matches(BACKGROUND_PATTERN, { message: 'background must be theme, transparent or a colour #rrggbb.' }),
+  );
+
 const ScaleRule = () => IsIn(SCALES as unknown as number[], { message: 'scale must be one of: 1, 2, 4.' });
 export const FILENAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/;
 
@@ -69,6 +78,9 @@ export class ImageQueryDto {
 
   @EmbedFontsRule()
   embed_fonts?: boolean;
+
+  @BackgroundRule()
+  background?: string;
 }
 
 class SourceBody {
@@ -95,6 +107,9 @@ class SourceBody {
 
   @LookRule()
   look?: MermaidLook;
+
+  @BackgroundRule()
+  background?: string;
 }
 
 export class BeautifyDto extends SourceBody {

@@ -11,6 +11,7 @@ export interface DrawRasterRequest {
   format: RasterFormat;
   /** Device pixels per CSS pixel: 1, 2 or 4. */
   scale: number;
+  /** `#rrggbb`, or `transparent` (PNG and WebP keep an alpha channel). */
   background: string;
   /** sharp's own guard on the pixels it reads back (raster-limits.ts checks them before drawing). */
   limitInputPixels: number;
@@ -141,7 +142,8 @@ export class ChromiumRasterizer {
     const height = Math.max(1, Math.ceil(request.height));
     if (++page.drawings % DRAWINGS_PER_DOCUMENT === 0) await navigate(session, BLANK_SVG);
     await session.send('Emulation.setDeviceMetricsOverride', { width, height, deviceScaleFactor: scale, mobile: false });
-    await session.send('Emulation.setDefaultBackgroundColorOverride', { color: rgba(request.background) });
+    const transparent = request.background === 'transparent';
+    await session.send('Emulation.setDefaultBackgroundColorOverride', { color: transparent ? { r: 0, g: 0, b: 0, a: 0 } : rgba(request.background) });
     // The SVG is parsed as XML, as when a browser opens the file, and becomes the document's root;
     // the picture is taken once its fonts and embedded images are ready.
     const loaded = await session.send('Runtime.evaluate', {
@@ -153,7 +155,8 @@ export class ChromiumRasterizer {
     if (loaded.result.value !== 'ok') throw new Error(`Chromium could not read the SVG: ${String(loaded.result.value)}`);
     if (request.format === 'pdf') return printPdf(session, width, height);
     const shot = await session.send('Page.captureScreenshot', { format: 'png', optimizeForSpeed: true, captureBeyondViewport: false, fromSurface: true });
-    const drawn = sharp(Buffer.from(shot.data, 'base64'), { limitInputPixels: request.limitInputPixels }).flatten({ background: request.background });
+    const pixels = sharp(Buffer.from(shot.data, 'base64'), { limitInputPixels: request.limitInputPixels });
+    const drawn = transparent ? pixels.ensureAlpha() : pixels.flatten({ background: request.background });
     const { data, info } = await encodeRaster(drawn, request.format).toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height };
   }

@@ -4,6 +4,8 @@ import { RASTER_DATA_URI } from './sanitize-svg';
 
 export interface FinishOptions {
   watermark: boolean;
+  /** RenderInput.background: `theme` (or absent), `transparent` or `#rrggbb`. */
+  background?: string;
 }
 
 export interface FinishedSvg {
@@ -40,7 +42,10 @@ export function finishSvg(engine: EngineSvg, theme: ThemeDefinition, options: Fi
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ${kept.join(' ')} ` +
     `viewBox="${x} ${y} ${w} ${height}" width="${pixelWidth}" height="${pixelHeight}" xml:space="preserve">`;
 
-  const background = theme.tone === 'dark' ? `<rect x="${x}" y="${y}" width="${w}" height="${height}" fill="${theme.background}"/>` : '';
+  // The theme's canvas is painted into dark themes' SVGs (a light one is at home on white);
+  // `background` asks for none, or for a colour of its own, in any theme.
+  const fill = options.background === 'transparent' ? null : options.background && options.background !== 'theme' ? options.background : theme.tone === 'dark' ? theme.background : null;
+  const background = fill ? `<rect x="${x}" y="${y}" width="${w}" height="${height}" fill="${escapeAttribute(fill)}"/>` : '';
   const watermark = options.watermark
     ? `<text x="${x + w - 6}" y="${y + height - 5}" text-anchor="end" font-family="${escapeAttribute(FONT_STACK)}" font-size="10" ` +
       `fill="${theme.watermark}" fill-opacity="0.75" class="flowsmith-watermark">Made with Flowsmith</text>`
