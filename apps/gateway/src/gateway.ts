@@ -16,7 +16,7 @@ import { addHttpMetrics } from './operations/http-metrics';
 import { addRequestLogging } from './operations/request-logging';
 import { mountQueueDashboard } from './operations/queue-dashboard';
 import { addSecurityHeaders } from './operations/security-headers';
-import { API_PREFIX, UNPREFIXED_PATHS, UNPREFIXED_ROOTS } from './operations/unprefixed-paths';
+import { API_PREFIX, isUnderUnprefixedRoot, UNPREFIXED_PATHS, UNPREFIXED_ROOTS } from './operations/unprefixed-paths';
 
 export { newRequestId } from './common/request-id';
 
@@ -45,8 +45,7 @@ class GatewayFastifyAdapter extends FastifyAdapter {
     // The Kroki and mermaid.ink routes take a diagram as plain text too (docs/compat.md), and as
     // curl's --data-raw sends it (form-urlencoded, read as the text it is); elsewhere those are 415.
     fastify.addContentTypeParser(['text/plain', 'application/x-www-form-urlencoded'], { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
-      const path = request.url.split('?')[0];
-      if (UNPREFIXED_ROOTS.some((root) => path.startsWith(`${root}/`) || path === root)) return done(null, body);
+      if (isUnderUnprefixedRoot(request.url.split('?')[0])) return done(null, body);
       done(Object.assign(new Error(`Unsupported Media Type: ${request.headers['content-type'] ?? ''}`), { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), undefined);
     });
   }

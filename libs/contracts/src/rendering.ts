@@ -12,6 +12,11 @@ export type ImageFormat = (typeof IMAGE_FORMATS)[number];
 /** What the raster processes draw from the finished SVG: pixels (PNG, JPEG, WebP), or a vector PDF of one page. */
 export type RasterFormat = Exclude<ImageFormat, 'svg'>;
 
+/** Whether a scale applies to the output: pixels (PNG, JPEG, WebP) do, vectors (SVG, PDF) are drawn at 1. */
+export function isScaled(format: ImageFormat): format is Exclude<RasterFormat, 'pdf'> {
+  return format !== 'svg' && format !== 'pdf';
+}
+
 /** Mermaid's layout engines (render option `layout`); the default is in libs/rendering/src/mermaid/mermaid-engine.ts. */
 export const MERMAID_LAYOUTS = ['dagre', 'elk'] as const;
 export type MermaidLayout = (typeof MERMAID_LAYOUTS)[number];
@@ -77,7 +82,7 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, input.format === 'svg' || input.format === 'pdf' ? 1 : input.scale, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts), ...(input.background && input.background !== 'theme' ? [input.background.toLowerCase()] : [])]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, isScaled(input.format) ? input.scale : 1, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts), ...(input.background && input.background !== 'theme' ? [input.background.toLowerCase()] : [])]))
     .update('\n')
     .update(input.source)
     .digest('hex');

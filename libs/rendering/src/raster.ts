@@ -1,4 +1,4 @@
-import type { RasterFormat, Scale } from '@flowsmith/contracts';
+import { isScaled, RasterFormat, Scale } from '@flowsmith/contracts';
 import { checkRasterLimits, MAX_PNG_PIXELS } from './raster/raster-limits';
 import type { RasterPool, RasterResult } from './raster/raster-pool';
 
@@ -17,7 +17,7 @@ export type { DrawRasterRequest } from './raster/draw-raster';
  */
 export function rasterize(pool: RasterPool, svg: string, width: number, height: number, scale: Scale, background: string, deadline: number, format: RasterFormat = 'png'): Promise<RasterResult> {
   // A PDF is vector, drawn at scale 1 (raster/draw-raster.ts); its filters are bounded all the same.
-  const drawnScale = format === 'pdf' ? 1 : scale;
+  const drawnScale = isScaled(format) ? scale : 1;
   const refused = checkRasterLimits(svg, width, height, drawnScale);
   if (refused) return Promise.resolve({ ok: false, error: refused });
   return pool.draw({ svg, width, height, format, scale: drawnScale, background, limitInputPixels: MAX_PNG_PIXELS }, deadline);

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Body, Catch, Controller, ExceptionFilter, Get, Headers, HttpCode, Param, Post, Query, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ImageFormat, MAX_SOURCE_BYTES, RenderInput, SourceFormat, ThemeId } from '@flowsmith/contracts';
+import { ImageFormat, isScaled, MAX_SOURCE_BYTES, RenderInput, SourceFormat, ThemeId } from '@flowsmith/contracts';
 import { Access } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
@@ -95,7 +95,7 @@ export class CompatController {
   @Post('kroki/:type/:output')
   @HttpCode(200)
   @Access({ scope: 'render:write', anonymous: 'compat' })
-  async krokiPostTyped(
+  krokiPostTyped(
     @CurrentActor() actor: Actor,
     @Param('type') type: string,
     @Param('output') output: string,
@@ -104,15 +104,13 @@ export class CompatController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    this.allow(actor);
-    const { source, options } = sourceOfBody(body);
-    return this.draw(actor, reply, krokiSourceFormat(type), source, krokiOutput(output), krokiOptions(query, headerOptions(request.headers), options));
+    return this.krokiBody(actor, reply, request, type, body, query, () => krokiOutput(output));
   }
 
   @Post('kroki/:type')
   @HttpCode(200)
   @Access({ scope: 'render:write', anonymous: 'compat' })
-  async krokiPostAccept(
+  krokiPostAccept(
     @CurrentActor() actor: Actor,
     @Param('type') type: string,
     @Body() body: unknown,
@@ -121,9 +119,14 @@ export class CompatController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    return this.krokiBody(actor, reply, request, type, body, query, (json) => (json ? krokiOutput(json) : outputFromAccept(accept)));
+  }
+
+  /** A POST with the type in the path: the output from the path, or from the JSON body's `output_format`, else Accept. */
+  private krokiBody(actor: Actor, reply: FastifyReply, request: FastifyRequest, type: string, body: unknown, query: Record<string, unknown>, outputOf: (json?: string) => ImageFormat) {
     this.allow(actor);
     const { source, options, output } = sourceOfBody(body);
-    return this.draw(actor, reply, krokiSourceFormat(type), source, output ? krokiOutput(output) : outputFromAccept(accept), krokiOptions(query, headerOptions(request.headers), options));
+    return this.draw(actor, reply, krokiSourceFormat(type), source, outputOf(output), krokiOptions(query, headerOptions(request.headers), options));
   }
 
   /** `POST /kroki` with JSON `{diagram_source, diagram_type, output_format, diagram_options}`. */
@@ -141,26 +144,27 @@ export class CompatController {
 
   @Get('ink/svg/:encoded')
   @Access({ scope: 'render:write', anonymous: 'compat' })
-  async inkSvg(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    this.allow(actor);
-    const diagram = decodeInk(encoded);
-    return this.draw(actor, reply, 'mermaid', diagram.code, 'svg', { ...query, theme: query.theme ?? diagram.theme ?? '' }, request.headers['if-none-match'], 'default');
+  inkSvg(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.ink(actor, reply, request, encoded, 'svg', query);
   }
 
   @Get('ink/img/:encoded')
   @Access({ scope: 'render:write', anonymous: 'compat' })
-  async inkImg(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    this.allow(actor);
-    const diagram = decodeInk(encoded);
-    return this.draw(actor, reply, 'mermaid', diagram.code, inkImageFormat(query.type), { ...query, theme: query.theme ?? diagram.theme ?? '' }, request.headers['if-none-match'], 'default');
+  inkImg(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.ink(actor, reply, request, encoded, inkImageFormat(query.type), query);
   }
 
   @Get('ink/pdf/:encoded')
   @Access({ scope: 'render:write', anonymous: 'compat' })
-  async inkPdf(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+  inkPdf(@CurrentActor() actor: Actor, @Param('encoded') encoded: string, @Query() query: Record<string, string>, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.ink(actor, reply, request, encoded, 'pdf', query);
+  }
+
+  /** A mermaid.ink link: the packed code, its theme unless the query names one, in mermaid's `default` otherwise. */
+  private ink(actor: Actor, reply: FastifyReply, request: FastifyRequest, encoded: string, format: ImageFormat, query: Record<string, string>) {
     this.allow(actor);
     const diagram = decodeInk(encoded);
-    return this.draw(actor, reply, 'mermaid', diagram.code, 'pdf', { ...query, theme: query.theme ?? diagram.theme ?? '' }, request.headers['if-none-match'], 'default');
+    return this.draw(actor, reply, 'mermaid', diagram.code, format, { ...query, theme: query.theme ?? diagram.theme ?? '' }, request.headers['if-none-match'], 'default');
   }
 
   /** KROKI_API: `off` serves nothing here, `key` only callers with a key. */
@@ -185,7 +189,7 @@ export class CompatController {
     const theme: ThemeId = themeOf(options.theme || undefined, themeOf(defaultTheme, 'light'));
     // Kroki's option (names lower-cased), or mermaid.ink's bgColor.
     const background = backgroundOf(options.background ?? options.bgColor ?? options.bgcolor);
-    const input: RenderInput = { source, sourceFormat, theme, format, scale: format === 'svg' || format === 'pdf' ? 1 : scaleOf(options.scale), watermark: false, ...(background ? { background } : {}) };
+    const input: RenderInput = { source, sourceFormat, theme, format, scale: isScaled(format) ? scaleOf(options.scale) : 1, watermark: false, ...(background ? { background } : {}) };
     reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', CACHE_CONTROL);
     const served = await this.renders.serve(reply, input, actor.render, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, { sourceParam: 'diagram_source' });
     if (served.image) reply.header('X-Diagram-Type', served.image.diagramType);

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { isScaled } from '@flowsmith/contracts';
 import { RequireScope } from '../auth/access.decorator';
 import type { KeyActor } from '../auth/actor';
 import { CurrentKey } from '../auth/current-actor.decorator';
@@ -70,7 +71,7 @@ export class DiagramsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const format = query.format ?? 'png';
-    const { scale, clamped } = format !== 'svg' && format !== 'pdf' ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const { scale, clamped } = isScaled(format) ? clampScale(query.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const input = await this.diagrams.image(actor, id, { theme: query.theme ?? 'light', format, scale, page: query.page, layout: query.layout, look: query.look, embedFonts: query.embed_fonts === true, background: query.background });
     reply.header('Cache-Control', 'private, no-cache').header('X-Scale', String(scale)).header('X-Scale-Clamped', String(clamped));
     const { body, image } = await this.renders.serve(reply, input, actor.render, ifNoneMatch);

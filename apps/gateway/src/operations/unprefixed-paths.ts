@@ -17,7 +17,12 @@ export const UNPREFIXED_PATHS: readonly string[] = [...OPERATIONS_PATHS, '/'];
  */
 export const UNPREFIXED_ROOTS: readonly string[] = ['/kroki', '/ink'];
 
+/** Whether a path lies in one of UNPREFIXED_ROOTS. */
+export function isUnderUnprefixedRoot(path: string): boolean {
+  return UNPREFIXED_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
+}
+
 /** Whether a route's path is mounted as it is, not under API_PREFIX. */
 export function isUnprefixed(path: string): boolean {
-  return UNPREFIXED_PATHS.includes(path) || UNPREFIXED_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
+  return UNPREFIXED_PATHS.includes(path) || isUnderUnprefixedRoot(path);
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { FILE_EXTENSIONS, MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
+import { FILE_EXTENSIONS, isScaled, MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
 import { Access } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
@@ -98,7 +98,7 @@ export class RenderingController {
   ) {
     const format = body.format ?? 'svg';
     const theme = body.theme ?? 'modern';
-    const { scale, clamped } = format !== 'svg' && format !== 'pdf' ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
+    const { scale, clamped } = isScaled(format) ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const watermark = actor.kind === 'anonymous';
     // Spent once the file exists: a render that fails holds no unit (usage/export-quota.service.ts).
     await this.quota.check(actor);
