@@ -150,7 +150,7 @@ export class Renderer {
     if (input.format === 'svg') {
       return { ok: true, output: { data: Buffer.from(finished.svg), contentType: 'image/svg+xml', width: finished.width, height: finished.height, diagramType: engineSvg.diagramType } };
     }
-    // PNG, JPEG and WebP: the same drawing by the same raster process, only the encoder differs.
+    // PNG, JPEG, WebP and PDF: the same drawing by the same raster process, only the output step differs.
     // The canvas under the drawing: none for a transparent PNG or WebP (a JPEG has no alpha: the theme's).
     const custom = input.background && input.background !== 'theme' ? input.background : null;
     const canvas = custom === 'transparent' ? (input.format === 'jpeg' ? theme.background : 'transparent') : (custom ?? theme.background);

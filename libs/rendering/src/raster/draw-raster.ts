@@ -64,12 +64,13 @@ function rgba(hex: string): { r: number; g: number; b: number; a: number } {
 }
 
 /**
- * SVG to PNG, JPEG or WebP as Chromium draws it: a raster is the browser's picture of the SVG that
- * clients get (docs/rendering.md, "Rasters"). Each raster process (raster-child.ts) holds one headless
- * Chromium with one page, an SVG document whose root each drawing replaces: the page is the
- * drawing's size at its device scale, on the theme's canvas, and its screenshot is the picture.
- * That is what a browser shows of the same SVG, glyphs included, which librsvg (the rasterizer
- * before) could only approach. sharp then writes the pixels in the format asked (encodeRaster).
+ * SVG to PNG, JPEG, WebP or PDF as Chromium draws it: a raster is the browser's picture of the SVG
+ * that clients get (docs/rendering.md, "Rasters"). Each raster process (raster-child.ts) holds one
+ * headless Chromium with a page per device scale, an SVG document whose root each drawing
+ * replaces: the page is the drawing's size at its device scale, on the canvas asked for, and its
+ * screenshot is the picture (a PDF is the page printed). That is what a browser shows of the same
+ * SVG, glyphs included, which librsvg (the rasterizer before) could only approach. sharp then
+ * writes the pixels in the format asked (encodeRaster).
  * Never call this in the worker's own process: a drawing can keep Chromium busy for minutes, and
  * nothing but killing its processes stops it (raster-pool.ts).
  */

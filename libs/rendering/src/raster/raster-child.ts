@@ -3,7 +3,7 @@ import { ChromiumRasterizer, DrawRasterRequest } from './draw-raster';
 
 /**
  * A raster process (raster-pool.ts starts a few per worker and kills them at deadlines): it draws
- * one picture (PNG, JPEG or WebP) at a time for its parent in a headless Chromium of its own
+ * one picture (PNG, JPEG, WebP or PDF) at a time for its parent in a headless Chromium of its own
  * (draw-raster.ts), over the IPC channel with advanced serialization, so its bytes travel as bytes.
  * It tells the parent its browser's process id, so that killing the process kills the drawing.
  * One libvips thread and no operation cache for the encoding.
@@ -38,7 +38,7 @@ function main(): void {
   // A SIGTERM to the worker's process group (Ctrl-C, some supervisors) is for the worker, which
   // drains and then kills us itself: dying now would fail the pictures its drain waits for.
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => undefined);
-  // One drawing at a time on the one page, the warm-up's included. A request can outlive its
+  // One drawing at a time, the warm-up's included. A request can outlive its
   // deadline only while the browser starts (raster-pool.ts keeps the process then): it is answered
   // without drawing.
   let drawing: Promise<unknown> = Promise.resolve();

@@ -14,7 +14,7 @@ export type RasterResult = { ok: true; data: Buffer; width: number; height: numb
 export interface RasterPoolOptions {
   /** The Chromium each raster process draws in (draw-raster.ts). */
   chromiumPath: string;
-  /** Raster processes, i.e. pictures (PNG, JPEG, WebP) drawn at once. */
+  /** Raster processes, i.e. pictures (PNG, JPEG, WebP, PDF) drawn at once. */
   size: number;
   /**
    * A process whose drawing adds more than this to the resident memory of it and its browser
