@@ -21,11 +21,11 @@ USER flowsmith
 EXPOSE 3000
 CMD ["node", "dist/apps/gateway/src/main.js"]
 
-# The render worker also needs Debian's Chromium, a JVM and Graphviz for PlantUML, and the fonts labels are drawn with.
+# The render worker also needs Debian's Chromium, a JVM and Graphviz for PlantUML, TeX and dvisvgm for TikZ, and the fonts labels are drawn with.
 FROM runtime AS render
 USER root
 RUN apt-get update \
- && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz default-jre-headless \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fonts-comic-neue fonts-liberation2 fontconfig graphviz default-jre-headless texlive-latex-base texlive-pictures dvisvgm python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag \
  && rm -rf /var/lib/apt/lists/*
 ENV CHROMIUM_PATH=/usr/bin/chromium
 USER flowsmith

@@ -22,8 +22,10 @@ const common = {
 
 module.exports = {
   maxWorkers: 2,
-  // A global option: Jest ignores it inside a project.
-  testTimeout: 30000,
+  // A global option: Jest ignores it inside a project. A time limit for a test to finish at all,
+  // not a latency bound (those are assertions of their own): a browser-driven test that renders a
+  // dozen pictures took over 30 s on a 2-core machine running two suites at a time.
+  testTimeout: 90000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,deploy}/**/*.spec.ts'] },
     // The rendering corpus in every theme, through in-process Renderers (real Chromium, JVM and

@@ -19,6 +19,6 @@ mkdirSync(cache, { recursive: true });
 const configFile = join(cache, 'swcrc.json');
 writeFileSync(configFile, JSON.stringify({ $schema: 'https://swc.rs/schema.json', ...swcOptions({ aliases: true }) }, null, 2));
 const swc = join(root, 'node_modules/.bin/swc');
-const args = [...dirs, '-d', 'dist', '--config-file', configFile, '--ignore', '**/*.spec.ts', '--ignore', '**/*.e2e-spec.ts', '--quiet'];
+const args = [...dirs, '-d', 'dist', '--config-file', configFile, '--ignore', '**/*.spec.ts', '--ignore', '**/*.e2e-spec.ts', '--ignore', '**/dist/**', '--quiet'];
 const result = spawnSync(swc, args, { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

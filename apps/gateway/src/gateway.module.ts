@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayEnv } from '@flowsmith/config';
 import { DatabaseModule, IdempotencyRepository } from '@flowsmith/database';
 import { QueueClientModule } from '@flowsmith/queue';
+import { webhookEventsProvider } from '@flowsmith/webhooks';
 import { AccessGuard } from './auth/access.guard';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator';
 import { RateLimiter } from './auth/rate-limiter';
@@ -35,7 +36,13 @@ import { CompatController } from './compat/compat.controller';
 import { SharesController } from './shares/shares.controller';
 import { PlaygroundController } from './playground/playground.controller';
 import { SharesService } from './shares/shares.service';
+import { SessionsController } from './sessions/sessions.controller';
+import { ConsoleController } from './console/console.controller';
+import { SessionsService } from './sessions/sessions.service';
 import { ExportQuota } from './usage/export-quota.service';
+import { WebhookEndpointsController } from './webhooks/webhook-endpoints.controller';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service';
+import { McpController } from './mcp/mcp.controller';
 
 /** Deletes idempotency records past their 24 h, hourly. Any instance may do it; it is idempotent. */
 @Injectable()
@@ -70,7 +77,7 @@ export class GatewayModule {
         DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
         QueueClientModule.register({ queues: GATEWAY_QUEUES, redis: env }),
       ],
-      controllers: [HealthController, MetricsController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, CompatController, SharesController, GenerationsController, PlaygroundController],
+      controllers: [HealthController, MetricsController, MeController, DiagramsController, FoldersController, KeysController, UsageController, RenderingController, CompatController, SharesController, GenerationsController, PlaygroundController, SessionsController, ConsoleController, McpController, WebhookEndpointsController],
       providers: [
         { provide: GatewayConfig, useValue: new GatewayConfig(env) },
         ...redisProviders,
@@ -90,6 +97,9 @@ export class GatewayModule {
         ExportQuota,
         SharesService,
         GenerationsService,
+        SessionsService,
+        webhookEventsProvider,
+        WebhookEndpointsService,
         ErrorEnvelopeFilter,
         HttpDrain,
         { provide: APP_GUARD, useClass: AccessGuard },

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { FastifyHttpOptions } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import type { GatewayEnv } from '@flowsmith/config';
@@ -85,6 +86,8 @@ export function createGatewayAdapter(env: GatewayEnv): FastifyAdapter {
     // Before the body is read: the query's text is checked like the path's (common/well-formed-text.ts).
     done(malformedQueryError(request.url) ?? undefined);
   });
+  // request.cookies and reply.setCookie, for the browser session's cookie (sessions/sessions.controller.ts).
+  void fastify.register(fastifyCookie);
   addRequestLogging(fastify);
   addSecurityHeaders(fastify);
   addHttpMetrics(fastify);

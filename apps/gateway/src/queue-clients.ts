@@ -9,7 +9,7 @@ import { REDIS_COMMANDS } from './redis.providers';
  * The queues the gateway produces to and waits on; it never consumes. Their clients, connection
  * and shutdown belong to QueueClientModule (gateway.module.ts).
  */
-export const GATEWAY_QUEUES = [QueueName.Render, QueueName.RenderHeavy, QueueName.RenderBestEffort, QueueName.Generation] as const;
+export const GATEWAY_QUEUES = [QueueName.Render, QueueName.RenderHeavy, QueueName.RenderBestEffort, QueueName.Generation, QueueName.Webhook] as const;
 
 /** The generation queue's QueueClient<QueueName.Generation>. */
 export const GENERATION_QUEUE = queueClientToken(QueueName.Generation);

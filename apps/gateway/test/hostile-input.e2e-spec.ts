@@ -137,6 +137,8 @@ describe('hostile input: bodies, slow clients, connections and ill-formed text (
   beforeAll(async () => {
     gateway = await startGateway(createGateway, {
       RATE_LIMIT_PER_KEY: '1000000', RATE_LIMIT_AI_PER_KEY: '1000000', RATE_LIMIT_ANONYMOUS: '1000000', RATE_LIMIT_EMBED: '1000000',
+      // A webhook endpoint on loopback (never called here) is one of the rows the spec writes to.
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     });
     const key = await createTestKey({ plan: 'premium', scopes: [...SCOPES] as Scope[] });
     ownerId = key.ownerId;
@@ -328,12 +330,13 @@ describe('hostile input: bodies, slow clients, connections and ill-formed text (
     // the bytes of its CESU-8 form (ED A0 80), what a client that encodes naively would send.
     const spoilInUrl = (value: string, bad: 'nul' | 'surrogate') => `${encodeURIComponent(value)}${bad === 'nul' ? '%00' : '%ED%A0%80'}x`;
 
-    const existing = { diagram: '', folder: '' };
+    const existing = { diagram: '', folder: '', webhook: '' };
 
     beforeAll(async () => {
       document = (await client.get('/api/openapi.json')).body;
       existing.folder = (await client.post('/api/v1/folders', { name: 'hostile', context: 'kept as it is' })).body.id;
       existing.diagram = (await client.post('/api/v1/diagrams', { name: 'hostile', source: 'flowchart TD\n  A --> B', folder_id: existing.folder })).body.id;
+      existing.webhook = (await client.post('/api/v1/webhook_endpoints', { url: 'http://127.0.0.1:9/hostile', events: ['diagram.created'] })).body.id;
       expect([existing.folder, existing.diagram]).toEqual([expect.any(String), expect.any(String)]);
       for (const [path, item] of Object.entries<Json>(document.paths)) {
         for (const [method, operation] of Object.entries<Json>(item)) {
@@ -352,7 +355,11 @@ describe('hostile input: bodies, slow clients, connections and ill-formed text (
               if (spoiled?.[0] === name) return spoiled[1];
               const schema = resolveSchema(parameters.find((p) => p.in === 'path' && p.name === name)?.schema ?? {});
               if (schema.pattern?.includes('svg')) return `abc${'0'.repeat(20)}.svg`;
-              // Real rows where a request could change one, so that "nothing stored" means something.
+              if (schema.type === 'integer') return String(schema.minimum ?? 1);
+              // Real rows where a request could change one, so that "nothing stored" means something;
+              // ids of the right shape elsewhere, so that the field under test, not the id, is at fault.
+              if (name === 'delivery_id') return `whd_${'0'.repeat(32)}`;
+              if (path.startsWith('/api/v1/webhook_endpoints/')) return existing.webhook;
               return path.startsWith('/api/v1/diagrams/') ? existing.diagram : path.startsWith('/api/v1/folders/') ? existing.folder : ANY_UUID;
             });
           const baseQuery = () => parameters.filter((p) => p.in === 'query' && p.required).map((p) => `${p.name}=${encodeURIComponent(String(fitting(p.name, p.schema)))}`);
@@ -396,7 +403,7 @@ describe('hostile input: bodies, slow clients, connections and ill-formed text (
       const where = { where: { ownerId } };
       return JSON.stringify(
         await Promise.all([
-          prisma.diagram.findMany(where), prisma.folder.findMany(where), prisma.share.findMany(where), prisma.generation.findMany(where),
+          prisma.diagram.findMany(where), prisma.folder.findMany(where), prisma.share.findMany(where), prisma.generation.findMany(where), prisma.webhookEndpoint.findMany(where),
           // lastUsedAt moves with every request of the key.
           prisma.apiKey.findMany({ ...where, omit: { lastUsedAt: true } }),
         ]),

@@ -90,13 +90,13 @@ beforeAll(async () => {
   stacks.cluster = a;
   stacks.sentinel = b;
   // Two workers' first renders at once: seconds on a quiet machine, most of a minute under load.
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   // Gateways and workers first, the Redis processes and their temp dirs last; every step runs even if one fails.
   for (const stop of started.reverse()) await stop().catch(() => undefined);
   await closeTestPrisma();
-}, 30_000);
+}, 90_000);
 
 describe.each(['cluster', 'sentinel'] as const)('Redis %s', (name) => {
   const stack = () => stacks[name]!;
@@ -151,7 +151,7 @@ describe.each(['cluster', 'sentinel'] as const)('Redis %s', (name) => {
       listener.disconnect();
     }
     expectError(await key.get('/api/v1/usage'), { status: 401, type: 'authentication_error', code: 'invalid_api_key' });
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('Redis sentinel failover', () => {
@@ -178,7 +178,7 @@ describe('Redis sentinel failover', () => {
     // The worker that rendered it wrote the cache on the new master.
     expect(Number(await client.get(`${stacks.sentinel!.prefix}rc:{cache}:bytes`))).toBeGreaterThan(0);
     console.log(`sentinel failover: a render succeeded ${Date.now() - failedOverAt} ms after SENTINEL FAILOVER`);
-  }, 40_000);
+  }, 90_000);
 });
 
 describe.each(['cluster', 'sentinel'] as const)('Redis %s shutdown', (name) => {
@@ -200,5 +200,5 @@ describe.each(['cluster', 'sentinel'] as const)('Redis %s shutdown', (name) => {
     // A server drops a closed connection from its list a moment later (this spec's own client, in CI).
     await until('the closed connections to leave the list', async () => (await leftOpen()).length === 0 || false, 3000).catch(() => undefined);
     expect(await leftOpen()).toEqual([]);
-  }, 20_000);
+  }, 60_000);
 });

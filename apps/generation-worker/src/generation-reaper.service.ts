@@ -5,6 +5,7 @@ import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { ERROR_CATALOG, QueueName, RENDER_BUDGET_MS } from '@flowsmith/contracts';
 import { GenerationsRepository } from '@flowsmith/database';
 import { WORKER_ENV } from '@flowsmith/queue';
+import { generationEventObject, WebhookEvents } from '@flowsmith/webhooks';
 import { GenerationRecovery } from './generation-recovery';
 
 /**
@@ -33,6 +34,7 @@ export class GenerationReaper implements OnApplicationBootstrap, OnModuleDestroy
     private readonly generations: GenerationsRepository,
     @Inject(WORKER_ENV) private readonly env: GenerationWorkerEnv,
     @InjectQueue(QueueName.Generation) queue: Queue,
+    private readonly webhookEvents: WebhookEvents,
   ) {
     if (env.GENERATION_RECOVER_AFTER_SECONDS > 0) {
       this.recovery = new GenerationRecovery(generations, queue, { graceSeconds: env.GENERATION_RECOVER_AFTER_SECONDS, maxAgeSeconds: env.GENERATION_REAP_AFTER_SECONDS });
@@ -83,6 +85,7 @@ export class GenerationReaper implements OnApplicationBootstrap, OnModuleDestroy
       .then(({ requeued, failed }) => {
         if (requeued.length) this.logger.warn(`queued ${requeued.length} generation(s) again, whose jobs were missing from Redis: ${requeued.join(', ')}`);
         if (failed.length) this.logger.warn(`failed ${failed.length} generation(s) whose jobs had failed for good, quota released: ${failed.join(', ')}`);
+        return this.announceFailed(failed);
       })
       .catch((error: Error) => this.logger.warn(`recovering generations with lost jobs failed (will retry): ${error.message}`))
       .finally(() => (this.recovering = undefined));
@@ -97,6 +100,15 @@ export class GenerationReaper implements OnApplicationBootstrap, OnModuleDestroy
       message: `The generation was abandoned: it was not finished in time (no progress for ${seconds} s; its worker stopped or its job was lost). No quota was spent; retry it.`,
     });
     if (reaped.length) this.logger.warn(`failed ${reaped.length} abandoned generation(s), quota released: ${reaped.map((r) => r.id).join(', ')}`);
+    await this.announceFailed(reaped.map((r) => r.id));
     return reaped.map((r) => r.id);
+  }
+
+  /** generation.failed for generations failed here, right after (one statement failed them all: no transaction to join). */
+  private async announceFailed(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const generation = await this.generations.findById(id);
+      if (generation) await this.webhookEvents.emit(generation.ownerId, 'generation.failed', generationEventObject(generation));
+    }
   }
 }

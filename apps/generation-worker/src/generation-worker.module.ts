@@ -1,8 +1,9 @@
 import { DynamicModule, Inject, Injectable, Logger, Module, OnModuleInit } from '@nestjs/common';
 import type { GenerationWorkerEnv } from '@flowsmith/config';
 import { QueueName } from '@flowsmith/contracts';
-import { DatabaseModule, PrismaService } from '@flowsmith/database';
-import { QueueClientModule, READINESS_CHECKS, ReadinessChecks, WorkerRuntimeModule } from '@flowsmith/queue';
+import { DatabaseModule, databaseReadiness } from '@flowsmith/database';
+import { QueueClientModule, READINESS_CHECKS, WorkerRuntimeModule } from '@flowsmith/queue';
+import { webhookEventsProvider } from '@flowsmith/webhooks';
 import { generationProcessor } from './generation.processor';
 import { GenerationReaper } from './generation-reaper.service';
 import { GenerationService } from './generation.service';
@@ -43,24 +44,17 @@ export class GenerationWorkerModule {
         WorkerRuntimeModule.forRoot(QueueName.Generation, env, { meta: { provider: provider.model } }),
         DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
         // It validates and renders through the render worker, as the gateway does (GenerationService).
-        QueueClientModule.register({ queues: [QueueName.Render], redis: env }),
+        // ... and queues the webhook deliveries of the generations it finishes.
+        QueueClientModule.register({ queues: [QueueName.Render, QueueName.Webhook], redis: env }),
       ],
       providers: [
         { provide: MODEL_PROVIDER, useValue: provider },
         GenerationService,
+        webhookEventsProvider,
         generationProcessor(env),
         GenerationReaper,
         ProviderAnnouncement,
-        {
-          provide: READINESS_CHECKS,
-          useFactory: (prisma: PrismaService): ReadinessChecks => ({
-            database: async () => {
-              await prisma.ping();
-              return 'ok';
-            },
-          }),
-          inject: [PrismaService],
-        },
+        databaseReadiness(READINESS_CHECKS),
       ],
     };
   }

@@ -11,7 +11,7 @@ import { PrismaService, usagePeriod } from '@flowsmith/database';
 import { provisionKey } from '@flowsmith/identity';
 import { bullConnection, bullPrefix } from '@flowsmith/queue';
 import {
-  exited, freePort, GatewayFactory, ProjectRedis, redisCli, ROOT, RunningGateway, spawnWorker, startGateway, startProjectRedis, startThrowawayPostgres, TestClient, ThrowawayPostgres, waitUntil,
+  exited, FakeAnthropic, freePort, GatewayFactory, ProjectRedis, redisCli, ROOT, RunningGateway, spawnWorker, startGateway, startProjectRedis, startThrowawayPostgres, TestClient, ThrowawayPostgres, waitUntil,
 } from '@flowsmith/testing';
 
 // Apps never import each other: the gateway comes built, as the workers do (npm run build).
@@ -19,7 +19,8 @@ const { createGateway } = require(`${ROOT}/dist/apps/gateway/src/gateway.js`) as
 
 /**
  * Issue 13, item 10: a Redis restart with generations queued. The stack is the real one (gateway,
- * render worker with Chromium, generation worker with the offline generator) on a private Redis
+ * render worker with Chromium, generation worker with Claude's SDK against a fake Messages API, so that
+ * each generation spends a unit of quota: the offline generator spends none) on a private Redis
  * started from deploy/redis.conf, the file `npm run up` uses, and a Postgres of this spec's own:
  * recovery is on here, and on the run's shared schema it would take other specs' generations for
  * lost (libs/testing/src/worker-process.ts).
@@ -37,9 +38,11 @@ describe('durability: queued generations across a Redis restart', () => {
   let gateway: RunningGateway;
   let renderWorker: ChildProcess;
   let generationWorker: ChildProcess | undefined;
+  const model = new FakeAnthropic();
+  let modelUrl: string;
 
   const startGenerationWorker = (env: Record<string, string> = {}) =>
-    spawnWorker('generation-worker', { DATABASE_URL: postgres.url, REDIS_URL: redis.url, REDIS_PREFIX: prefix, ANTHROPIC_API_KEY: '', WORKER_CONCURRENCY: '8', ...env });
+    spawnWorker('generation-worker', { DATABASE_URL: postgres.url, REDIS_URL: redis.url, REDIS_PREFIX: prefix, ANTHROPIC_API_KEY: 'sk-ant-fake', ANTHROPIC_BASE_URL: modelUrl, WORKER_CONCURRENCY: '8', ...env });
 
   /** waitForWorkers reads the machine's Redis; this one reads ours. */
   async function waitForWorker(kind: 'render' | 'generation') {
@@ -61,7 +64,7 @@ describe('durability: queued generations across a Redis restart', () => {
   }
 
   beforeAll(async () => {
-    [postgres, redis] = await Promise.all([startThrowawayPostgres(), startProjectRedis()]);
+    [postgres, redis, modelUrl] = await Promise.all([startThrowawayPostgres(), startProjectRedis(), model.start()]);
     prisma = new PrismaService(postgres.url, 4);
     renderWorker = spawnWorker('render-worker', { REDIS_URL: redis.url, REDIS_PREFIX: prefix, RENDER_PAGES: '2' });
     gateway = await startGateway(createGateway, { DATABASE_URL: postgres.url, REDIS_URL: redis.url, REDIS_PREFIX: prefix, RATE_LIMIT_PER_KEY: '100000', RATE_LIMIT_AI_PER_KEY: '100000' });
@@ -75,6 +78,7 @@ describe('durability: queued generations across a Redis restart', () => {
     await prisma?.$disconnect();
     await redis?.close();
     await postgres?.close();
+    await model.close();
   });
 
   /** Two pro owners (the cap on generations in flight is per owner), ten generations each, no worker running. */

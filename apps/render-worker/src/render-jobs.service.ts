@@ -36,6 +36,8 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
       rasterProcesses: env.RENDER_RASTER_PROCESSES,
       rasterMemoryMb: env.RENDER_RASTER_MEMORY_MB,
       rasterWarm: env.RENDER_RASTER_WARM,
+      scriptThreads: env.RENDER_SCRIPT_THREADS,
+      checkSamples: env.RENDER_CHECK_SAMPLES,
       warmAll: true,
     });
     this.cache = new RenderCache(redis, env.REDIS_PREFIX, env.RENDER_CACHE_MAX_MB * 1024 * 1024);
@@ -77,7 +79,8 @@ export class RenderJobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.renderer.start();
+    const slow = await this.renderer.start();
+    if (slow.length) this.logger.warn(`These languages' samples ran out of time three times at start (a busy machine?); they are served anyway: ${slow.join(', ')}`);
     this.logger.log(`Chromium up with ${this.concurrency} warm page(s)`);
   }
 

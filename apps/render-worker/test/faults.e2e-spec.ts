@@ -56,8 +56,9 @@ async function harness(name: string) {
     completions,
     results,
     cache,
-    start: async () => {
-      const worker = spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2' });
+    start: async (env: Record<string, string> = {}) => {
+      // Its jobs are PNGs, and its drain and restart are timed: raster browsers start with it, as they ship.
+      const worker = spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2', RENDER_RASTER_WARM: 'true', ...env });
       await waitForWorkers('render', prefix);
       return worker;
     },
@@ -84,7 +85,8 @@ describe('render worker faults (real processes)', () => {
     try {
       const jobs = jobsFor('k', 20);
       await h.queue.addBulk(jobs);
-      await h.until(() => h.completions.size >= 3, 30_000);
+      // A new worker's first renders: a cold browser, on a busy machine well over 30 s.
+      await h.until(() => h.completions.size >= 3, 90_000);
       const helpers = descendants(first.pid!);
       expect(helpers.length).toBeGreaterThan(0);
       first.kill('SIGKILL');
@@ -105,13 +107,18 @@ describe('render worker faults (real processes)', () => {
         second.kill('SIGKILL');
       }
     } finally {
+      // Failed before the kill, it would outlive the run (Jest force-exits its workers, so their exit hooks never run).
+      first.kill('SIGKILL');
       await h.close();
     }
-  }, 120_000);
+  }, 240_000);
 
   it('SIGTERM: the jobs in hand finish before the process exits, and no new job is taken', async () => {
     const h = await harness('sigterm');
-    const worker = await h.start();
+    // The drain lasts RENDER_TIMEOUT_MS + 3 s and the process RENDER_TIMEOUT_MS + 10 s
+    // (apps/render-worker/src/main.ts): the jobs in hand, a page's worth each, and the browsers'
+    // close must fit, which on a busy 2-core machine took longer than the default 8 s allows.
+    const worker = await h.start({ RENDER_TIMEOUT_MS: '20000' });
     try {
       await h.queue.addBulk(jobsFor('t', 12, 60));
       await h.until(async () => (await h.queue.getActiveCount()) >= 1, 30_000);

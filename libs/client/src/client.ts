@@ -2,9 +2,9 @@ import { FlowsmithTimeoutError, parseRetryAfter } from './errors';
 import { ROUTES } from './routes';
 import { FetchLike, sleep, Transport } from './transport';
 import type {
-  AiGeneration, ApiKey, BeautifyParams, BinaryResponse, CreatedApiKey, CreateDiagramParams, CreateFolderParams, CreateKeyParams, CreateShareParams,
-  DeletedResource, Diagram, DiagramImageParams, ExportParams, Folder, GenerateParams, Generation, HealthStatus, KeyIdentity, ListDiagramsParams,
-  ListFoldersParams, ListPage, ListParams, OutputFormat, ReadinessStatus, Render, RequestOptions, Share, SyncGenerateParams, Theme, ThemeId, UpdateDiagramParams,
+  AiGeneration, AiRepair, ApiKey, CreatedWebhookEndpoint, CreateWebhookEndpointParams, EditDiagramParams, RepairParams, UpdateWebhookEndpointParams, WebhookDelivery, WebhookEndpoint, BeautifyParams, BinaryResponse, CreatedApiKey, CreateDiagramParams, CreateFolderParams, CreateKeyParams, CreateShareParams,
+  DeletedResource, Diagram, DiagramImageParams, DiagramRevision, EmbedParams, ExportParams, Folder, GenerateParams, Generation, HealthStatus, KeyIdentity, ListDiagramsParams,
+  ListFoldersParams, ListPage, ListParams, OutputFormat, ReadinessStatus, Render, RequestOptions, Share, SyncGenerateParams, Theme, UpdateDiagramParams,
   UpdateFolderParams, Usage,
 } from './types';
 
@@ -68,8 +68,14 @@ class Diagrams {
     return this.t.json({ route: 'diagrams.get', params: { id }, options });
   }
 
-  update(id: string, params: UpdateDiagramParams, options?: RequestOptions): Promise<Diagram> {
-    return this.t.json({ route: 'diagrams.update', params: { id }, body: params, options });
+  /** `ifMatch`: the ETag of the revision read (`"r<n>"`); a diagram changed since is a 412 `precondition_failed` FlowsmithError. */
+  update(id: string, params: UpdateDiagramParams, options?: RequestOptions & { ifMatch?: string }): Promise<Diagram> {
+    return this.t.json({ route: 'diagrams.update', params: { id }, body: params, headers: options?.ifMatch ? { 'if-match': options.ifMatch } : undefined, options });
+  }
+
+  /** Asks the model to change the diagram; a Generation of kind `edit` (poll with generations.wait). Success makes a new revision. */
+  edit(id: string, params: EditDiagramParams, options?: RequestOptions): Promise<Generation> {
+    return this.t.json({ route: 'diagrams.edit', params: { id }, body: params, options });
   }
 
   delete(id: string, options?: RequestOptions): Promise<DeletedResource> {
@@ -80,6 +86,24 @@ class Diagrams {
   image(id: string, params: DiagramImageParams = {}, options?: RequestOptions): Promise<BinaryResponse> {
     const { ifNoneMatch, ...query } = params;
     return this.t.binary({ route: 'diagrams.image', params: { id }, query, headers: ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {}, options });
+  }
+
+  /** Every change of the name or source, newest first. */
+  listRevisions(id: string, params: ListParams = {}, options?: RequestOptions): Promise<ListPage<DiagramRevision>> {
+    return this.t.json({ route: 'diagrams.revisions', params: { id }, query: { ...params }, options });
+  }
+
+  listAllRevisions(id: string, params: ListParams = {}, options?: RequestOptions): AsyncGenerator<DiagramRevision, void, undefined> {
+    return paginate((p) => this.listRevisions(id, p, options), params);
+  }
+
+  getRevision(id: string, number: number, options?: RequestOptions): Promise<DiagramRevision> {
+    return this.t.json({ route: 'diagrams.revision', params: { id, n: String(number) }, options });
+  }
+
+  /** Makes a new revision with that revision's name and source (history is only added to); not retried, as it is not idempotent. */
+  restoreRevision(id: string, number: number, options?: RequestOptions): Promise<Diagram> {
+    return this.t.json({ route: 'diagrams.restore', params: { id, n: String(number) }, options });
   }
 }
 
@@ -158,6 +182,46 @@ class Ai {
   generate(params: SyncGenerateParams, options?: RequestOptions): Promise<AiGeneration> {
     return this.t.json({ route: 'ai.generate', body: params, options });
   }
+
+  /** A source that parses: unchanged when it already does, else repaired by the model (422 `parse_failed_after_retry` when it cannot be). */
+  repair(params: RepairParams, options?: RequestOptions): Promise<AiRepair> {
+    return this.t.json({ route: 'ai.repair', body: params, options });
+  }
+}
+
+class WebhookEndpoints {
+  constructor(private readonly t: Transport) {}
+
+  /** The answer carries the signing `secret` (`whsec_…`), shown this once. */
+  create(params: CreateWebhookEndpointParams, options?: RequestOptions): Promise<CreatedWebhookEndpoint> {
+    return this.t.json({ route: 'webhooks.create', body: params, options });
+  }
+
+  list(params: ListParams = {}, options?: RequestOptions): Promise<ListPage<WebhookEndpoint>> {
+    return this.t.json({ route: 'webhooks.list', query: { ...params }, options });
+  }
+
+  get(id: string, options?: RequestOptions): Promise<WebhookEndpoint> {
+    return this.t.json({ route: 'webhooks.get', params: { id }, options });
+  }
+
+  update(id: string, params: UpdateWebhookEndpointParams, options?: RequestOptions): Promise<WebhookEndpoint> {
+    return this.t.json({ route: 'webhooks.update', params: { id }, body: params, options });
+  }
+
+  delete(id: string, options?: RequestOptions): Promise<DeletedResource> {
+    return this.t.json({ route: 'webhooks.delete', params: { id }, options });
+  }
+
+  /** The endpoint's delivery log, newest first. */
+  deliveries(id: string, params: ListParams = {}, options?: RequestOptions): Promise<ListPage<WebhookDelivery>> {
+    return this.t.json({ route: 'webhooks.deliveries', params: { id }, query: { ...params }, options });
+  }
+
+  /** Sends the delivery's event again, as a new delivery with the same event id. */
+  replay(id: string, deliveryId: string, options?: RequestOptions): Promise<WebhookDelivery> {
+    return this.t.json({ route: 'webhooks.replay', params: { id, delivery_id: deliveryId }, options });
+  }
 }
 
 class Rendering {
@@ -174,13 +238,13 @@ class Rendering {
   }
 
   /** The public, watermarked embed URL of a Mermaid source (`GET /v1/beautify.svg`); nothing is sent. */
-  embedUrl(source: string, params: { theme?: ThemeId } = {}): string {
-    return this.t.url(ROUTES['render.embed'].path, { source: base64url(source), theme: params.theme });
+  embedUrl(source: string, params: EmbedParams = {}): string {
+    return this.t.url(ROUTES['render.embed'].path, { ...params, source: base64url(source) });
   }
 
   /** Fetches the embed SVG (public; the key is not sent). */
-  embed(source: string, params: { theme?: ThemeId } = {}, options?: RequestOptions): Promise<BinaryResponse> {
-    return this.t.binary({ route: 'render.embed', query: { source: base64url(source), theme: params.theme }, anonymous: true, accept: 'image/svg+xml', options });
+  embed(source: string, params: EmbedParams = {}, options?: RequestOptions): Promise<BinaryResponse> {
+    return this.t.binary({ route: 'render.embed', query: { ...params, source: base64url(source) }, anonymous: true, accept: 'image/svg+xml', options });
   }
 }
 
@@ -279,6 +343,7 @@ export class FlowsmithClient {
   readonly ai: Ai;
   readonly render: Rendering;
   readonly shares: Shares;
+  readonly webhooks: WebhookEndpoints;
   readonly themes: Themes;
   readonly usage: UsageApi;
   readonly keys: Keys;
@@ -302,6 +367,7 @@ export class FlowsmithClient {
       maxBackoffMs: 8_000,
     });
     this.diagrams = new Diagrams(this.transport);
+    this.webhooks = new WebhookEndpoints(this.transport);
     this.folders = new Folders(this.transport);
     this.generations = new Generations(this.transport);
     this.ai = new Ai(this.transport);

@@ -1,5 +1,4 @@
-import type { ErrorCode, ErrorType, RateLimitInfo } from '@flowsmith/contracts';
-import type { Generation } from './types';
+import type { ErrorCode, ErrorType, Generation, RateLimitInfo } from './types';
 
 /** Seconds from a `Retry-After` header (delta-seconds or an HTTP date), or undefined. */
 export function parseRetryAfter(value: string | null): number | undefined {

@@ -5,3 +5,4 @@ export { expandPath, ROUTES, routeSignatures } from './routes';
 export type { RouteName, RouteSpec } from './routes';
 export type { FetchLike } from './transport';
 export type * from './types';
+export { verifyWebhookSignature, type VerifyWebhookOptions } from './webhooks';

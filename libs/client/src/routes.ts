@@ -1,8 +1,11 @@
+import type { paths } from './generated/api';
+
 /**
  * Every operation the client calls, by method and OpenAPI path. The client builds each request
  * from this table and nothing else, so it is exactly the set of routes the client covers; the drift
  * spec (apps/gateway/test/client.e2e-spec.ts) compares it with the gateway's `/api/openapi.json`,
- * so a route added to the API without a client method fails the build.
+ * so a route added to the API without a client method fails the build; a path the document does not
+ * have fails tsc already (`keyof paths`, generated from the document).
  *
  * `idempotent`: the server honours `Idempotency-Key` on it (the client always sends one), which
  * also makes it safe to retry. `retrySafe`: retrying cannot do anything twice (reads, deletes and
@@ -10,7 +13,7 @@
  */
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  path: string;
+  path: keyof paths;
   idempotent?: true;
   retrySafe?: true;
 }
@@ -22,6 +25,10 @@ export const ROUTES = {
   'diagrams.update': { method: 'PATCH', path: '/api/v1/diagrams/{id}' },
   'diagrams.delete': { method: 'DELETE', path: '/api/v1/diagrams/{id}', retrySafe: true },
   'diagrams.image': { method: 'GET', path: '/api/v1/diagrams/{id}/image', retrySafe: true },
+  'diagrams.revisions': { method: 'GET', path: '/api/v1/diagrams/{id}/revisions', retrySafe: true },
+  'diagrams.revision': { method: 'GET', path: '/api/v1/diagrams/{id}/revisions/{n}', retrySafe: true },
+  'diagrams.restore': { method: 'POST', path: '/api/v1/diagrams/{id}/revisions/{n}/restore' },
+  'diagrams.edit': { method: 'POST', path: '/api/v1/diagrams/{id}/edits', idempotent: true },
 
   'folders.create': { method: 'POST', path: '/api/v1/folders', idempotent: true },
   'folders.list': { method: 'GET', path: '/api/v1/folders', retrySafe: true },
@@ -33,6 +40,15 @@ export const ROUTES = {
   'generations.get': { method: 'GET', path: '/api/v1/generations/{id}', retrySafe: true },
   'generations.list': { method: 'GET', path: '/api/v1/generations', retrySafe: true },
   'ai.generate': { method: 'POST', path: '/api/v1/ai/generate', idempotent: true },
+  'ai.repair': { method: 'POST', path: '/api/v1/ai/repair', idempotent: true },
+
+  'webhooks.create': { method: 'POST', path: '/api/v1/webhook_endpoints', idempotent: true },
+  'webhooks.list': { method: 'GET', path: '/api/v1/webhook_endpoints', retrySafe: true },
+  'webhooks.get': { method: 'GET', path: '/api/v1/webhook_endpoints/{id}', retrySafe: true },
+  'webhooks.update': { method: 'PATCH', path: '/api/v1/webhook_endpoints/{id}' },
+  'webhooks.delete': { method: 'DELETE', path: '/api/v1/webhook_endpoints/{id}', retrySafe: true },
+  'webhooks.deliveries': { method: 'GET', path: '/api/v1/webhook_endpoints/{id}/deliveries', retrySafe: true },
+  'webhooks.replay': { method: 'POST', path: '/api/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/replay' },
 
   'render.beautify': { method: 'POST', path: '/api/v1/beautify', retrySafe: true },
   'render.export': { method: 'POST', path: '/api/v1/export', idempotent: true },

@@ -1,266 +1,85 @@
-import type {
-  ErrorCode, ErrorType, GenerationHint, GenerationStatus, MermaidLayout, MermaidLook, OutputFormat, PlanName, RateLimitInfo, Scale, Scope, SourceFormat, ThemeId,
-} from '@flowsmith/contracts';
+import type { components, operations } from './generated/api';
 
 /**
- * The request and response bodies of the API, hand-written to mirror the gateway's OpenAPI
- * document (apps/gateway/src/openapi/schemas.ts and the DTOs). The e2e drift spec checks the
- * resource interfaces' fields against the live document.
+ * The request and response bodies of the API, taken from the types generated from the gateway's
+ * OpenAPI document (generated/api.ts, by `npm run generate:client`): each shape is written once,
+ * in the gateway's DTOs and schemas (apps/gateway/src/openapi/schemas.ts). Only what the client
+ * adds itself (BinaryResponse, RequestOptions, `ifNoneMatch`) is written here.
  */
 
-export type { ErrorCode, ErrorType, GenerationHint, GenerationStatus, MermaidLayout, MermaidLook, OutputFormat, PlanName, RateLimitInfo, Scale, Scope, SourceFormat, ThemeId };
+type Schemas = components['schemas'];
+/** The JSON body of an operation's 200 answer. */
+type Answer<Op extends keyof operations> = operations[Op]['responses'] extends { 200: { content: { 'application/json': infer Body } } } ? Body : never;
+/** The query parameters of an operation. */
+type Query<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
 
-/** `{object: "list", data, has_more, next_cursor}`: newest first, cursor-paginated. */
-export interface ListPage<T> {
-  object: 'list';
-  data: T[];
-  has_more: boolean;
-  next_cursor: string | null;
-}
+export type Diagram = Schemas['DiagramResource'];
+export type DiagramRevision = Schemas['DiagramRevisionResource'];
+export type Folder = Schemas['FolderResource'];
+export type Generation = Schemas['GenerationResource'];
+export type GenerationError = Schemas['GenerationError'];
+export type AiGeneration = Schemas['AiGenerationResource'];
+export type AiRepair = Schemas['AiRepairResource'];
+export type WebhookEndpoint = Schemas['WebhookEndpointResource'];
+export type CreatedWebhookEndpoint = Schemas['CreatedWebhookEndpointResource'];
+export type WebhookDelivery = Schemas['WebhookDeliveryResource'];
+export type Render = Schemas['RenderResource'];
+export type Share = Schemas['ShareResource'];
+export type Theme = Schemas['ThemeResource'];
+export type Usage = Schemas['UsageResource'];
+export type UsageBucket = Schemas['UsageBucket'];
+export type ApiKey = Schemas['KeyResource'];
+/** `secret` is shown once, at creation; null on an idempotent replay. */
+export type CreatedApiKey = Schemas['CreatedKeyResource'];
+export type KeyIdentity = Schemas['KeyIdentity'];
+export type DeletedResource = Schemas['DeletedResource'];
+export type HealthStatus = Schemas['HealthStatus'];
+export type ReadinessStatus = Schemas['ReadinessStatus'];
+export type RateLimitInfo = Schemas['RateLimitDetails'];
 
+export type SourceFormat = Diagram['source_format'];
+export type ThemeId = Theme['id'];
+export type OutputFormat = Generation['format'];
+export type Scale = NonNullable<Schemas['ExportDto']['scale']>;
+export type MermaidLayout = NonNullable<Share['layout']>;
+export type MermaidLook = NonNullable<Share['look']>;
+export type PlanName = Usage['plan'];
+export type Scope = ApiKey['scopes'][number];
+export type GenerationHint = NonNullable<Generation['hint']>;
+export type GenerationStatus = Generation['status'];
+export type ErrorType = Schemas['ErrorObject']['type'];
+export type ErrorCode = Schemas['ErrorObject']['code'];
+
+/** `{object: "list", data, has_more, next_cursor}`: newest first, cursor-paginated; every list has this envelope. */
+export type ListPage<T> = Omit<Answer<'diagrams_list'>, 'data'> & { data: T[] };
 /** `limit` 1..100 (default 20); `cursor` is the `next_cursor` of the previous page. */
-export interface ListParams {
-  limit?: number;
-  cursor?: string;
-}
+export type ListParams = Query<'generations_list'>;
+export type ListDiagramsParams = Query<'diagrams_list'>;
+export type ListFoldersParams = Query<'folders_list'>;
 
-export interface DeletedResource {
-  object: 'diagram' | 'folder' | 'share';
-  id: string;
-  deleted: true;
-}
-
-export interface Diagram {
-  object: 'diagram';
-  id: string;
-  name: string;
-  source: string;
-  source_format: SourceFormat;
-  diagram_type: string;
-  folder_id: string | null;
-  organization_id: string | null;
-  created_by: string;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CreateDiagramParams {
-  name: string;
-  source: string;
-  source_format?: SourceFormat;
-  folder_id?: string | null;
-}
-
-export interface UpdateDiagramParams {
-  name?: string;
-  source?: string;
-  source_format?: SourceFormat;
-  folder_id?: string | null;
-}
-
-export interface ListDiagramsParams extends ListParams {
-  folder_id?: string;
-}
-
-export interface DiagramImageParams {
-  theme?: ThemeId;
-  format?: OutputFormat;
-  scale?: Scale;
-  /** draw.io only: the page, by 1-based number or by name. */
-  page?: string;
-  /** Mermaid only: the layout engine and look. */
-  layout?: MermaidLayout;
-  look?: MermaidLook;
-  /** SVG only: embed the subset of the fonts the drawing uses. */
-  embed_fonts?: boolean;
+export type CreateDiagramParams = Schemas['CreateDiagramDto'];
+export type UpdateDiagramParams = Schemas['UpdateDiagramDto'];
+export type DiagramImageParams = Query<'diagrams_image'> & {
   /** An ETag from an earlier fetch: a 304 comes back as `notModified: true` with no data. */
   ifNoneMatch?: string;
-}
+};
+export type CreateFolderParams = Schemas['CreateFolderDto'];
+export type UpdateFolderParams = Schemas['UpdateFolderDto'];
+export type GenerateParams = Schemas['GenerateDto'];
+export type SyncGenerateParams = Schemas['SyncGenerateDto'];
+export type BeautifyParams = Schemas['BeautifyDto'];
+export type ExportParams = Schemas['ExportDto'];
+/** The embed's options besides the source (`GET /v1/beautify.svg`). */
+export type EmbedParams = Omit<Query<'rendering_embed'>, 'source'>;
+export type CreateKeyParams = Schemas['CreateKeyDto'];
+export type EditDiagramParams = Schemas['EditDto'];
+export type RepairParams = Schemas['RepairDto'];
+export type CreateWebhookEndpointParams = Schemas['CreateWebhookEndpointDto'];
+export type UpdateWebhookEndpointParams = Schemas['UpdateWebhookEndpointDto'];
 
-export interface Folder {
-  object: 'folder';
-  id: string;
-  name: string;
-  parent_id: string | null;
-  context: string | null;
-  organization_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface CreateFolderParams {
-  name: string;
-  parent_id?: string | null;
-  context?: string | null;
-}
-
-export interface UpdateFolderParams {
-  name?: string;
-  parent_id?: string | null;
-  context?: string | null;
-}
-
-export interface ListFoldersParams extends ListParams {
-  parent_id?: string;
-}
-
-export interface GenerationError {
-  type: ErrorType;
-  code: ErrorCode;
-  message: string;
-}
-
-export interface Generation {
-  object: 'generation';
-  id: string;
-  status: GenerationStatus;
-  prompt: string;
-  hint: GenerationHint | null;
-  theme: ThemeId;
-  format: OutputFormat;
-  model: string | null;
-  diagram: Diagram | null;
-  image_url: string | null;
-  error: GenerationError | null;
-  created_at: string;
-  completed_at: string | null;
-}
-
-export interface SyncGenerateParams {
-  prompt: string;
-  hint?: GenerationHint;
-}
-
-export interface GenerateParams extends SyncGenerateParams {
-  theme?: ThemeId;
-  format?: OutputFormat;
-  name?: string;
-  folder_id?: string;
-}
-
-export interface AiGeneration {
-  object: 'ai_generation';
-  mermaid: string;
-  diagram_type: string;
-  request_id: string;
-  quota: { limit: number | null; used: number; resets_at: string };
-}
-
-export interface SourceParams {
-  source: string;
-  source_format: SourceFormat;
-  theme?: ThemeId;
-  /** draw.io only: the page, by 1-based number or by name. */
-  page?: string;
-  /** Mermaid only: the layout engine and look. */
-  layout?: MermaidLayout;
-  look?: MermaidLook;
-}
-
-export interface BeautifyParams extends SourceParams {
-  /** Embed the subset of the fonts the drawing uses (exports always do). */
-  embed_fonts?: boolean;
-}
-
-export interface ExportParams extends SourceParams {
-  format?: OutputFormat;
-  scale?: Scale;
-  filename?: string;
-}
-
-export interface Render {
-  object: 'render';
-  diagram_type: string;
-  svg: string;
-  meta: { theme: ThemeId; width: number; height: number; watermarked: boolean };
-  usage: { used: number; limit: number | null; resets_at: string | null };
-}
-
-export interface Share {
-  object: 'share';
-  id: string;
-  url: string;
-  png_url: string;
-  jpeg_url: string;
-  webp_url: string;
-  theme: ThemeId;
-  layout: MermaidLayout | null;
-  look: MermaidLook | null;
-  diagram_id: string | null;
-  created_at: string;
-}
-
-type ShareOptions = { theme?: ThemeId; layout?: MermaidLayout; look?: MermaidLook };
-export type CreateShareParams = ({ diagram_id: string } | { source: string; source_format: SourceFormat }) & ShareOptions;
-
-export interface Theme {
-  object: 'theme';
-  id: ThemeId;
-  name: string;
-  tone: 'light' | 'dark';
-  description: string;
-}
-
-export interface UsageBucket {
-  used: number;
-  /** null: unlimited. */
-  limit: number | null;
-  resets_at: string;
-}
-
-export interface Usage {
-  object: 'usage';
-  plan: PlanName;
-  actor: 'api_key';
-  exports: UsageBucket;
-  ai: UsageBucket & { enabled: boolean; reserved: number };
-  shares: { used: number; limit: number | null };
-}
-
-export interface ApiKey {
-  object: 'api_key';
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: Scope[];
-  organization_id: string | null;
-  created_by: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-export interface CreatedApiKey extends ApiKey {
-  /** Shown once, at creation; null on an idempotent replay. */
-  secret: string | null;
-}
-
-export interface CreateKeyParams {
-  name: string;
-  scopes: Scope[];
-  expires_at?: string;
-}
-
-export interface KeyIdentity {
-  object: 'api_key_identity';
-  key_id: string;
-  user_id: string;
-  organization_id: string | null;
-  plan: PlanName;
-  scopes: Scope[];
-}
-
-export interface HealthStatus {
-  status: 'ok';
-}
-
-export interface ReadinessStatus {
-  status: 'ok' | 'unavailable';
-  checks: Record<string, string>;
-  workers: Record<string, number>;
-  generation_provider: string | null;
-}
+type ShareDto = Schemas['CreateShareDto'];
+/** Of a stored diagram or of a source: the document has both optional, the gateway wants exactly one. */
+export type CreateShareParams = (Required<Pick<ShareDto, 'diagram_id'>> | (Required<Pick<ShareDto, 'source'>> & Pick<ShareDto, 'source_format'>)) & Omit<ShareDto, 'diagram_id' | 'source' | 'source_format'>;
 
 /** What the image and export methods return: the bytes and what the headers say about them. */
 export interface BinaryResponse {

@@ -184,6 +184,10 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @ToInt() @IsInt() @Min(0) @Max(3600)
   KEY_CACHE_TTL_SECONDS: number = 60;
 
+  /** How long a browser session (POST /api/v1/sessions: an API key exchanged for a cookie) lasts; default 8 h. */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(604_800)
+  SESSION_TTL_SECONDS: number = 28_800;
+
   @Expose() @ToInt() @IsInt() @Min(1) @Max(720)
   IDEMPOTENCY_TTL_HOURS: number = 24;
 
@@ -191,8 +195,9 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
   @Expose() @IsOptional() @IsPlanTable()
   PLANS?: string;
 
-  @Expose() @IsUrl({ require_tld: false })
-  SIGN_UP_URL: string = 'https://flowsmith.dev/sign-up';
+  /** Where "Get an API key" points; unset, at this gateway's own console (GatewayConfig.hints). */
+  @Expose() @IsOptional() @IsUrl({ require_tld: false })
+  SIGN_UP_URL?: string;
 
   @Expose() @IsUrl({ require_tld: false })
   DOCS_URL: string = 'https://flowsmith.dev/docs';
@@ -258,6 +263,13 @@ export class GatewayEnv extends WithDatabase(BaseEnv) {
    */
   @Expose() @ToInt() @IsInt() @Min(1) @Max(100_000)
   GENERATION_IN_FLIGHT_PER_OWNER: number = 10;
+
+  /**
+   * Webhook URLs may point at loopback, private, link-local and metadata addresses (docs/webhooks.md,
+   * "Addresses"). Off in production: on, any key holder can make the deployment call its own network.
+   */
+  @Expose() @ToBool() @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
 }
 
 export class WorkerEnv extends BaseEnv {
@@ -316,6 +328,19 @@ export class RenderWorkerEnv extends WorkerEnv {
    */
   @Expose() @ToBool() @IsBoolean()
   RENDER_RASTER_WARM: boolean = true;
+
+  /**
+   * Before it takes jobs, the worker renders every language's sample (libs/contracts/src/languages.ts)
+   * and refuses to start if one fails: a missing package or a broken upgrade shows at deploy time.
+   * It also warms every engine. Off, the worker starts a few seconds sooner (the test suite's
+   * fault and scale-out specs, which start many workers, turn it off; its global worker keeps it).
+   */
+  @Expose() @ToBool() @IsBoolean()
+  RENDER_CHECK_SAMPLES: boolean = true;
+
+  /** Threads that draw the JavaScript and WebAssembly languages (Graphviz, D2, Vega, ...); default one per core. */
+  @Expose() @ToInt() @IsOptional() @IsInt() @Min(1) @Max(64)
+  RENDER_SCRIPT_THREADS?: number;
 }
 
 export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
@@ -361,4 +386,38 @@ export class GenerationWorkerEnv extends WithDatabase(WorkerEnv) {
    */
   @Expose() @ToInt() @IsInt() @Min(0) @Max(3600)
   GENERATION_RECOVER_AFTER_SECONDS: number = 30;
+}
+
+export class WebhookWorkerEnv extends WithDatabase(WorkerEnv) {
+  /** The same switch as the gateway's, checked again on every attempt against the address connected to. */
+  @Expose() @ToBool() @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS: boolean = false;
+
+  /** One attempt's limit, connection to answer; the job's lock is this plus 5 s. */
+  @Expose() @ToInt() @IsInt() @Min(100) @Max(60_000)
+  WEBHOOK_TIMEOUT_MS: number = 10_000;
+
+  /** The wait after a delivery's first failed attempt; each later wait doubles it, up to WEBHOOK_RETRY_MAX_DELAY_MS. */
+  @Expose() @ToInt() @IsInt() @Min(10) @Max(3_600_000)
+  WEBHOOK_RETRY_BASE_MS: number = 30_000;
+
+  @Expose() @ToInt() @IsInt() @Min(10) @Max(86_400_000)
+  WEBHOOK_RETRY_MAX_DELAY_MS: number = 4 * 3_600_000;
+
+  /** A delivery is retried until this long after its event; then it is failed. */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(7 * 86_400)
+  WEBHOOK_RETRY_WINDOW_SECONDS: number = 86_400;
+
+  /** An endpoint whose deliveries have all failed for this long (since its last success) is disabled. 3 days by default. */
+  @Expose() @ToInt() @IsInt() @Min(1) @Max(30 * 86_400)
+  WEBHOOK_DISABLE_AFTER_SECONDS: number = 3 * 86_400;
+
+  /**
+   * A pending delivery unmoved for this long whose job is missing from Redis (Redis lost it, or its
+   * producer died before queueing it) is queued again by the sweeper. 0 turns the sweeper off: only
+   * for several REDIS_PREFIXes over one database, as the test suite runs, where one prefix's worker
+   * would deliver another's.
+   */
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(86_400)
+  WEBHOOK_SWEEP_AFTER_SECONDS: number = 60;
 }

@@ -11,11 +11,15 @@ export const ERROR_CATALOG = {
   not_authenticated: { status: 401, type: 'authentication_error' },
   invalid_api_key: { status: 401, type: 'authentication_error' },
   insufficient_scope: { status: 403, type: 'permission_error' },
+  /** A request signed in by the browser session's cookie without its CSRF token (apps/gateway/src/sessions). */
+  csrf_failed: { status: 403, type: 'invalid_request_error' },
   plan_not_allowed: { status: 403, type: 'permission_error' },
   resource_not_found: { status: 404, type: 'not_found_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   idempotency_conflict: { status: 409, type: 'invalid_request_error' },
   folder_not_empty: { status: 409, type: 'invalid_request_error' },
+  /** A PATCH whose If-Match names a revision the diagram has moved past (docs/api.md, "Revisions"). */
+  precondition_failed: { status: 412, type: 'invalid_request_error' },
   source_too_large: { status: 413, type: 'invalid_request_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },

@@ -1,6 +1,6 @@
 import type { PlanName } from './plans';
 import { QueueName } from './queues';
-import type { SourceFormat } from './sources';
+import { LANGUAGES, type SourceFormat } from './languages';
 import type { ImageFormat } from './rendering';
 
 /**
@@ -49,20 +49,23 @@ export function renderQueueOf(tier: RenderTier, units = 1): RenderQueueName {
 /** One unit of rate-limit budget per this many elements started (a 10-node flowchart costs 1). */
 export const RENDER_COST_ELEMENTS = 250;
 
-/** The formats whose sources are XML: elements are start tags rather than lines. */
-const XML_FORMATS: ReadonlySet<SourceFormat> = new Set(['drawio', 'bpmn', 'svg']);
 
 /**
  * A cheap, engine-independent estimate of how much a source asks a renderer to draw: statements
  * (non-blank lines, plus every arrow after the first on a line, since `A --> B --> C` is two
- * edges) for text languages, start tags for XML ones, and never less than one element per 80
+ * edges) for text languages, start tags for XML ones, objects for JSON ones (the registry's
+ * `syntax`, libs/contracts/src/languages.ts), and never less than one element per 80
  * bytes, so padding, long labels and compressed draw.io pages are not free. Linear, no parsing:
  * it runs on the gateway before anything is queued.
  */
 export function estimateElements(source: string, format: SourceFormat): number {
   const floor = Math.ceil(Buffer.byteLength(source, 'utf8') / 80);
   let count = 0;
-  if (XML_FORMATS.has(format)) {
+  const syntax = LANGUAGES[format].syntax;
+  if (syntax === 'json') {
+    // An object per element (a mark, a shape, a signal), wherever its properties are written.
+    for (let i = source.indexOf('{'); i !== -1; i = source.indexOf('{', i + 1)) count++;
+  } else if (syntax === 'xml') {
     for (let i = source.indexOf('<'); i !== -1; i = source.indexOf('<', i + 1)) {
       const next = source.charCodeAt(i + 1);
       // A start tag: a letter, or a namespace-less name; not </, <!, <?.

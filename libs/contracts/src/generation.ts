@@ -1,9 +1,26 @@
+import type { SourceFormat } from './languages';
 import type { OutputFormat } from './rendering';
 import type { ThemeId } from './themes';
 
 export const GENERATION_HINTS = ['flowchart', 'sequence', 'state', 'class', 'er'] as const;
 export type GenerationHint = (typeof GENERATION_HINTS)[number];
 export const MAX_PROMPT_LENGTH = 2000;
+
+/**
+ * The languages a generation, an edit or a repair may write: text languages a model writes well
+ * from a description, that the render worker's parser checks. Not the XML and JSON ones (draw.io,
+ * BPMN, Excalidraw, Vega: coordinates and long documents), SVG (anything goes), TikZ (a TeX run
+ * per check), nor the niche ones (blockdiag family, WaveDrom, Bytefield, Svgbob, Pikchr).
+ */
+export const GENERATION_FORMATS = ['mermaid', 'plantuml', 'c4plantuml', 'graphviz', 'd2', 'dbml', 'nomnoml'] as const satisfies readonly SourceFormat[];
+export type GenerationFormat = (typeof GENERATION_FORMATS)[number];
+
+export function isGenerationFormat(format: string): format is GenerationFormat {
+  return (GENERATION_FORMATS as readonly string[]).includes(format);
+}
+
+/** What a Generation does: a new diagram, the next revision of one, or a source made to parse. */
+export type GenerationKind = 'generate' | 'edit' | 'repair';
 
 export type GenerationStatus = 'queued' | 'processing' | 'succeeded' | 'failed';
 export type GenerationErrorCode =
@@ -13,7 +30,9 @@ export type GenerationErrorCode =
   | 'safety_blocked'
   | 'upstream_timeout'
   | 'upstream_error'
-  | 'quota_exhausted';
+  | 'quota_exhausted'
+  | 'resource_not_found'
+  | 'precondition_failed';
 
 /** The job names only the Generation; the worker reads the rest from Postgres. */
 export interface GenerateJobData {
@@ -21,7 +40,7 @@ export interface GenerateJobData {
 }
 
 export type GenerateJobResult =
-  | { status: 'succeeded'; mermaid: string; diagramType: string; diagramId: string | null }
+  | { status: 'succeeded'; source: string; sourceFormat: GenerationFormat; diagramType: string; diagramId: string | null; revision: number | null }
   | { status: 'failed'; error: { code: GenerationErrorCode; message: string } };
 
 export interface GenerationRequest {

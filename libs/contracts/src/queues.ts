@@ -1,5 +1,6 @@
 import type { GenerateJobData, GenerateJobResult } from './generation';
 import type { ParseJobData, ParseJobResult, RenderJobData, RenderJobResult } from './rendering';
+import type { WebhookDeliverJobData, WebhookDeliverJobResult } from './webhooks';
 
 /**
  * Queue names. These strings are Redis key names in production: never rename one without a
@@ -21,11 +22,18 @@ export enum QueueName {
    */
   RenderHeavy = 'render-heavy',
   Generation = 'generation',
+  /** Webhook deliveries, consumed by the webhook workers (apps/webhook-worker). */
+  Webhook = 'webhook',
 }
 
 /** Worker kinds as they announce themselves (heartbeats, readiness). A render worker consumes every render queue. */
-export const WORKER_KINDS = [QueueName.Render, QueueName.Generation] as const;
+export const WORKER_KINDS = [QueueName.Render, QueueName.Generation, QueueName.Webhook] as const;
 export type WorkerKind = (typeof WORKER_KINDS)[number];
+/**
+ * The kinds a gateway's /readyz demands a live worker of: those its callers wait on. Webhook
+ * deliveries wait in their queue until a webhook worker takes them, so none is needed to serve.
+ */
+export const READINESS_WORKER_KINDS: readonly WorkerKind[] = [QueueName.Render, QueueName.Generation];
 
 /**
  * Typed jobs per queue, keyed by job name: producers (QueueClient) and workers (JobHandlers in
@@ -43,11 +51,17 @@ export interface GenerationJobs {
   generate: { data: GenerateJobData; result: GenerateJobResult };
 }
 
+export interface WebhookJobs {
+  /** POST one event to one endpoint, signed; retried with backoff for WEBHOOK_RETRY_WINDOW_SECONDS. */
+  deliver: { data: WebhookDeliverJobData; result: WebhookDeliverJobResult };
+}
+
 export interface QueueJobs {
   [QueueName.Render]: RenderJobs;
   [QueueName.RenderBestEffort]: RenderJobs;
   [QueueName.RenderHeavy]: RenderJobs;
   [QueueName.Generation]: GenerationJobs;
+  [QueueName.Webhook]: WebhookJobs;
 }
 
 export type JobName<Q extends QueueName> = Extract<keyof QueueJobs[Q], string>;

@@ -1,21 +1,33 @@
 import { createHash } from 'node:crypto';
-import type { SourceFormat } from './sources';
+import { LANGUAGES, SOURCE_FORMATS, type SourceFormat } from './languages';
 import type { ThemeId } from './themes';
 
-export const OUTPUT_FORMATS = ['png', 'svg', 'jpeg', 'webp', 'pdf'] as const;
+export const OUTPUT_FORMATS = ['png', 'svg', 'jpeg', 'webp', 'pdf', 'txt', 'utxt'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
-/** Every picture the Renderer can draw (the API's OUTPUT_FORMATS in another order). */
-export const IMAGE_FORMATS = ['svg', 'png', 'jpeg', 'webp', 'pdf'] as const;
+/** Every output the Renderer can make (the API's OUTPUT_FORMATS in another order). */
+export const IMAGE_FORMATS = ['svg', 'png', 'jpeg', 'webp', 'pdf', 'txt', 'utxt'] as const;
 /** A file's extension for each output: `.jpg` as people and tools expect. */
-export const FILE_EXTENSIONS: Record<ImageFormat, string> = { svg: 'svg', png: 'png', jpeg: 'jpg', webp: 'webp', pdf: 'pdf' };
+export const FILE_EXTENSIONS: Record<ImageFormat, string> = { svg: 'svg', png: 'png', jpeg: 'jpg', webp: 'webp', pdf: 'pdf', txt: 'txt', utxt: 'txt' };
 export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+/**
+ * The diagram as text, as Kroki names it: `txt` ASCII art, `utxt` Unicode box drawing; drawn for
+ * the languages whose registry entry says `text: true` (libs/contracts/src/languages.ts).
+ */
+export type TextFormat = 'txt' | 'utxt';
 /** What the raster processes draw from the finished SVG: pixels (PNG, JPEG, WebP), or a vector PDF of one page. */
-export type RasterFormat = Exclude<ImageFormat, 'svg'>;
+export type RasterFormat = Exclude<ImageFormat, 'svg' | TextFormat>;
 
-/** Whether a scale applies to the output: pixels (PNG, JPEG, WebP) do, vectors (SVG, PDF) are drawn at 1. */
-export function isScaled(format: ImageFormat): format is Exclude<RasterFormat, 'pdf'> {
-  return format !== 'svg' && format !== 'pdf';
+export function isText(format: ImageFormat): format is TextFormat {
+  return format === 'txt' || format === 'utxt';
 }
+
+/** Whether a scale applies to the output: pixels (PNG, JPEG, WebP) do; vectors (SVG, PDF) and text are drawn at 1. */
+export function isScaled(format: ImageFormat): format is Exclude<RasterFormat, 'pdf'> {
+  return format === 'png' || format === 'jpeg' || format === 'webp';
+}
+
+/** The languages that have text output, for messages and docs. */
+export const TEXT_LANGUAGES = SOURCE_FORMATS.filter((format) => LANGUAGES[format].text);
 
 /** Mermaid's layout engines (render option `layout`); the default is in libs/rendering/src/mermaid/mermaid-engine.ts. */
 export const MERMAID_LAYOUTS = ['dagre', 'elk'] as const;
@@ -38,6 +50,8 @@ export type Scale = (typeof SCALES)[number];
 
 /** docs/api.md: a PNG is at most 8192 px on a side. */
 export const MAX_PNG_SIDE = 8192;
+/** The render options `width` and `height` (CSS px), at most this. */
+export const MAX_SIZE_OPTION = MAX_PNG_SIDE;
 /** docs/api.md: a render that takes longer is 504 render_timeout. */
 export const RENDER_BUDGET_MS = 10_000;
 /** docs/api.md: embed sources are at most 5 KB decoded. */
@@ -46,17 +60,8 @@ export const MAX_EMBED_SOURCE_BYTES = 5 * 1024;
 /** The rasterizer's version, in the cache key of every PNG, JPEG and WebP (raster/draw-raster.ts). */
 export const RASTERIZER_VERSION = 'chromium/r1';
 
-/**
- * The version of each engine's output. It is part of every cache key, so a new engine version
- * never serves an old rendering. Bump the suffix when our own post-processing changes the output.
- */
-export const ENGINE_VERSIONS: Record<SourceFormat, string> = {
-  mermaid: 'mermaid-12.4.0/r5',
-  plantuml: 'plantuml-1.2025.8/r5',
-  drawio: 'mxgraph-4.2.2/r3',
-  bpmn: 'bpmn-js-18.31.1/r3',
-  svg: 'svgo-4.1.0/r4',
-};
+/** The version of each language's engine (libs/contracts/src/languages.ts), part of every cache key. */
+export const ENGINE_VERSIONS = Object.fromEntries(SOURCE_FORMATS.map((format) => [format, LANGUAGES[format].engine])) as Record<SourceFormat, string>;
 
 export interface RenderInput {
   source: string;
@@ -75,6 +80,12 @@ export interface RenderInput {
   background?: string;
   /** draw.io: the page to draw (1-based index or name); the first when absent. */
   page?: string;
+  /**
+   * The drawing's size in CSS pixels (SVG and PDF size, rasters before `scale`): a width alone or a
+   * height alone keeps the aspect; both fit the drawing inside them. Its natural size when absent.
+   */
+  width?: number;
+  height?: number;
   /** Public embeds: a source that fails renders as an SVG card that shows the error. */
   fallback?: boolean;
 }
@@ -82,7 +93,7 @@ export interface RenderInput {
 /** Content address of a rendering: everything that changes its bytes, and nothing else. */
 export function renderCacheKey(input: RenderInput): string {
   return createHash('sha256')
-    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, isScaled(input.format) ? input.scale : 1, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts), ...(input.background && input.background !== 'theme' ? [input.background.toLowerCase()] : [])]))
+    .update(JSON.stringify([ENGINE_VERSIONS[input.sourceFormat], input.format === 'svg' || isText(input.format) ? null : RASTERIZER_VERSION, input.sourceFormat, input.theme, input.format, isScaled(input.format) ? input.scale : 1, input.watermark, Boolean(input.fallback), input.page ?? null, input.layout ?? null, input.look ?? null, input.format === 'svg' && Boolean(input.embedFonts), ...(input.background && input.background !== 'theme' ? [input.background.toLowerCase()] : []), ...(input.width || input.height ? [`size:${input.width ?? ''}x${input.height ?? ''}`] : [])]))
     .update('\n')
     .update(input.source)
     .digest('hex');

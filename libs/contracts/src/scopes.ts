@@ -11,6 +11,7 @@ export const SCOPES = [
   'ai:write',
   'usage:read',
   'keys:write',
+  'webhooks',
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];

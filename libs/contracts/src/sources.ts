@@ -1,5 +1,3 @@
-export const SOURCE_FORMATS = ['mermaid', 'plantuml', 'drawio', 'bpmn', 'svg'] as const;
-export type SourceFormat = (typeof SOURCE_FORMATS)[number];
 
 /** docs/api.md: a source is at most 100 KB of UTF-8. */
 export const MAX_SOURCE_BYTES = 100 * 1024;

@@ -8,6 +8,7 @@ import { GenerationsRepository } from './repositories/generations.repository';
 import { IdempotencyRepository } from './repositories/idempotency.repository';
 import { SharesRepository } from './repositories/shares.repository';
 import { UsageRepository } from './repositories/usage.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
 
 const REPOSITORIES = [
   AccountsRepository,
@@ -18,6 +19,7 @@ const REPOSITORIES = [
   IdempotencyRepository,
   SharesRepository,
   UsageRepository,
+  WebhooksRepository,
 ];
 
 export interface DatabaseOptions {

@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/prisma/client';
+import type { FactoryProvider } from '@nestjs/common';
 import { parseDatabaseUrl } from './database-url';
 
 /** The one Prisma client of a process. Only repositories use it. */
@@ -17,4 +18,21 @@ export class PrismaService extends PrismaClient {
   async ping(): Promise<void> {
     await this.$queryRaw`SELECT 1`;
   }
+}
+
+/**
+ * A worker's readiness check of its database (a `database` entry, 'ok' once a round trip answers),
+ * provided under the worker runtime's token (READINESS_CHECKS of libs/queue/src/worker-bootstrap.ts).
+ */
+export function databaseReadiness(token: symbol): FactoryProvider {
+  return {
+    provide: token,
+    useFactory: (prisma: PrismaService) => ({
+      database: async () => {
+        await prisma.ping();
+        return 'ok' as const;
+      },
+    }),
+    inject: [PrismaService],
+  };
 }

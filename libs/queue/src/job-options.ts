@@ -28,6 +28,15 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
     removeOnComplete: { count: 1000, age: 24 * 3600 },
     removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
   },
+  // A delivery is retried until WEBHOOK_RETRY_WINDOW_SECONDS has passed since its event: the webhook
+  // worker decides that and ends the job itself (apps/webhook-worker), so attempts is only a ceiling;
+  // 'webhook' is its backoff strategy (libs/webhooks/src/backoff.ts). Its row in Postgres is the log.
+  [QueueName.Webhook]: {
+    attempts: 100,
+    backoff: { type: 'webhook', delay: 1000 },
+    removeOnComplete: { count: 10_000, age: 3600 },
+    removeOnFail: { count: 10_000, age: 7 * 24 * 3600 },
+  },
 };
 
 /** Render workers: how long a job may run before its lock lapses and it counts as stalled. */

@@ -1,4 +1,4 @@
-import type { MermaidLayout, MermaidLook, RenderFailure, SourceFormat } from '@flowsmith/contracts';
+import type { MermaidLayout, MermaidLook, RenderFailure } from '@flowsmith/contracts';
 import type { ThemeDefinition } from './themes';
 
 /** What an engine hands to the shared SVG pipeline: a sanitized SVG and its geometry. */
@@ -24,18 +24,24 @@ export interface EngineRenderOptions {
 
 export type EngineParseOptions = Pick<EngineRenderOptions, 'deadline' | 'bestEffort'>;
 
+/** Text output: `ascii` for ASCII art (`txt`), else Unicode box drawing (`utxt`). */
+export interface EngineTextOptions extends EngineParseOptions {
+  ascii: boolean;
+}
+
 export type EngineResult<T> = { ok: true; value: T } | { ok: false; error: RenderFailure };
 
 /**
- * One source format: mermaid, PlantUML, draw.io, BPMN and SVG each implement it (mermaid/,
- * plantuml/, drawio/, bpmn/, svg/), and the Renderer (renderer.ts) picks one by `source_format`.
+ * What draws a language: engines.ts names one per language of libs/contracts/src/languages.ts,
+ * and the Renderer (renderer.ts) picks it by `source_format`.
  */
 export interface RenderEngine {
-  readonly format: SourceFormat;
   /** True when the engine's SVG is already sanitized (mermaid's page runs DOMPurify); else the SVG step runs. */
   readonly sanitizesOutput: boolean;
   parse(source: string, options?: EngineParseOptions): Promise<EngineResult<{ diagramType: string }>>;
   render(source: string, theme: ThemeDefinition, options?: EngineRenderOptions): Promise<EngineResult<EngineSvg>>;
+  /** The source as text (`txt`, `utxt`): engines of the languages whose registry entry says `text: true` (libs/contracts/src/languages.ts). */
+  renderText?(source: string, options: EngineTextOptions): Promise<EngineResult<{ text: string; diagramType: string }>>;
   /** Engines with a process of their own (PlantUML's JVM) start and stop with the worker. */
   start?(): Promise<void>;
   close?(): Promise<void>;

@@ -1,18 +1,21 @@
 import { availableParallelism } from 'node:os';
-import { ParseJobResult, RenderFailure, RenderInput, SourceFormat } from '@flowsmith/contracts';
+import { isText, LANGUAGES, ParseJobResult, RenderFailure, RenderInput, SOURCE_FORMATS, SourceFormat, TEXT_LANGUAGES, TextFormat } from '@flowsmith/contracts';
 import { BrowserPool, RenderTimeoutError } from './browser/browser-pool';
 import type { EngineParseOptions, EngineResult, RenderEngine } from './engine';
-import { BpmnEngine, setupBpmnPage } from './bpmn/bpmn-engine';
-import { DrawioEngine, setupDrawioPage } from './drawio/drawio-engine';
-import { MermaidEngine, setupMermaidPage } from './mermaid/mermaid-engine';
+import { setupBpmnPage } from './bpmn/bpmn-engine';
+import { setupDrawioPage } from './drawio/drawio-engine';
+import { setupExcalidrawPage } from './excalidraw/excalidraw-engine';
+import { ENGINES } from './engines';
+import { setupMermaidPage } from './mermaid/mermaid-engine';
+import { BlockdiagProcess } from './blockdiag/blockdiag-engine';
 import { PlantumlEngine } from './plantuml/plantuml-engine';
 import { RASTER_CONTENT_TYPES, RasterPool, rasterize } from './raster';
 import { embedFonts, warmFontEmbedding } from './svg/embed-fonts';
 import { errorCardSvg } from './svg/error-card';
-import { assertSafeSvg, finishSvg, UnsafeSvgError } from './svg/finish-svg';
+import { assertSafeSvg, finishSvg, resizeFinished, UnsafeSvgError } from './svg/finish-svg';
 import { sanitizeSvg } from './svg/sanitize-svg';
-import { SvgEngine } from './svg/svg-engine';
 import { assertThemesComplete, THEME_DEFINITIONS } from './themes';
+import { ThreadPool } from './thread/thread-pool';
 
 const LATE_GRACE_MS = 100;
 /** Nice value of the best-effort lane's raster processes: they draw with whatever CPU is left. */
@@ -38,6 +41,12 @@ export interface RendererOptions {
   plantumlJar?: string;
   /** PlantUML diagrams rendered at once: threads of the one JVM (plantuml/plantuml-pool.ts); by default 4 per core, at most 16. */
   plantumlThreads?: number;
+  /** Threads that draw the script languages (Graphviz, D2, Vega, ...: engines-script.ts); by default one per core. */
+  scriptThreads?: number;
+  /** A script thread whose heap passes this is stopped (output_too_large); 256 by default. */
+  scriptMemoryMb?: number;
+  /** With warmAll: render every language's sample at start, and refuse to start if one fails (checkSamples); true by default. */
+  checkSamples?: boolean;
   /**
    * Warm every engine at start (the worker does: no first request pays for a page or JVM setup);
    * otherwise only mermaid, and the others on their first render (tests build many Renderers).
@@ -47,7 +56,7 @@ export interface RendererOptions {
 
 export interface RenderedOutput {
   data: Buffer;
-  contentType: 'image/svg+xml' | 'image/png' | 'image/jpeg' | 'image/webp' | 'application/pdf';
+  contentType: 'image/svg+xml' | 'image/png' | 'image/jpeg' | 'image/webp' | 'application/pdf' | 'text/plain; charset=utf-8';
   width: number;
   height: number;
   diagramType: string;
@@ -75,6 +84,8 @@ export class Renderer {
   readonly raster: RasterPool;
   /** The best-effort lane's PNGs (libs/contracts/src/fairness.ts), drawn at the lowest CPU priority. */
   readonly rasterBestEffort: RasterPool;
+  /** The script languages' threads (thread/thread-pool.ts). */
+  readonly threads: ThreadPool;
   private readonly engines = new Map<SourceFormat, RenderEngine>();
 
   constructor(private readonly options: RendererOptions) {
@@ -83,32 +94,77 @@ export class Renderer {
       size: options.pages ?? availableParallelism(),
       maxRendersPerPage: options.maxRendersPerPage,
       maxRendersPerBrowser: options.maxRendersPerBrowser,
-      // Mermaid is warm at boot; draw.io and BPMN too with warmAll, else from their first render.
-      kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage, eager: options.warmAll }, bpmn: { setup: setupBpmnPage, eager: options.warmAll } },
+      // Mermaid is warm at boot; draw.io and BPMN too with warmAll, else from their first render; Excalidraw (rarer, a 2 MB page script) from its first render, which the worker's sample check makes at start.
+      kinds: { mermaid: { setup: setupMermaidPage, eager: true }, drawio: { setup: setupDrawioPage, eager: options.warmAll }, bpmn: { setup: setupBpmnPage, eager: options.warmAll }, excalidraw: { setup: setupExcalidrawPage, eager: false } },
     });
     const rasterProcesses = options.rasterProcesses ?? options.pages ?? availableParallelism();
     const raster = { chromiumPath: options.chromiumPath, memoryMb: options.rasterMemoryMb ?? 512 };
     // The paying lanes' raster browsers start with the worker (rasterWarm); the best-effort lane's with its first picture.
     this.raster = new RasterPool({ ...raster, size: rasterProcesses, warm: options.rasterWarm ?? options.warmAll });
     this.rasterBestEffort = new RasterPool({ ...raster, size: Math.max(1, rasterProcesses - 1), nice: BEST_EFFORT_NICE });
-    const engines: RenderEngine[] = [
-      new MermaidEngine(this.pool, options.renderTimeoutMs),
-      new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, threads: options.plantumlThreads, timeoutMs: options.renderTimeoutMs, warm: options.warmAll }),
-      new DrawioEngine(this.pool, options.renderTimeoutMs),
-      new BpmnEngine(this.pool, options.renderTimeoutMs),
-      new SvgEngine(),
-    ];
-    for (const engine of engines) this.engines.set(engine.format, engine);
+    this.threads = new ThreadPool({ threads: options.scriptThreads, memoryMb: options.scriptMemoryMb, warm: options.warmAll });
+    let plantuml: PlantumlEngine | undefined;
+    let blockdiag: BlockdiagProcess | undefined;
+    const context = {
+      browsers: this.pool,
+      threads: this.threads,
+      timeoutMs: options.renderTimeoutMs,
+      plantuml: () => (plantuml ??= new PlantumlEngine({ javaPath: options.javaPath, jarPath: options.plantumlJar, threads: options.plantumlThreads, timeoutMs: options.renderTimeoutMs, warm: options.warmAll })),
+      blockdiag: () => (blockdiag ??= new BlockdiagProcess({ warm: options.warmAll })),
+    };
+    for (const format of SOURCE_FORMATS) {
+      const engine = ENGINES[format](context);
+      // The registry says which languages have text output; the engine must agree (docs and 400s read the registry).
+      if (Boolean(engine.renderText) !== LANGUAGES[format].text) throw new Error(`${format}: the registry says text: ${LANGUAGES[format].text}, its engine ${engine.renderText ? 'writes' : 'writes no'} text`);
+      this.engines.set(format, engine);
+    }
   }
 
-  async start(): Promise<void> {
+  /** Starts the engines; with the sample check, returns the languages whose sample only ran out of time (checkSamples). */
+  async start(): Promise<string[]> {
     assertThemesComplete();
     // With warmAll (the worker) the first exported SVG does not pay for loading the font subsetter.
-    await Promise.all([this.pool.start(), this.raster.start(), this.rasterBestEffort.start(), ...[...this.engines.values()].map((engine) => engine.start?.()), this.options.warmAll ? warmFontEmbedding() : undefined]);
+    await Promise.all([this.pool.start(), this.raster.start(), this.rasterBestEffort.start(), ...this.distinctEngines().map((engine) => engine.start?.()), this.options.warmAll ? warmFontEmbedding() : undefined]);
+    return this.options.warmAll && this.options.checkSamples !== false ? this.checkSamples() : [];
+  }
+
+  /**
+   * Every language's sample (libs/contracts/src/languages.ts) renders, or the worker does not
+   * start: a language whose engine cannot draw (a package missing, a broken upgrade) is found at
+   * deploy time, not by a user. It also warms each engine for the first request. A sample that
+   * still runs out of time after two more tries is load, not breakage (a worker started on a busy
+   * node must not crash-loop): it is returned, for the worker to warn about, and does not stop the start.
+   */
+  async checkSamples(): Promise<string[]> {
+    const failed: string[] = [];
+    const slow: string[] = [];
+    const queue = [...SOURCE_FORMATS];
+    // Two at a time: the engines start together with the worker's browsers, JVM and threads, and a
+    // sample that times out on a busy machine is tried again before it counts (a timeout is load,
+    // not an engine that cannot draw).
+    await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        for (let format = queue.shift(); format; format = queue.shift()) {
+          let outcome = await this.render({ source: LANGUAGES[format].sample, sourceFormat: format, theme: 'light', format: 'svg', scale: 1, watermark: false });
+          for (let retry = 0; retry < 2 && !outcome.ok && outcome.error.code === 'render_timeout'; retry++) {
+            outcome = await this.render({ source: LANGUAGES[format].sample, sourceFormat: format, theme: 'light', format: 'svg', scale: 1, watermark: false });
+          }
+          if (!outcome.ok && outcome.error.code === 'render_timeout') slow.push(format);
+          else if (!outcome.ok) failed.push(`${format}: ${outcome.error.code}: ${outcome.error.message}`);
+        }
+      }),
+    );
+    if (failed.length) throw new Error(`These languages' samples do not render, so this worker cannot serve them:\n${failed.join('\n')}`);
+    return slow;
+  }
+
+  /** Each engine once (PlantUML's serves more than one language). */
+  private distinctEngines(): RenderEngine[] {
+    return [...new Set(this.engines.values())];
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.pool.close(), this.raster.close(), this.rasterBestEffort.close(), ...[...this.engines.values()].map((engine) => engine.close?.())]);
+    await Promise.all([this.pool.close(), this.raster.close(), this.rasterBestEffort.close(), this.threads.close(), ...this.distinctEngines().map((engine) => engine.close?.())]);
   }
 
   /** 'ok', or why PNGs cannot be drawn (for /readyz): both raster pools must be able to draw. */
@@ -134,6 +190,7 @@ export class Renderer {
    */
   async render(input: RenderInput, options: RenderCallOptions = {}): Promise<RenderOutcome> {
     const engine = this.engines.get(input.sourceFormat);
+    if (isText(input.format)) return this.renderText(input, input.format, engine, options);
     const theme = THEME_DEFINITIONS[input.theme];
     const drawn = engine ? await this.guard(() => engine.render(input.source, theme, { page: input.page, layout: input.layout, look: input.look, deadline: options.deadline, bestEffort: options.bestEffort }), options.deadline) : { ok: false as const, error: unsupported(input.sourceFormat) };
     const engineSvg = drawn.ok ? drawn.value : options.fallback ? errorCardSvg(drawn.error, theme) : null;
@@ -143,7 +200,7 @@ export class Renderer {
       engineSvg.svg = sanitizeSvg(engineSvg.svg, { optimise: false }).svg;
     }
 
-    const finished = finishSvg(engineSvg, theme, { watermark: input.watermark, background: input.background });
+    const finished = resizeFinished(finishSvg(engineSvg, theme, { watermark: input.watermark, background: input.background }), input.width, input.height);
     if (input.format === 'svg' && input.embedFonts) finished.svg = (await embedFonts(finished.svg)).svg;
     const unsafe = safetyFailure(finished.svg);
     if (unsafe) return { ok: false, error: unsafe };
@@ -159,6 +216,23 @@ export class Renderer {
     return { ok: true, output: { data: raster.data, contentType: RASTER_CONTENT_TYPES[input.format], width: raster.width, height: raster.height, diagramType: engineSvg.diagramType } };
   }
 
+  /**
+   * `txt` (ASCII) or `utxt` (Unicode): the engine's own text of the source, with no theme (text has
+   * no colours) and, for anonymous callers, the watermark as a last line.
+   */
+  private async renderText(input: RenderInput, format: TextFormat, engine: RenderEngine | undefined, options: RenderCallOptions): Promise<RenderOutcome> {
+    const renderText = engine?.renderText?.bind(engine);
+    if (!renderText) {
+      return { ok: false, error: { code: 'unsupported_format', message: `Text output (txt, utxt) is drawn for ${TEXT_LANGUAGES.join(', ')}, not ${input.sourceFormat}: ask for svg, png, jpeg, webp or pdf.` } };
+    }
+    const written = await this.guard(() => renderText(input.source, { ascii: format === 'txt', deadline: options.deadline, bestEffort: options.bestEffort }), options.deadline);
+    if (!written.ok) return written;
+    const text = written.value.text.replace(/\s+$/, '') + (input.watermark ? `\n\n${format === 'txt' ? '-- ' : '— '}Made with Flowsmith\n` : '\n');
+    const lines = text.split('\n');
+    const width = Math.max(...lines.map((line) => [...line].length));
+    return { ok: true, output: { data: Buffer.from(text), contentType: 'text/plain; charset=utf-8', width, height: lines.length - 1, diagramType: written.value.diagramType } };
+  }
+
   private deadline(callerDeadline: number | undefined): number {
     return Math.min(Date.now() + this.options.renderTimeoutMs, callerDeadline ?? Infinity);
   }
@@ -172,6 +246,11 @@ export class Renderer {
    * are not cut short.
    */
   private async guard<T>(work: () => Promise<EngineResult<T>>, callerDeadline: number | undefined): Promise<EngineResult<T>> {
+    const result = await this.limited(work, callerDeadline);
+    return result.ok ? result : { ok: false, error: located(result.error) };
+  }
+
+  private async limited<T>(work: () => Promise<EngineResult<T>>, callerDeadline: number | undefined): Promise<EngineResult<T>> {
     if (callerDeadline === undefined) return timeoutAsFailure(work());
     let timer: NodeJS.Timeout | undefined;
     const limitMs = Math.max(0, Math.round(callerDeadline - Date.now()));
@@ -187,6 +266,15 @@ export class Renderer {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A parse failure's message names its line (and column) as docs/api.md promises, whatever the
+ * engine's own wording: `… (line 4, column 12)` where the engine gave a position its text leaves out.
+ */
+export function located(error: RenderFailure): RenderFailure {
+  if (error.code !== 'parse_failed' || !error.line || /\bline \d+/i.test(error.message)) return error;
+  return { ...error, message: `${error.message.replace(/[.\s]+$/, '')} (line ${error.line}${error.column ? `, column ${error.column}` : ''}).` };
 }
 
 /** An engine's timeout is a value (render_timeout, never retried: it would hang again), not a throw. */

@@ -37,6 +37,9 @@ export interface ThemePalette {
   fontFamily: string;
   /** In px. */
   fontSize: number;
+  /** Categorical colours (series, slices, branches), each 3:1 on the background; `onAccent` reads 4.5:1 on each. */
+  accents: string[];
+  onAccent: string;
 }
 
 export function themePalette(theme: ThemeDefinition): ThemePalette {
@@ -54,6 +57,8 @@ export function themePalette(theme: ThemeDefinition): ThemePalette {
     noteText: v.noteTextColor ?? v.textColor,
     fontFamily: v.fontFamily,
     fontSize: Number.parseFloat(v.fontSize) || 16,
+    accents: Array.from({ length: 12 }, (_, i) => v[`cScale${i}`]),
+    onAccent: v.scaleLabelColor,
   };
 }
 
@@ -192,7 +197,7 @@ function perTypeCss(p: Palette): string {
     // multiplies the links into what lies beneath: on a light canvas they take a tone of the first
     // accent that stands out 3:1 from the canvas and that the text reads 4.5:1 on; on a dark one
     // multiplying draws them black, so there they blend normally at three quarters. The labels,
-    // which the mermaid page script moves over the links (mermaid/page-script.ts, finishSankey),
+    // which the mermaid page script moves over the links (mermaid/page/mermaid-page.ts, finishSankey),
     // carry a halo in the canvas colour, as mermaid's own `outlined` label style does, so they
     // read on any link.
     ...(() => {

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SourceFormat } from '@flowsmith/contracts';
-
+import { LANGUAGES, SOURCE_FORMATS, type SourceFormat } from '@flowsmith/contracts';
 /**
  * One source per diagram type the issue names, each with labels that must be visible in the
  * output. Labels avoid characters that SVG escapes, so they can be found in the text as written.
@@ -127,14 +126,20 @@ export const HOSTILE: Array<{ name: string; source: string }> = [
   { name: 'class diagram link', source: 'classDiagram\n  class Evil\n  link Evil "javascript:alert(1)" "tip"\n  callback Evil "alert"' },
 ];
 
-/** The corpus directories (libs/rendering/test/corpus/<format>/) and the extension of their sources. */
-export const CORPUS_FORMATS: Array<{ format: SourceFormat; extension: RegExp }> = [
-  { format: 'mermaid', extension: /\.mmd$/ },
-  { format: 'plantuml', extension: /\.puml$/ },
-  { format: 'drawio', extension: /\.drawio$/ },
-  { format: 'bpmn', extension: /\.bpmn$/ },
-  { format: 'svg', extension: /\.svg$/ },
-];
+// The same reader as libs/testing/src/corpus.ts, which the gateway's suites use: this library may
+// not depend on the testing library (the render worker app depends on this one).
+/**
+ * The corpus directories (libs/rendering/test/corpus/<format>/), one per language of
+ * libs/contracts/src/languages.ts, and what their sources end with: a registered language without
+ * a corpus fails the suites that read it, instead of going untested.
+ */
+export const CORPUS_FORMATS: Array<{ format: SourceFormat; extension: RegExp }> = SOURCE_FORMATS.map((format) => ({
+  format,
+  extension: new RegExp(`(${LANGUAGES[format].extensions.map((ext) => ext.replace(/\./g, '\\.')).join('|')})$`),
+}));
+
+/** Languages whose engine draws text as outlines (TikZ's glyphs are paths, so no font is needed): their labels cannot be read back as text. */
+export const TEXT_AS_OUTLINES: ReadonlySet<SourceFormat> = new Set<SourceFormat>(['tikz']);
 
 /** Every source file of one format's corpus directory, sorted by name, with its labels (labels.json). */
 export function corpusFiles(format: SourceFormat, extension: RegExp): Array<{ file: string; source: string; labels: string[] }> {

@@ -73,6 +73,10 @@ export const DECORATIVE: Array<{ selector: string; why: string }> = [
   { selector: 'circle.radarGraticule', why: "a radar chart's reference rings, behind the measured axes and curves" },
   { selector: 'rect.commit-label-bkg, .row-rect-odd > path, .row-rect-even > path, .em-swimlane > rect', why: "a git commit label's backing, an ER entity's row stripes inside its measured outline, event modeling's lane bands" },
   { selector: '.wardley-stages line', why: "the boundaries between a Wardley map's evolution stages: a grid, like gantt's" },
+  // Vega/Vega-Lite draw axis grids as rule marks of role axis-grid, deliberately quiet (vega-draw.ts vegaTheme).
+  { selector: '.role-axis-grid line', why: "a Vega/Vega-Lite chart's axis grid: a reading aid behind the measured axes, ticks and marks, like gantt's grid" },
+  // Excalidraw's hachure/cross-hatch/zigzag fills are strokes in the fill's pastel; excalidraw-page.ts marks them.
+  { selector: 'path.sketch-fill', why: "an Excalidraw shape's sketched fill (hachure lines in its fill colour): a texture inside the shape's measured outline" },
 ];
 
 export const CELL = 240;

@@ -24,7 +24,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     source, sourceFormat: 'mermaid', theme, format, scale: 1, watermark: false, ...extra,
   });
 
-  beforeAll(() => renderer.start(), 30_000);
+  beforeAll(() => renderer.start(), 90_000);
   afterAll(() => renderer.close());
 
   describe.each(CORPUS)('$type', ({ type, source, labels }) => {
@@ -208,7 +208,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
       expect(run.stdout).toMatch(/MISMATCH\s+speed\s+sanitizeText/);
       expect(run.stdout).toMatch(/MISMATCH\s+label\s+createText tags/);
       expect(run.stdout).toMatch(/not named in diagram-types.ts: erd/);
-    }, 30_000);
+    }, 90_000);
   });
 
   it('draws Latin, CJK and emoji labels in both formats', async () => {
@@ -282,6 +282,18 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     expect(await differingPixels(markedPng.output.data, unmarked)).toBeGreaterThan(50);
   });
 
+  it('writes text (txt, utxt) with the watermark as its last line only when asked', async () => {
+    const source = 'flowchart LR\n  Docs[Write docs] --> Ship[Ship them]';
+    const plain = await renderer.render(input(source, 'light', 'utxt'));
+    const marked = await renderer.render(input(source, 'light', 'txt', { watermark: true }));
+    if (!plain.ok || !marked.ok) throw new Error('render failed');
+    expect(plain.output.contentType).toBe('text/plain; charset=utf-8');
+    expect(plain.output.data.toString()).toContain('Write docs');
+    expect(plain.output.data.toString()).not.toContain('Flowsmith');
+    expect(marked.output.data.toString().trimEnd()).toMatch(/\n-- Made with Flowsmith$/);
+    expect(marked.output.data.toString()).not.toMatch(/[\u0080-\uffff]/);
+  });
+
   it('fails a source that does not parse with the parser\'s message, line and column', async () => {
     const result = await renderer.render(input('flowchart TD\n  A --> B\n  B -->', 'light', 'svg'));
     expect(result).toMatchObject({ ok: false, error: { code: 'parse_failed', line: 3, message: expect.stringMatching(/line 3.*Expecting/) } });
@@ -341,11 +353,12 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     }, 20_000);
 
     it('stops a render that exceeds its time and replaces the page', async () => {
-      const short = new Renderer({ chromiumPath: CHROMIUM, pages: 1, maxRendersPerPage: 100, maxRendersPerBrowser: 1000, renderTimeoutMs: 400 });
+      // 1.5 s: the replacement page's first render must fit in it on a busy machine (400 ms did not).
+      const short = new Renderer({ chromiumPath: CHROMIUM, pages: 1, maxRendersPerPage: 100, maxRendersPerBrowser: 1000, renderTimeoutMs: 1500 });
       await short.start();
       try {
-        // A dense graph whose layout takes far longer than 400 ms.
-        const dense = 'flowchart TD\n' + Array.from({ length: 700 }, (_, i) => `  a${i % 90} --> b${(i * 7) % 97}`).join('\n');
+        // A dense graph whose layout takes far longer than 1.5 s.
+        const dense = 'flowchart TD\n' + Array.from({ length: 1800 }, (_, i) => `  a${i % 120} --> b${(i * 7) % 131}`).join('\n');
         const result = await short.render(input(dense, 'light', 'svg'));
         expect(result).toMatchObject({ ok: false, error: { code: 'render_timeout' } });
         const after = await short.render(input('flowchart LR\n  A --> B', 'light', 'svg'));
@@ -353,7 +366,7 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
       } finally {
         await short.close();
       }
-    }, 30_000);
+    }, 90_000);
   });
 
   it('recycles pages and the browser after their render counts, without failing a render', async () => {
@@ -489,5 +502,5 @@ describe('Renderer (real Chromium, mermaid, sharp)', () => {
     expect(result?.ok).toBe(true);
     expect(renderer.pool.restarts).toBe(restarts + 1);
     expect(renderer.pool.browserPid()).not.toBe(pid);
-  }, 30_000);
+  }, 90_000);
 });

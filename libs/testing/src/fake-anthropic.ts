@@ -8,6 +8,8 @@ export interface FakeReply {
   body?: unknown;
   /** Never answer (until the server closes): for timeouts and kill-mid-job tests. */
   hang?: boolean;
+  /** Answer after this long: for what happens while the model is working. */
+  delayMs?: number;
 }
 
 export interface RecordedRequest {
@@ -16,9 +18,9 @@ export interface RecordedRequest {
   body: any;
 }
 
-/** A Messages API answer that calls `emit_diagram`. */
-export function emitDiagram(mermaid: string, title = 'Generated'): FakeReply {
-  return toolUse('emit_diagram', { mermaid, title });
+/** A Messages API answer that calls `emit_diagram` with a source (Mermaid or any language asked for). */
+export function emitDiagram(source: string, title = 'Generated'): FakeReply {
+  return toolUse('emit_diagram', { source, title });
 }
 
 export function rejectRequest(reason: string): FakeReply {
@@ -91,8 +93,10 @@ export class FakeAnthropic {
           this.hanging.add(response);
           return;
         }
-        response.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'request-id': 'req_fake', ...reply.headers });
-        response.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {}));
+        setTimeout(() => {
+          response.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'request-id': 'req_fake', ...reply.headers });
+          response.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? {}));
+        }, reply.delayMs ?? 0);
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));

@@ -31,8 +31,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 
   // One render worker (real Chromium) serves every gateway the specs start under the run's prefix.
-  const worker = spawnWorker('render-worker', { RENDER_PAGES: '2' });
+  const worker = spawnWorker('render-worker', { RENDER_PAGES: '2', RENDER_CHECK_SAMPLES: 'true', RENDER_RASTER_WARM: 'true' });
   worker.unref();
   process.env.TEST_RENDER_WORKER_PID = String(worker.pid);
-  await waitForWorkers('render', run.redisPrefix);
+  // Its start renders every language's sample first: on a machine busy with other runs that takes
+  // more than the 90 s a spec's own worker is given.
+  await waitForWorkers('render', run.redisPrefix, 1, 240_000);
 }

@@ -8,3 +8,5 @@ export * from './fake-anthropic';
 export * from './private-services';
 export * from './private-redis';
 export * from './svg-safety';
+export * from './corpus';
+export * from './test-browser';

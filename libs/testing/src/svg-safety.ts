@@ -10,7 +10,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
  */
 
 /** The one kind of URL an href/src/url() may hold besides a same-document `#fragment`. */
-export const SAFE_RASTER_DATA_URI = /^data:image\/(png|jpeg|gif|webp);base64,[a-z0-9+/=]*$/i;
+export const SAFE_RASTER_DATA_URI = /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=]*$/i;
 /**
  * Portable SVGs (docs/fonts.md) also hold WOFF2 fonts as data: URIs, in exactly one place: a
  * `<style class="flowsmith-fonts">`, the root's first child, of nothing but these @font-face rules.

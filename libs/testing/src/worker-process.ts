@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 
 export const ROOT = resolve(__dirname, '../../..');
 
-export type WorkerApp = 'render-worker' | 'generation-worker';
+export type WorkerApp = 'render-worker' | 'generation-worker' | 'webhook-worker';
 
 const children = new Set<ChildProcess>();
 // A spec that fails half-way must not leave workers behind: whatever is still running goes with us.
@@ -21,7 +21,13 @@ export function spawnWorker(app: WorkerApp, env: Record<string, string> = {}): C
     cwd: ROOT,
     // Recovery of lost generations is off: the run's one schema is shared by workers of many Redis
     // prefixes, and each would take the others' generations for lost (generation-recovery.e2e-spec.ts tests it).
-    env: { ...process.env, WORKER_HEARTBEAT_SECONDS: '1', GENERATION_RECOVER_AFTER_SECONDS: '0', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+    // The webhook sweeper is off for the same reason (webhook-worker's specs start their own where they test it).
+    // The sample check of every language (RENDER_CHECK_SAMPLES) runs in the run's global worker
+    // (global-setup.ts); the many workers the fault and scale-out specs start skip it.
+    // Their raster processes start Chromium on their first picture (RENDER_RASTER_WARM=false), not
+    // at once: two browsers less per worker, which on a 2-core machine running two suites at a time
+    // is what starved the run (dozens of idle Chromiums). Specs that time PNGs warm them.
+    env: { ...process.env, WORKER_HEARTBEAT_SECONDS: '1', GENERATION_RECOVER_AFTER_SECONDS: '0', WEBHOOK_SWEEP_AFTER_SECONDS: '0', RENDER_CHECK_SAMPLES: 'false', RENDER_RASTER_WARM: 'false', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
     stdio: process.env.TEST_LOG_LEVEL ? 'inherit' : 'ignore',
   });
   children.add(child);
@@ -30,7 +36,7 @@ export function spawnWorker(app: WorkerApp, env: Record<string, string> = {}): C
 }
 
 /** Resolves once `count` workers of the kind beat under the prefix. */
-export async function waitForWorkers(kind: 'render' | 'generation', redisPrefix: string, count = 1, timeoutMs = 30_000): Promise<void> {
+export async function waitForWorkers(kind: 'render' | 'generation' | 'webhook', redisPrefix: string, count = 1, timeoutMs = 90_000): Promise<void> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   try {
     const deadline = Date.now() + timeoutMs;
@@ -68,6 +74,8 @@ export async function waitForFirstRender(gatewayUrl: string, timeoutMs = 60_000)
     if (response.status === 200) return;
     last = `${response.status} ${(await response.text()).slice(0, 200)}`;
     if (Date.now() > deadline) throw new Error(`no render through ${gatewayUrl} within ${timeoutMs} ms (last answer: ${last})`);
-    await new Promise((r) => setTimeout(r, 200));
+    // Anonymous renders have a bucket of their own (20 a minute): a slow start must not spend it.
+    const retryAfter = 'headers' in response ? Number(response.headers.get('retry-after')) : 0;
+    await new Promise((r) => setTimeout(r, retryAfter > 0 ? Math.min(retryAfter * 1000, Math.max(0, deadline - Date.now())) : 1000));
   }
 }

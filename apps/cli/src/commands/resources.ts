@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { languageOfFile } from '@flowsmith/contracts';
 import { CliContext, CliUsageError, OptionSpec, stringOption } from '../context';
-import { SOURCE_EXTENSIONS } from './render';
 
 export const DIAGRAM_OPTIONS: OptionSpec = {
   name: { type: 'string' },
@@ -36,7 +35,7 @@ export async function runDiagrams(context: CliContext): Promise<number> {
     }
     case 'create': {
       const file = required(context, 1, 'a source file');
-      const format = stringOption(context, 'source-format') ?? SOURCE_EXTENSIONS[extname(file).toLowerCase()];
+      const format = stringOption(context, 'source-format') ?? languageOfFile(file);
       if (!format) throw new CliUsageError(`cannot tell the source format of ${file}; use --source-format`);
       const diagram = await context.client.diagrams.create({ name: stringOption(context, 'name') ?? file, source: await readFile(file, 'utf8'), source_format: format as never, folder_id: stringOption(context, 'folder') });
       context.print(diagram, `✓ created ${diagram.id} (${diagram.diagram_type})`);
@@ -57,7 +56,7 @@ export async function runShare(context: CliContext): Promise<number> {
   const target = required(context, 0, 'a diagram id or a source file');
   const theme = stringOption(context, 'theme') as never;
   const isFile = /\.[a-z]+$/i.test(target);
-  const format = stringOption(context, 'source-format') ?? SOURCE_EXTENSIONS[extname(target).toLowerCase()];
+  const format = stringOption(context, 'source-format') ?? languageOfFile(target);
   if (isFile && !format) throw new CliUsageError(`cannot tell the source format of ${target}; use --source-format`);
   const share = isFile
     ? await context.client.shares.create({ source: await readFile(target, 'utf8'), source_format: format as never, theme })

@@ -15,13 +15,14 @@ export type AnonymousBucket = 'anonymous' | 'embed' | 'compat';
  * - `ai`: the route also spends the per-key AI bucket.
  * - `ignoreKey`: the route treats every caller as anonymous (public embeds).
  * - `anyKey`: any valid key, whatever its scopes (a key may always learn about itself).
+ *   `bearerOnly`: only from the Authorization header, never the browser session's cookie (`/mcp`, for agents, not pages).
  * - `operations`: health and metrics: no auth, no rate limit.
  * - `documentation`: the API's own docs (OpenAPI document, docs UI) and pages: public, no auth,
  *   no rate limit, and left out of the OpenAPI document.
  */
 export type AccessPolicy =
   | { scope: Scope; anonymous?: AnonymousBucket; ai?: boolean }
-  | { anyKey: true }
+  | { anyKey: true; bearerOnly?: true }
   | { public: true; anonymous: AnonymousBucket; ignoreKey?: boolean }
   | { operations: true }
   | { public: true; documentation: true };

@@ -6,9 +6,13 @@ import { GatewayConfig } from '../common/gateway-config';
 import { ACCESS_METADATA, AccessPolicy } from './access.decorator';
 import type { Actor, Caller } from './actor';
 import { ApiKeyAuthenticator } from './api-key-authenticator';
+import { BrowserSession, CSRF_HEADER, SESSION_COOKIE, SessionsService } from '../sessions/sessions.service';
 import { Bucket, RateLimiter } from './rate-limiter';
 import { RenderTenant, tierOfPlan } from '@flowsmith/contracts';
 import { metrics } from '@flowsmith/observability';
+
+/** Methods that may write: a request signed in by the session cookie must prove it came from our page. */
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Authentication, rate limiting and the scope check of every route, in that order, in one pass:
@@ -22,6 +26,7 @@ export class AccessGuard implements CanActivate {
     private readonly authenticator: ApiKeyAuthenticator,
     private readonly limiter: RateLimiter,
     private readonly config: GatewayConfig,
+    private readonly sessions: SessionsService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -61,8 +66,15 @@ export class AccessGuard implements CanActivate {
   private async identify(request: FastifyRequest, policy: Exclude<AccessPolicy, { operations: true } | { documentation: true }>): Promise<Caller> {
     const header = request.headers.authorization;
     const ignoreKey = 'ignoreKey' in policy && policy.ignoreKey;
-    if (header && !ignoreKey) {
-      const key = await this.authenticator.authenticate(header);
+    // An Authorization header always wins; without one, a browser session's cookie stands for its key
+    // (sessions/sessions.service.ts), but not on the public and compatible routes, nor where only a bearer key will do.
+    const takesCookie = !header && !('public' in policy) && !('bearerOnly' in policy) && !('anonymous' in policy && (policy.anonymous === 'embed' || policy.anonymous === 'compat'));
+    const token = takesCookie ? request.cookies[SESSION_COOKIE] : undefined;
+    const session = token ? await this.sessions.find(token) : null;
+    const key = session && token
+      ? await this.sessionKey(request, session, token)
+      : header && !ignoreKey ? await this.authenticator.authenticate(header) : null;
+    if (key) {
       return {
         kind: 'api_key',
         keyId: key.id,
@@ -75,9 +87,28 @@ export class AccessGuard implements CanActivate {
       };
     }
     if (!('anonymous' in policy) || !policy.anonymous) {
-      throw new ApiError('not_authenticated', "No API key provided. Send 'Authorization: Bearer <api key>'.", { anonymousHint: true });
+      const why = token ? 'Your session has ended: sign in again, or send' : 'No API key provided. Send';
+      throw new ApiError('not_authenticated', `${why} 'Authorization: Bearer <api key>'.`, { anonymousHint: true });
     }
     return { kind: 'anonymous', ip: request.ip };
+  }
+
+  /**
+   * The key of a session, re-authenticated by id on every request (so revoking it ends the session
+   * at once), after the CSRF check of a writing request. A session whose key no longer works is ended.
+   */
+  private async sessionKey(request: FastifyRequest, session: BrowserSession, token: string) {
+    if (UNSAFE_METHODS.has(request.method) && !SessionsService.csrfMatches(session, request.headers[CSRF_HEADER])) {
+      throw new ApiError('csrf_failed', `A request signed in by the session cookie must send the session's csrf_token in the X-CSRF-Token header.`);
+    }
+    try {
+      const key = await this.authenticator.authenticateId(session.keyId);
+      request.browserSession = { ...session, token };
+      return key;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'invalid_api_key') await this.sessions.end(token);
+      throw error;
+    }
   }
 
   /** Counts the request in its buckets, or refuses it; returns the bucket that render costs are charged to. */

@@ -10,6 +10,7 @@ import { REDIS_SUBSCRIBER } from '../redis.providers';
 
 interface CachedKey {
   id: string;
+  name: string;
   hash: string;
   userId: string;
   organizationId: string | null;
@@ -66,23 +67,42 @@ export class ApiKeyAuthenticator implements OnModuleInit, OnModuleDestroy {
     const token = match[1];
     if (!API_KEY_PATTERN.test(token)) throw new ApiError('invalid_api_key', 'Invalid API key provided.');
     const hash = hashSecret(token);
-    let entry = this.cache.get(hash);
-    if (entry === undefined) {
-      entry = await this.load(hash);
-      this.cache.set(hash, entry, entry === UNKNOWN ? { ttl: 10_000 } : undefined);
-    }
+    const entry = await this.lookup(hash, () => this.keys.findByHash(hash));
     if (entry === UNKNOWN || !sameHash(entry.hash, hash)) throw new ApiError('invalid_api_key', 'Invalid API key provided.');
+    return this.usable(entry);
+  }
+
+  /**
+   * The key a browser session stands for (sessions/sessions.service.ts), by id, with the same
+   * revocation and expiry checks. Cached beside the hashes (under `id:`), so evict() drops both.
+   */
+  async authenticateId(id: string): Promise<CachedKey> {
+    const entry = await this.lookup(`id:${id}`, () => this.keys.findById(id));
+    if (entry === UNKNOWN) throw new ApiError('invalid_api_key', 'The API key of this session no longer exists.');
+    return this.usable(entry);
+  }
+
+  private async lookup(slot: string, find: () => ReturnType<ApiKeysRepository['findByHash']>): Promise<CachedKey | typeof UNKNOWN> {
+    let entry = this.cache.get(slot);
+    if (entry === undefined) {
+      const row = await find();
+      entry = row ? this.toEntry(row) : UNKNOWN;
+      this.cache.set(slot, entry, entry === UNKNOWN ? { ttl: 10_000 } : undefined);
+    }
+    return entry;
+  }
+
+  private usable(entry: CachedKey): CachedKey {
     if (entry.revoked) throw new ApiError('invalid_api_key', 'This API key has been revoked.');
     if (entry.expiresAt !== null && entry.expiresAt <= Date.now()) throw new ApiError('invalid_api_key', 'This API key has expired.');
     this.touch(entry);
     return entry;
   }
 
-  private async load(hash: string): Promise<CachedKey | typeof UNKNOWN> {
-    const row = await this.keys.findByHash(hash);
-    if (!row) return UNKNOWN;
+  private toEntry(row: NonNullable<Awaited<ReturnType<ApiKeysRepository['findByHash']>>>): CachedKey {
     return {
       id: row.id,
+      name: row.name,
       hash: row.hash,
       userId: row.userId,
       organizationId: row.organizationId,

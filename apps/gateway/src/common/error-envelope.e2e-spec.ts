@@ -1,3 +1,4 @@
+import { SOURCE_FORMATS } from '@flowsmith/contracts';
 import { closeTestPrisma, createTestKey, expectError, RunningGateway, startGateway, TestClient, testPrisma } from '@flowsmith/testing';
 import { rootLogger } from '@flowsmith/observability';
 import { DiagramsService } from '../diagrams/diagrams.service';
@@ -61,7 +62,7 @@ describe('the error envelope and request ids', () => {
       ['a number for name', () => client.post('/api/v1/diagrams', { name: 42, source: 'graph TD\nA' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'name', message: 'name must be a string.' }],
       ['an object for source', () => client.post('/api/v1/diagrams', { name: 'x', source: { a: 1 } }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'source' }],
       ['an unknown field', () => client.post('/api/v1/diagrams', { name: 'x', source: 'graph TD\nA', colour: 'red' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'colour', message: 'Received unknown parameter: colour.' }],
-      ['an unknown source_format', () => client.post('/api/v1/diagrams', { name: 'x', source: 'graph TD\nA', source_format: 'visio' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'source_format', message: 'source_format must be one of: mermaid, plantuml, drawio, bpmn, svg.' }],
+      ['an unknown source_format', () => client.post('/api/v1/diagrams', { name: 'x', source: 'graph TD\nA', source_format: 'visio' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'source_format', message: `source_format must be one of: ${SOURCE_FORMATS.join(', ')}.` }],
       ['a 10,000-character name', () => client.post('/api/v1/diagrams', { name: 'n'.repeat(10_000), source: 'graph TD\nA' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'name', message: 'name must be at most 200 characters.' }],
       ['an empty name', () => client.post('/api/v1/diagrams', { name: '', source: 'graph TD\nA' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'name' }],
       ['a non-UUID folder_id', () => client.post('/api/v1/diagrams', { name: 'x', source: 'graph TD\nA', folder_id: 'inbox' }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'folder_id' }],

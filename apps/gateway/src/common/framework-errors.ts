@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import type { ErrorEnvelope } from '@flowsmith/contracts';
 import { noteClientGone } from '../operations/client-disconnects';
+import { isUnderUnprefixedRoot } from '../operations/unprefixed-paths';
 import { ApiError } from './api-error';
 import { newRequestId } from './request-id';
 import { malformedEncoding } from './well-formed-text';
@@ -15,8 +16,11 @@ import { malformedEncoding } from './well-formed-text';
  * They are Fastify constructor options: spread them into the FastifyAdapter's options.
  */
 
-/** Path parameters up to this long reach the routes (a long id is then an ordinary 404 there). */
-const MAX_PARAM_LENGTH = 2048;
+/**
+ * Path parameters up to this long reach the routes (a long id is then an ordinary 404 there): 8 KB,
+ * the URI length Kroki's and mermaid.ink's GETs may use (docs/compat.md); longer sources use POST.
+ */
+const MAX_PARAM_LENGTH = 8192;
 
 function envelope(error: ApiError, requestId: string): string {
   const body: ErrorEnvelope = { error: error.toErrorObject(), request_id: requestId };
@@ -47,6 +51,11 @@ function malformedPathParameter(request: FastifyRequest): string | undefined {
 }
 
 function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' && isUnderUnprefixedRoot(request.url.split('?')[0])) {
+    // The Kroki and mermaid.ink routes answer as those servers do, in plain text (compat/compat.controller.ts).
+    void reply.status(414).header('X-Request-Id', String(request.id)).header('Content-Type', 'text/plain; charset=utf-8').send(`Error 414: The encoded diagram is over ${MAX_PARAM_LENGTH} characters: send the source with POST.\n`);
+    return;
+  }
   const param = error.code === 'FST_ERR_BAD_URL' ? malformedPathParameter(request) : undefined;
   const apiError =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'

@@ -1,6 +1,6 @@
 import { deflateRawSync, deflateSync } from 'node:zlib';
 import { MAX_SOURCE_BYTES } from '@flowsmith/contracts';
-import { backgroundOf, CompatError, decodeInk, decodeKroki, headerOptions, inkImageFormat, krokiOptions, krokiOutput, krokiSourceFormat, outputFromAccept, scaleOf, themeOf } from './compat-protocol';
+import { backgroundOf, CompatError, decodeInk, decodeKroki, headerOptions, inkImageFormat, krokiOptions, krokiOutput, krokiSourceFormat, outputFromAccept, scaleOf, sizeOptionOf, themeOf } from './compat-protocol';
 
 /** What Kroki's clients send: zlib.compress at level 9, then URL-safe base64 (docs.kroki.io, "Encode Diagrams"). */
 const kroki = (source: string) => deflateSync(Buffer.from(source), { level: 9 }).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
@@ -36,11 +36,11 @@ describe('Kroki protocol', () => {
   });
 
   it("maps Kroki's type and output names, and says what is supported otherwise", () => {
-    expect(['mermaid', 'plantuml', 'c4plantuml', 'bpmn', 'diagramsnet', 'PlantUML'].map(krokiSourceFormat)).toEqual(['mermaid', 'plantuml', 'plantuml', 'bpmn', 'drawio', 'plantuml']);
-    expect(refused(() => krokiSourceFormat('graphviz'))).toEqual({ status: 400, message: 'Diagram type graphviz is not rendered by this Flowsmith server yet. Supported: mermaid, plantuml, c4plantuml, bpmn, diagramsnet, drawio.' });
+    expect(['mermaid', 'plantuml', 'c4plantuml', 'bpmn', 'diagramsnet', 'PlantUML', 'graphviz', 'dot'].map(krokiSourceFormat)).toEqual(['mermaid', 'plantuml', 'c4plantuml', 'bpmn', 'drawio', 'plantuml', 'graphviz', 'graphviz']);
+    expect(refused(() => krokiSourceFormat('umlet'))).toEqual({ status: 400, message: expect.stringMatching(/^Diagram type umlet is not rendered by this Flowsmith server \(docs\/compat\.md says why\)\. Supported: mermaid, plantuml, c4plantuml, .*graphviz, dot/) });
     expect(refused(() => krokiSourceFormat('nope')).message).toMatch(/^Unsupported diagram type nope\. Supported: mermaid/);
-    expect(['svg', 'png', 'jpeg', 'jpg', 'webp', 'pdf'].map(krokiOutput)).toEqual(['svg', 'png', 'jpeg', 'jpeg', 'webp', 'pdf']);
-    expect(refused(() => krokiOutput('txt')).message).toBe('Output format txt is not produced by this Flowsmith server yet. Supported: svg, png, jpeg, webp, pdf.');
+    expect(['svg', 'png', 'jpeg', 'jpg', 'webp', 'pdf', 'txt', 'utxt'].map(krokiOutput)).toEqual(['svg', 'png', 'jpeg', 'jpeg', 'webp', 'pdf', 'txt', 'utxt']);
+    expect(refused(() => krokiOutput('base64')).message).toBe('Output format base64 is not produced by this Flowsmith server yet. Supported: svg, png, jpeg, webp, pdf, txt, utxt.');
   });
 
   it('reads the output from Accept, and options from query, headers and JSON with the later winning', () => {
@@ -78,5 +78,10 @@ describe('mermaid.ink protocol', () => {
     expect(refused(() => themeOf('neon', 'light')).status).toBe(400);
     expect([undefined, 'png', 'webp', 'jpg'].map(inkImageFormat)).toEqual(['jpeg', 'png', 'webp', 'jpeg']);
     expect(refused(() => inkImageFormat('gif')).status).toBe(400);
+  });
+
+  it('reads width and height as whole pixels up to 8192', () => {
+    expect([sizeOptionOf('width', '800'), sizeOptionOf('height', undefined), sizeOptionOf('height', '')]).toEqual([800, undefined, undefined]);
+    for (const bad of ['0', '-5', '1.5', 'wide', '9000']) expect(refused(() => sizeOptionOf('width', bad))).toEqual({ status: 400, message: `width must be a whole number of pixels from 1 to 8192, not ${bad}.` });
   });
 });

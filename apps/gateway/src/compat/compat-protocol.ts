@@ -1,5 +1,5 @@
 import { inflateRawSync, inflateSync } from 'node:zlib';
-import { ImageFormat, isThemeId, MAX_SOURCE_BYTES, SourceFormat, ThemeId } from '@flowsmith/contracts';
+import { ImageFormat, isThemeId, LANGUAGES, MAX_SIZE_OPTION, MAX_SOURCE_BYTES, SOURCE_FORMATS, SourceFormat, ThemeId } from '@flowsmith/contracts';
 
 /**
  * The Kroki and mermaid.ink protocols (docs/compat.md): how their clients name diagram languages
@@ -17,36 +17,31 @@ export class CompatError extends Error {
   }
 }
 
-/** Kroki's diagram types that Flowsmith renders, by Kroki's name (and its aliases), as Flowsmith's source format. */
-export const KROKI_TYPES: Readonly<Record<string, SourceFormat>> = {
-  mermaid: 'mermaid',
-  plantuml: 'plantuml',
-  // PlantUML's C4 library ships in the jar (`!include <C4/C4_Container>`).
-  c4plantuml: 'plantuml',
-  bpmn: 'bpmn',
-  diagramsnet: 'drawio',
-  drawio: 'drawio',
-};
+/** Kroki's diagram types that Flowsmith renders, by Kroki's name (and its aliases), as Flowsmith's language (libs/contracts/src/languages.ts). */
+export const KROKI_TYPES: Readonly<Record<string, SourceFormat>> = Object.fromEntries(SOURCE_FORMATS.flatMap((format) => LANGUAGES[format].kroki.map((name) => [name, format])));
 
-/** Kroki's types that Flowsmith does not render yet (docs/compat.md): a clear 400 that lists what it does. */
-export const KROKI_UNSUPPORTED_TYPES = [
-  'actdiag', 'blockdiag', 'bytefield', 'd2', 'dbml', 'ditaa', 'dot', 'erd', 'excalidraw', 'graphviz', 'nomnoml', 'nwdiag', 'packetdiag',
-  'pikchr', 'rackdiag', 'seqdiag', 'structurizr', 'svgbob', 'symbolator', 'tikz', 'umlet', 'vega', 'vegalite', 'wavedrom', 'wireviz',
-] as const;
+/** Every type Kroki itself serves (kroki.io, 0.28), so that one Flowsmith does not render gets a 400 that says so (docs/compat.md). */
+const KROKI_ALL_TYPES = [
+  'actdiag', 'blockdiag', 'bpmn', 'bytefield', 'c4plantuml', 'd2', 'dbml', 'diagramsnet', 'ditaa', 'dot', 'erd', 'excalidraw', 'graphviz', 'mermaid', 'nomnoml',
+  'nwdiag', 'packetdiag', 'pikchr', 'plantuml', 'rackdiag', 'seqdiag', 'structurizr', 'svgbob', 'symbolator', 'tikz', 'umlet', 'vega', 'vegalite', 'wavedrom', 'wireviz',
+];
+
+/** Kroki's types that Flowsmith does not render (docs/compat.md says why): a clear 400 that lists what it does. */
+export const KROKI_UNSUPPORTED_TYPES = KROKI_ALL_TYPES.filter((type) => !(type in KROKI_TYPES));
 
 /** Kroki's output names that Flowsmith draws. */
-export const KROKI_OUTPUTS: Readonly<Record<string, ImageFormat>> = { svg: 'svg', png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', pdf: 'pdf' };
-const KROKI_LATER_OUTPUTS = ['txt', 'utxt', 'base64'];
+export const KROKI_OUTPUTS: Readonly<Record<string, ImageFormat>> = { svg: 'svg', png: 'png', jpeg: 'jpeg', jpg: 'jpeg', webp: 'webp', pdf: 'pdf', txt: 'txt', utxt: 'utxt' };
+const KROKI_LATER_OUTPUTS = ['base64'];
 
-const CONTENT_TYPES: Readonly<Record<string, ImageFormat>> = { 'image/svg+xml': 'svg', 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp', 'application/pdf': 'pdf' };
+const CONTENT_TYPES: Readonly<Record<string, ImageFormat>> = { 'image/svg+xml': 'svg', 'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp', 'application/pdf': 'pdf', 'text/plain': 'txt' };
 
 export function krokiSourceFormat(type: string): SourceFormat {
   const format = KROKI_TYPES[type.toLowerCase()];
   if (format) return format;
-  const known = (KROKI_UNSUPPORTED_TYPES as readonly string[]).includes(type.toLowerCase());
+  const known = KROKI_UNSUPPORTED_TYPES.includes(type.toLowerCase());
   throw new CompatError(
     400,
-    `${known ? `Diagram type ${type} is not rendered by this Flowsmith server yet` : `Unsupported diagram type ${type}`}. Supported: ${Object.keys(KROKI_TYPES).join(', ')}.`,
+    `${known ? `Diagram type ${type} is not rendered by this Flowsmith server (docs/compat.md says why)` : `Unsupported diagram type ${type}`}. Supported: ${Object.keys(KROKI_TYPES).join(', ')}.`,
   );
 }
 
@@ -54,7 +49,7 @@ export function krokiOutput(name: string): ImageFormat {
   const format = KROKI_OUTPUTS[name.toLowerCase()];
   if (format) return format;
   const later = KROKI_LATER_OUTPUTS.includes(name.toLowerCase());
-  throw new CompatError(400, `${later ? `Output format ${name} is not produced by this Flowsmith server yet` : `Unsupported output format ${name}`}. Supported: svg, png, jpeg, webp, pdf.`);
+  throw new CompatError(400, `${later ? `Output format ${name} is not produced by this Flowsmith server yet` : `Unsupported output format ${name}`}. Supported: svg, png, jpeg, webp, pdf, txt, utxt.`);
 }
 
 /** The output an `Accept` header asks for (Kroki's `POST /{type}`); SVG when it names none we draw. */
@@ -144,6 +139,14 @@ export function scaleOf(value: string | undefined): 1 | 2 | 4 {
   const scale = Number(value);
   if (scale === 1 || scale === 2 || scale === 4) return scale;
   throw new CompatError(400, `scale must be 1, 2 or 4, not ${value}.`);
+}
+
+/** mermaid.ink's `width` / `height` (and Flowsmith's, as Kroki diagram options): whole CSS pixels, 1 to MAX_SIZE_OPTION. */
+export function sizeOptionOf(name: 'width' | 'height', value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const size = Number(value);
+  if (Number.isInteger(size) && size >= 1 && size <= MAX_SIZE_OPTION) return size;
+  throw new CompatError(400, `${name} must be a whole number of pixels from 1 to ${MAX_SIZE_OPTION}, not ${value.slice(0, 20)}.`);
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   krokiSourceFormat,
   outputFromAccept,
   scaleOf,
+  sizeOptionOf,
   themeOf,
 } from './compat-protocol';
 
@@ -189,7 +190,9 @@ export class CompatController {
     const theme: ThemeId = themeOf(options.theme || undefined, themeOf(defaultTheme, 'light'));
     // Kroki's option (names lower-cased), or mermaid.ink's bgColor.
     const background = backgroundOf(options.background ?? options.bgColor ?? options.bgcolor);
-    const input: RenderInput = { source, sourceFormat, theme, format, scale: isScaled(format) ? scaleOf(options.scale) : 1, watermark: false, ...(background ? { background } : {}) };
+    const width = sizeOptionOf('width', options.width);
+    const height = sizeOptionOf('height', options.height);
+    const input: RenderInput = { source, sourceFormat, theme, format, scale: isScaled(format) ? scaleOf(options.scale) : 1, watermark: false, ...(background ? { background } : {}), ...(width ? { width } : {}), ...(height ? { height } : {}) };
     reply.header('Access-Control-Allow-Origin', '*').header('Cache-Control', CACHE_CONTROL);
     const served = await this.renders.serve(reply, input, actor.render, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, { sourceParam: 'diagram_source' });
     if (served.image) reply.header('X-Diagram-Type', served.image.diagramType);

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUUID } from 'class-validator';
 import { MAX_SOURCE_BYTES, SOURCE_FORMATS, SourceFormat } from '@flowsmith/contracts';
 import { ListQueryDto } from '../common/pagination';
+import { SourceFormatRule } from '../rendering/rendering.dto';
 import { MaxUtf8Bytes, NullableUuid, OneOf, OptionalString, RequiredString } from '../common/validation';
 
 export const MAX_NAME_LENGTH = 200;
@@ -16,9 +17,7 @@ export class CreateDiagramDto {
   @MaxUtf8Bytes(MAX_SOURCE_BYTES)
   source: string;
 
-  @ApiPropertyOptional({ enum: SOURCE_FORMATS, default: 'mermaid' })
-  @IsOptional()
-  @OneOf('source_format', SOURCE_FORMATS)
+  @SourceFormatRule()
   source_format?: SourceFormat;
 
   @ApiPropertyOptional({ type: String, format: 'uuid', nullable: true, description: 'The folder to file it in; null or absent for the root.' })
@@ -36,7 +35,7 @@ export class UpdateDiagramDto {
   @MaxUtf8Bytes(MAX_SOURCE_BYTES)
   source?: string;
 
-  @ApiPropertyOptional({ enum: SOURCE_FORMATS })
+  @ApiPropertyOptional({ enum: SOURCE_FORMATS, description: "The source's language; when omitted the diagram keeps its own (a PATCH changes only what it sends)." })
   @IsOptional()
   @OneOf('source_format', SOURCE_FORMATS)
   source_format?: SourceFormat;

@@ -138,7 +138,7 @@ describe('generation (gateway, both workers, fake model)', () => {
     const before = await mine();
     const response = await client.post('/api/v1/ai/generate', { prompt: '[sync] order flow', hint: 'flowchart' });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ object: 'ai_generation', mermaid: VALID, diagram_type: 'flowchart', request_id: response.headers.get('x-request-id'), quota: { limit: 100, used: 1, resets_at: expect.any(String) } });
+    expect(response.body).toEqual({ object: 'ai_generation', mermaid: VALID, source: VALID, source_format: 'mermaid', diagram_type: 'flowchart', model: 'claude-sonnet-5', request_id: response.headers.get('x-request-id'), quota: { limit: 100, used: 1, resets_at: expect.any(String) } });
     expect(await mine()).toBe(before);
     fake.script('[sync-refused]', rejectRequest('Not a diagram.'));
     expectError(await client.post('/api/v1/ai/generate', { prompt: '[sync-refused] what time is it' }), { status: 422, type: 'invalid_request_error', code: 'instruction_rejected' });

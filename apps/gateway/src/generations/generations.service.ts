@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { GenerateJobResult, looksLikePromptInjection, QueueName } from '@flowsmith/contracts';
-import { DiagramsRepository, FoldersRepository, Generation, generationJobPriority, GenerationsRepository, periodResetsAt, usagePeriod, UsageRepository } from '@flowsmith/database';
+import { DEFAULT_THEME, GENERATION_FORMATS, GenerateJobResult, isGenerationFormat, looksLikePromptInjection, QueueName } from '@flowsmith/contracts';
+import {
+  DiagramsRepository, FoldersRepository, Generation, generationJobPriority, GenerationsRepository, NewGeneration, periodResetsAt, usagePeriod, UsageRepository,
+} from '@flowsmith/database';
 import { metrics } from '@flowsmith/observability';
 import { JobWaitTimeoutError, liveWorkers, QueueClient, QueueUnavailableError } from '@flowsmith/queue';
 import type { KeyActor } from '../auth/actor';
@@ -12,10 +14,18 @@ import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagi
 import { presentDiagram } from '../diagrams/diagram.presenter';
 import { REDIS_COMMANDS } from '../redis.providers';
 import { GENERATION_QUEUE } from '../queue-clients';
-import { GenerateDto, SyncGenerateDto } from './generation.dto';
+import { EditDto, GenerateDto, RepairDto, SyncGenerateDto } from './generation.dto';
 
 /** How long the synchronous route waits for its generation (provider retries included). */
 const SYNC_BUDGET_MS = 120_000;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What a request asks of a new Generation; `promptParam` names the body field its prompt came from (for errors). */
+type Admission = Omit<NewGeneration, 'id' | 'ownerId' | 'organizationId' | 'createdBy' | 'apiKeyId'> & { promptParam?: string };
+
+/** The fields of an Admission that only some kinds set. */
+const NOTHING_TO_EDIT = { diagramId: null, source: null, hint: null, theme: DEFAULT_THEME, format: 'svg', name: null, folderId: null, promptParam: 'prompt' } as const;
 
 export function newGenerationId(): string {
   return `gen_${randomBytes(12).toString('hex')}`;
@@ -38,28 +48,15 @@ export class GenerationsService {
    * reservation: everything that can refuse before any work. The cap and the reservation are one
    * statement (GenerationsRepository.createWithReservation), exact under concurrent submits.
    */
-  private async admit(actor: KeyActor, body: SyncGenerateDto, extra: { mode: 'async' | 'sync'; theme: string; format: string; name: string | null; folderId: string | null }) {
-    const limits = this.config.plans[actor.plan];
-    if (!limits.ai_enabled) throw new ApiError('plan_not_allowed', `The ${actor.plan} plan does not include AI generation. Upgrade to pro or premium.`);
-    if (extra.mode === 'sync' && looksLikePromptInjection(body.prompt)) {
-      throw new ApiError('prompt_injection', 'The prompt tries to change the generator\'s instructions; it was not sent to the model.', { param: 'prompt' });
+  private async admit(actor: KeyActor, input: Admission) {
+    const limits = this.aiLimits(actor);
+    if (input.mode === 'sync' && looksLikePromptInjection(input.prompt)) {
+      throw new ApiError('prompt_injection', 'The prompt tries to change the generator\'s instructions; it was not sent to the model.', { param: input.promptParam });
     }
-    if (extra.folderId && !(await this.folders.findVisible(extra.folderId, actor.ownerId))) throw notFound('Folder', 'folder_id');
+    if (input.folderId && !(await this.folders.findVisible(input.folderId, actor.ownerId))) throw notFound('Folder', 'folder_id');
+    const { promptParam: _, ...fields } = input;
     const generation = await this.generations.createWithReservation(
-      {
-        id: newGenerationId(),
-        ownerId: actor.ownerId,
-        organizationId: actor.organizationId,
-        createdBy: actor.userId,
-        apiKeyId: actor.keyId,
-        mode: extra.mode,
-        prompt: body.prompt,
-        hint: body.hint ?? null,
-        theme: extra.theme,
-        format: extra.format,
-        name: extra.name,
-        folderId: extra.folderId,
-      },
+      { id: newGenerationId(), ownerId: actor.ownerId, organizationId: actor.organizationId, createdBy: actor.userId, apiKeyId: actor.keyId, ...fields },
       limits.ai_per_month,
       this.config.env.GENERATION_IN_FLIGHT_PER_OWNER,
     );
@@ -78,14 +75,51 @@ export class GenerationsService {
     return generation;
   }
 
+  private aiLimits(actor: KeyActor) {
+    const limits = this.config.plans[actor.plan];
+    if (!limits.ai_enabled) throw new ApiError('plan_not_allowed', `The ${actor.plan} plan does not include AI generation. Upgrade to pro or premium.`);
+    return limits;
+  }
+
   async submit(actor: KeyActor, body: GenerateDto) {
-    const generation = await this.admit(actor, body, {
+    const generation = await this.admit(actor, {
+      ...NOTHING_TO_EDIT,
       mode: 'async',
-      theme: body.theme ?? 'light',
+      kind: 'generate',
+      sourceFormat: body.source_format ?? 'mermaid',
+      prompt: body.prompt,
+      hint: body.hint ?? null,
+      theme: body.theme ?? DEFAULT_THEME,
       format: body.format ?? 'png',
       name: body.name ?? null,
       folderId: body.folder_id ?? null,
     });
+    return this.enqueue(actor, generation);
+  }
+
+  /** An AI edit: a Generation of kind `edit` whose success is the diagram's next revision. */
+  async edit(actor: KeyActor, diagramId: string, body: EditDto) {
+    this.aiLimits(actor);
+    const diagram = UUID.test(diagramId) ? await this.diagrams.findVisible(diagramId, actor.ownerId) : null;
+    if (!diagram) throw notFound('Diagram');
+    if (!isGenerationFormat(diagram.sourceFormat)) {
+      throw new ApiError('instruction_rejected', `AI edits write ${GENERATION_FORMATS.join(', ')}; this diagram is ${diagram.sourceFormat}.`);
+    }
+    const generation = await this.admit(actor, {
+      ...NOTHING_TO_EDIT,
+      mode: 'async',
+      kind: 'edit',
+      sourceFormat: diagram.sourceFormat,
+      diagramId: diagram.id,
+      prompt: body.instruction,
+      promptParam: 'instruction',
+      theme: body.theme ?? DEFAULT_THEME,
+      format: body.format ?? 'png',
+    });
+    return this.enqueue(actor, generation);
+  }
+
+  private async enqueue(actor: KeyActor, generation: Generation) {
     try {
       await this.generationQueue.enqueue('generate', { generationId: generation.id }, { jobId: generation.id, ...this.priorityOf(actor) });
     } catch {
@@ -95,7 +129,42 @@ export class GenerationsService {
   }
 
   async generateNow(actor: KeyActor, body: SyncGenerateDto, requestId: string) {
-    const generation = await this.admit(actor, body, { mode: 'sync', theme: 'light', format: 'svg', name: null, folderId: null });
+    const sourceFormat = body.source_format ?? 'mermaid';
+    const generation = await this.admit(actor, { ...NOTHING_TO_EDIT, mode: 'sync', kind: 'generate', sourceFormat, prompt: body.prompt, hint: body.hint ?? null });
+    const { result, model, quota } = await this.runNow(actor, generation);
+    return {
+      object: 'ai_generation' as const,
+      // Mermaid sources are also `mermaid`, as before source_format existed.
+      ...(result.sourceFormat === 'mermaid' ? { mermaid: result.source } : {}),
+      source: result.source,
+      source_format: result.sourceFormat,
+      diagram_type: result.diagramType,
+      model,
+      request_id: requestId,
+      quota,
+    };
+  }
+
+  /** A source made to parse: returned as it is (no model, no quota) when it already does. */
+  async repair(actor: KeyActor, body: RepairDto, requestId: string) {
+    const generation = await this.admit(actor, {
+      ...NOTHING_TO_EDIT, mode: 'sync', kind: 'repair', sourceFormat: body.source_format, source: body.source, prompt: body.error ?? '', promptParam: 'error',
+    });
+    const { result, model, quota } = await this.runNow(actor, generation);
+    return {
+      object: 'ai_repair' as const,
+      source: result.source,
+      source_format: result.sourceFormat,
+      diagram_type: result.diagramType,
+      repaired: result.source !== body.source,
+      model,
+      request_id: requestId,
+      quota,
+    };
+  }
+
+  /** Runs a sync generation through the queue and waits for it; its failure is the response's error. */
+  private async runNow(actor: KeyActor, generation: Generation) {
     let result: GenerateJobResult;
     try {
       result = await this.generationQueue.enqueueAndWait('generate', { generationId: generation.id }, { jobId: generation.id, timeoutMs: SYNC_BUDGET_MS, failFast: true, ...this.priorityOf(actor) });
@@ -106,14 +175,8 @@ export class GenerationsService {
     }
     if (result.status === 'failed') throw new ApiError(result.error.code, result.error.message);
     const limits = this.config.plans[actor.plan];
-    const counters = await this.usage.counters(actor.ownerId, usagePeriod());
-    return {
-      object: 'ai_generation' as const,
-      mermaid: result.mermaid,
-      diagram_type: result.diagramType,
-      request_id: requestId,
-      quota: { limit: limits.ai_per_month, used: counters.aiUsed, resets_at: timestamp(periodResetsAt()) },
-    };
+    const [counters, stored] = await Promise.all([this.usage.counters(actor.ownerId, usagePeriod()), this.generations.findVisible(generation.id, actor.ownerId)]);
+    return { result, model: stored?.model ?? null, quota: { limit: limits.ai_per_month, used: counters.aiUsed, resets_at: timestamp(periodResetsAt()) } };
   }
 
   /** Paying plans' jobs ahead of every free one (generationJobPriority). */
@@ -165,12 +228,16 @@ export class GenerationsService {
     return {
       object: 'generation' as const,
       id: generation.id,
+      kind: generation.kind,
       status: generation.status,
       prompt: generation.prompt,
+      source_format: generation.sourceFormat,
       hint: generation.hint,
       theme: generation.theme,
       format: generation.format,
       model: generation.model,
+      diagram_id: generation.diagramId,
+      revision: generation.revision,
       diagram: diagram ? presentDiagram(diagram) : null,
       image_url: diagram ? `/api/v1/diagrams/${diagram.id}/image?theme=${generation.theme}&format=${generation.format}` : null,
       error: generation.error ?? null,

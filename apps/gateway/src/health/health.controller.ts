@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
-import { QueueName, WORKER_KINDS } from '@flowsmith/contracts';
+import { QueueName, READINESS_WORKER_KINDS, WORKER_KINDS } from '@flowsmith/contracts';
 import { PrismaService } from '@flowsmith/database';
 import { liveWorkers, workerInfo } from '@flowsmith/queue';
 import { Access } from '../auth/access.decorator';
@@ -39,9 +39,9 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when Postgres and Redis answer and at least one worker of each kind is alive. */
+  /** Ready when Postgres and Redis answer and a render and a generation worker are alive (READINESS_WORKER_KINDS). */
   @Get('readyz')
-  @ApiEndpoint('Readiness', { description: 'Ready when the database, Redis and at least one worker of each kind answer. Outside /api, auth and rate limits.' })
+  @ApiEndpoint('Readiness', { description: 'Ready when the database, Redis and at least one render and one generation worker answer (webhook workers are counted, not required). Outside /api, auth and rate limits.' })
   @ApiOk(ReadinessStatus, { description: 'Ready.' })
   @ApiResponse({ status: 503, type: ReadinessStatus, description: 'Not ready: `checks` says what failed.', headers: { 'Retry-After': header('Seconds before asking again.', 'integer') } })
   @Access({ operations: true })
@@ -68,7 +68,7 @@ export class HealthController {
       }),
     ]);
     if (checks.redis === 'ok') {
-      for (const kind of WORKER_KINDS) {
+      for (const kind of READINESS_WORKER_KINDS) {
         const required = this.config.env.READY_REQUIRES_WORKERS;
         checks[`${kind}_workers`] = workers[kind] > 0 || !required ? 'ok' : 'no live worker';
       }

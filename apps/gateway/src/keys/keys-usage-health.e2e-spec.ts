@@ -115,7 +115,8 @@ describe('health', () => {
       expect(ready.body).toEqual({
         status: 'ok',
         checks: { database: 'ok', redis: 'ok', render_workers: 'ok', generation_workers: 'ok' },
-        workers: { render: 1, generation: 1 },
+        // Webhook workers are counted, not required: deliveries wait in their queue (docs/webhooks.md).
+        workers: { render: 1, generation: 1, webhook: 0 },
         generation_provider: 'offline',
       });
       expect((await client.get('/api/healthz')).status).toBe(404);
@@ -128,7 +129,7 @@ describe('health', () => {
       expect(await stopped).toBe('0');
       // Withdrawn by the worker itself (well before the 3 s a silent worker takes to expire).
       const after = await eventually(() => client.get('/readyz'), (r) => r.body.workers.generation === 0, 2000);
-      expect(after.body.workers).toEqual({ render: 1, generation: 0 });
+      expect(after.body.workers).toEqual({ render: 1, generation: 0, webhook: 0 });
     } finally {
       for (const worker of workers) worker.kill('SIGKILL');
       await gateway.close();

@@ -19,13 +19,18 @@ export class MeController {
   @ApiOk(KeyIdentity, { description: 'The key\'s identity.' })
   @Access({ anyKey: true })
   me(@CurrentKey() actor: KeyActor) {
-    return {
-      object: 'api_key_identity' as const,
-      key_id: actor.keyId,
-      user_id: actor.userId,
-      organization_id: actor.organizationId,
-      plan: actor.plan,
-      scopes: [...actor.scopes],
-    };
+    return identityOf(actor);
   }
+}
+
+/** The body of `GET /v1/me`; a browser session (sessions/sessions.controller.ts) carries it as `user`. */
+export function identityOf(actor: Pick<KeyActor, 'keyId' | 'userId' | 'organizationId' | 'plan' | 'scopes'>) {
+  return {
+    object: 'api_key_identity' as const,
+    key_id: actor.keyId,
+    user_id: actor.userId,
+    organization_id: actor.organizationId,
+    plan: actor.plan,
+    scopes: [...actor.scopes],
+  };
 }

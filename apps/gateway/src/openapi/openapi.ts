@@ -53,6 +53,9 @@ function errorCodes(route: CatalogRoute, operation: OperationObject, declared: E
   if (takesKey) codes.add('invalid_api_key');
   if (!anonymous) codes.add('not_authenticated');
   if ('scope' in access) codes.add('insufficient_scope');
+  // The browser session's cookie stands for a key here (auth/access.guard.ts); a writing request must carry its CSRF token.
+  const takesCookie = !('public' in access) && !(anonymous && (access.anonymous === 'embed' || access.anonymous === 'compat'));
+  if (takesCookie && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(route.method)) codes.add('csrf_failed');
   const parameters = (operation.parameters ?? []) as ParameterObject[];
   if (parameters.some((p) => p.in === 'query')) codes.add('invalid_parameter');
   if (parameters.some((p) => p.in === 'query' && p.name === 'cursor')) codes.add('invalid_cursor');

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ERROR_CATALOG, GENERATION_HINTS, MERMAID_LAYOUTS, MERMAID_LOOKS, OUTPUT_FORMATS, PLANS, SCALES, SCOPES, SOURCE_FORMATS, THEME_IDS } from '@flowsmith/contracts';
+import { ERROR_CATALOG, GENERATION_FORMATS, GENERATION_HINTS, MERMAID_LAYOUTS, MERMAID_LOOKS, OUTPUT_FORMATS, PLANS, SCALES, SCOPES, SOURCE_FORMATS, THEME_IDS } from '@flowsmith/contracts';
 
 /**
  * The response bodies of the API, for the OpenAPI document only: the gateway builds its responses
@@ -45,11 +45,26 @@ export class DiagramResource {
   @ApiProperty({ example: 'flowchart TD\n A-->B' }) source: string;
   @ApiProperty({ enum: SOURCE_FORMATS }) source_format: string;
   @ApiProperty({ example: 'flowchart', description: 'Detected: flowchart, sequence, class, state, er, gantt, mindmap, ...' }) diagram_type: string;
+  @ApiProperty({ example: 1, description: 'The number of its newest revision (`GET /v1/diagrams/{id}/revisions`); the ETag is `"r<revision>"`.' }) revision: number;
   @ApiProperty(NULLABLE_UUID) folder_id: string | null;
   @ApiProperty(NULLABLE_UUID) organization_id: string | null;
   @ApiProperty(UUID) created_by: string;
   @ApiProperty(TIMESTAMP) created_at: string;
   @ApiProperty(TIMESTAMP) updated_at: string;
+  @ApiPropertyOptional({ enum: SOURCE_FORMATS, nullable: true, description: 'In the answer to `POST /v1/diagrams` only: the format detected from the source when the request sent no `source_format`; null when it did.' }) detected_format?: string | null;
+}
+
+export class DiagramRevisionResource {
+  @ApiProperty({ enum: ['diagram_revision'] }) object: 'diagram_revision';
+  @ApiProperty(UUID) diagram_id: string;
+  @ApiProperty({ example: 3, description: 'From 1, one more for each change of the name or source.' }) number: number;
+  @ApiProperty({ example: 'Customer onboarding' }) name: string;
+  @ApiProperty({ example: 'flowchart TD\n A-->B' }) source: string;
+  @ApiProperty({ enum: SOURCE_FORMATS }) source_format: string;
+  @ApiProperty({ type: String, nullable: true, example: 'flowchart' }) diagram_type: string | null;
+  @ApiProperty({ ...NULLABLE_UUID, description: 'The API key that made it; null if unknown.' }) api_key_id: string | null;
+  @ApiProperty(UUID) created_by: string;
+  @ApiProperty(TIMESTAMP) created_at: string;
 }
 
 export class DeletedResource {
@@ -78,13 +93,17 @@ export class GenerationError {
 export class GenerationResource {
   @ApiProperty({ enum: ['generation'] }) object: 'generation';
   @ApiProperty({ example: 'gen_5f9a2b3c4d5e6f708192a3b4' }) id: string;
+  @ApiProperty({ enum: ['generate', 'edit', 'repair'], description: '`generate`: a new diagram; `edit`: the next revision of `diagram_id`; `repair`: POST /v1/ai/repair.' }) kind: string;
   @ApiProperty({ enum: ['queued', 'processing', 'succeeded', 'failed'] }) status: string;
-  @ApiProperty() prompt: string;
+  @ApiProperty({ description: 'The prompt, or an edit\'s instruction.' }) prompt: string;
+  @ApiProperty({ enum: GENERATION_FORMATS, description: 'The language written.' }) source_format: string;
   @ApiProperty({ enum: GENERATION_HINTS, nullable: true }) hint: string | null;
   @ApiProperty({ enum: THEME_IDS }) theme: string;
   @ApiProperty({ enum: OUTPUT_FORMATS }) format: string;
   @ApiProperty({ type: String, nullable: true, description: 'The model that produced the diagram.' }) model: string | null;
-  @ApiProperty({ type: DiagramResource, nullable: true, description: 'The saved diagram once succeeded.' }) diagram: DiagramResource | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The diagram made (once succeeded) or edited (from the start).' }) diagram_id: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'An edit\'s revision of the diagram, once succeeded.', example: null }) revision: number | null;
+  @ApiProperty({ type: DiagramResource, nullable: true, description: 'The saved (or edited) diagram once succeeded.' }) diagram: DiagramResource | null;
   @ApiProperty({ type: String, nullable: true, example: '/api/v1/diagrams/d290f1ee-6c54-4b01-90e6-d701748f0851/image?theme=light&format=png' }) image_url: string | null;
   @ApiProperty({ type: GenerationError, nullable: true }) error: GenerationError | null;
   @ApiProperty(TIMESTAMP) created_at: string;
@@ -99,8 +118,22 @@ export class AiQuota {
 
 export class AiGenerationResource {
   @ApiProperty({ enum: ['ai_generation'] }) object: 'ai_generation';
-  @ApiProperty({ example: 'flowchart TD\n A-->B' }) mermaid: string;
+  @ApiPropertyOptional({ example: 'flowchart TD\n A-->B', description: 'The source again, for Mermaid sources only (as before `source_format` existed).' }) mermaid?: string;
+  @ApiProperty({ example: 'flowchart TD\n A-->B' }) source: string;
+  @ApiProperty({ enum: GENERATION_FORMATS }) source_format: string;
   @ApiProperty({ example: 'flowchart' }) diagram_type: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The model that wrote it: ANTHROPIC_MODEL, or `offline` for the built-in generator.', example: 'offline' }) model: string | null;
+  @ApiProperty({ example: 'req_3d77e0a4c1b2f5e6' }) request_id: string;
+  @ApiProperty({ type: AiQuota }) quota: AiQuota;
+}
+
+export class AiRepairResource {
+  @ApiProperty({ enum: ['ai_repair'] }) object: 'ai_repair';
+  @ApiProperty({ example: 'flowchart TD\n A[Start] --> B[Done]', description: 'A source that parses.' }) source: string;
+  @ApiProperty({ enum: GENERATION_FORMATS }) source_format: string;
+  @ApiProperty({ example: 'flowchart' }) diagram_type: string;
+  @ApiProperty({ description: 'False when the source already parsed: returned unchanged, no model called, no quota spent.' }) repaired: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'ANTHROPIC_MODEL, or `offline` for the built-in generator.', example: 'offline' }) model: string | null;
   @ApiProperty({ example: 'req_3d77e0a4c1b2f5e6' }) request_id: string;
   @ApiProperty({ type: AiQuota }) quota: AiQuota;
 }
@@ -116,7 +149,10 @@ export class ShareResource {
   @ApiProperty({ enum: MERMAID_LAYOUTS, nullable: true, description: 'Mermaid only: the layout engine the share renders with; null is the default.' }) layout: string | null;
   @ApiProperty({ enum: MERMAID_LOOKS, nullable: true, description: 'Mermaid only: the look the share renders with; null is the default.' }) look: string | null;
   @ApiProperty(NULLABLE_UUID) diagram_id: string | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'The revision of the diagram it shows; null when it follows the newest, or shares a source.' }) revision: number | null;
+  @ApiProperty({ description: '`true`: a share of a diagram that shows its newest revision.' }) follow_latest: boolean;
   @ApiProperty(TIMESTAMP) created_at: string;
+  @ApiPropertyOptional({ enum: SOURCE_FORMATS, nullable: true, description: 'In the answer to `POST /v1/share` only: the format detected from `source` when the request sent no `source_format`; null otherwise.' }) detected_format?: string | null;
 }
 
 export class KeyResource {
@@ -195,6 +231,8 @@ export class RenderUsage {
 
 export class RenderResource {
   @ApiProperty({ enum: ['render'] }) object: 'render';
+  @ApiProperty({ enum: SOURCE_FORMATS }) source_format: string;
+  @ApiProperty({ enum: SOURCE_FORMATS, nullable: true, description: 'The format detected from the source when the request sent no `source_format`; null when it did.' }) detected_format: string | null;
   @ApiProperty({ example: 'flowchart' }) diagram_type: string;
   @ApiProperty({ example: '<svg xmlns="http://www.w3.org/2000/svg">...</svg>' }) svg: string;
   @ApiProperty({ type: RenderMeta }) meta: RenderMeta;
@@ -211,7 +249,9 @@ export class ExportQuotaInfo {
 export class ExportResource {
   @ApiProperty({ enum: ['export'] }) object: 'export';
   @ApiProperty({ example: 'diagram-flowchart-3f2a1b.svg' }) filename: string;
-  @ApiProperty({ enum: ['image/svg+xml', 'image/png'] }) content_type: string;
+  @ApiProperty({ enum: ['image/svg+xml', 'image/png', 'image/jpeg', 'image/webp', 'application/pdf', 'text/plain; charset=utf-8'] }) content_type: string;
+  @ApiProperty({ enum: SOURCE_FORMATS }) source_format: string;
+  @ApiProperty({ enum: SOURCE_FORMATS, nullable: true, description: 'The format detected from the source when the request sent no `source_format`; null when it did.' }) detected_format: string | null;
   @ApiProperty({ example: 'flowchart' }) diagram_type: string;
   @ApiProperty({ enum: THEME_IDS }) theme: string;
   @ApiProperty({ enum: OUTPUT_FORMATS }) format: string;

@@ -202,7 +202,7 @@ describe('operations: logs, metrics, readiness, security headers and the queue d
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const queues = await fetch(`${url}/admin/queues/api/queues`, { headers: basic(`board-${MARKER}`) });
     expect(queues.status).toBe(200);
-    expect(((await queues.json()) as { queues: Array<{ name: string }> }).queues.map((q: { name: string }) => q.name).sort()).toEqual(['generation', 'render', 'render-best-effort', 'render-heavy']);
+    expect(((await queues.json()) as { queues: Array<{ name: string }> }).queues.map((q: { name: string }) => q.name).sort()).toEqual(['generation', 'render', 'render-best-effort', 'render-heavy', 'webhook']);
   });
 
   describe('defaults of an in-process gateway', () => {

@@ -5,11 +5,11 @@ export const API_PREFIX = 'api';
 export const OPERATIONS_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
 
 /**
- * Every path mounted outside API_PREFIX: the operations routes and the playground at `/`. The one
- * list the global prefix (gateway.ts), the route catalogue, the OpenAPI document and the request
- * log read.
+ * Every path mounted outside API_PREFIX: the operations routes, the playground at `/`, the
+ * console at `/console` and the MCP endpoint at `/mcp` (mcp/mcp.controller.ts). The one list the
+ * global prefix (gateway.ts), the route catalogue, the OpenAPI document and the request log read.
  */
-export const UNPREFIXED_PATHS: readonly string[] = [...OPERATIONS_PATHS, '/'];
+export const UNPREFIXED_PATHS: readonly string[] = [...OPERATIONS_PATHS, '/', '/console', '/mcp'];
 
 /**
  * Trees mounted outside API_PREFIX, every path under them included: the Kroki- and

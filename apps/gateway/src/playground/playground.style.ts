@@ -1,25 +1,7 @@
-/** The dark palette, for both ways of asking for it. */
-const DARK_TOKENS = `
-  color-scheme: dark;
-  --bg: #0b0f19;
-  --panel: #121826;
-  --panel-2: #0f1421;
-  --border: #253047;
-  --text: #e6e9f2;
-  --muted: #98a2b8;
-  --accent: #818cf8;
-  --accent-text: #0b0f19;
-  --accent-soft: #1c2240;
-  --focus: #a5b4fc;
-  --danger: #ffb4ab;
-  --danger-bg: #2a1414;
-  --danger-border: #5c2621;
-  --ok: #6ce9a6;
-  --gutter: #4f5a73;
-  --shadow: 0 1px 2px rgba(0, 0, 0, .4), 0 6px 24px rgba(0, 0, 0, .35);
-  --check-a: #151b2a;
-  --check-b: #111623;
-`;
+import { DARK_TOKENS, LIGHT_TOKENS } from '../common/ui-palette';
+
+const DARK = `${DARK_TOKENS}
+  --gutter: #4f5a73;`;
 
 /**
  * The playground's stylesheet, inlined in the page and allowed by its hash in the CSP. Colours are
@@ -27,30 +9,12 @@ const DARK_TOKENS = `
  * picked light, and dark whenever they picked dark (`data-scheme` on <html>).
  */
 export const PLAYGROUND_STYLE = `
-:root {
-  color-scheme: light;
-  --bg: #f6f7fb;
-  --panel: #ffffff;
-  --panel-2: #f1f3f9;
-  --border: #dfe3ee;
-  --text: #161b2e;
-  --muted: #5b6478;
-  --accent: #4f46e5;
-  --accent-text: #ffffff;
-  --accent-soft: #eef0ff;
-  --focus: #6366f1;
-  --danger: #b42318;
-  --danger-bg: #fff1f0;
-  --danger-border: #f5c2bd;
-  --ok: #067647;
+:root {${LIGHT_TOKENS}
   --gutter: #9aa3b5;
-  --shadow: 0 1px 2px rgba(16, 24, 40, .06), 0 4px 16px rgba(16, 24, 40, .06);
-  --check-a: #ffffff;
-  --check-b: #f3f4f8;
 }
-:root[data-scheme="dark"] {${DARK_TOKENS}}
+:root[data-scheme="dark"] {${DARK}}
 @media (prefers-color-scheme: dark) {
-  :root:not([data-scheme="light"]) {${DARK_TOKENS}}
+  :root:not([data-scheme="light"]) {${DARK}}
 }
 *, *::before, *::after { box-sizing: border-box; }
 html, body { height: 100%; }
@@ -68,6 +32,7 @@ a { color: var(--accent); }
   position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0;
 }
+.offscreen { position: fixed; left: -9999px; top: 0; }
 .skip { position: absolute; left: -999px; top: 8px; background: var(--panel); padding: 6px 10px; border-radius: 6px; z-index: 10; }
 .skip:focus { left: 8px; }
 
@@ -92,8 +57,19 @@ select, button, .button {
 }
 select:hover, button:hover, .button:hover { border-color: var(--accent); }
 button:disabled { opacity: .55; cursor: not-allowed; }
-button.primary { background: var(--accent); color: var(--accent-text); border-color: var(--accent); font-weight: 600; }
+.primary { background: var(--accent); color: var(--accent-text); border-color: var(--accent); font-weight: 600; }
 .button { display: inline-flex; align-items: center; text-decoration: none; }
+.button.primary { color: var(--accent-text); }
+.account { display: inline-flex; align-items: center; gap: 8px; padding-left: 12px; border-left: 1px solid var(--border); }
+.account[hidden] { display: none; }
+.account .chip { height: 28px; font-size: 12px; font-weight: 600; }
+
+.notice {
+  display: flex; align-items: center; gap: 12px; margin: 12px 20px 0; padding: 8px 8px 8px 14px;
+  background: var(--accent-soft); color: var(--text); border: 1px solid var(--border); border-radius: 10px; font-size: 13px;
+}
+.notice[hidden] { display: none; }
+.notice span { flex: 1; }
 .icon-button { width: 32px; padding: 0; display: inline-flex; align-items: center; justify-content: center; }
 .icon-button svg { width: 16px; height: 16px; fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; stroke-linejoin: round; }
 .icon-sun { display: none; }
@@ -118,6 +94,21 @@ main {
 .panel-head h2 { font-size: 13px; font-weight: 600; margin: 0; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
 .panel-head .spacer { flex: 1; }
 
+.ai {
+  display: flex; flex-wrap: wrap; align-items: center; gap: 8px;
+  padding: 10px 12px; border-bottom: 1px solid var(--border); background: var(--panel);
+}
+.ai[hidden] { display: none; }
+.ai input {
+  flex: 1; min-width: 180px; height: 32px; padding: 0 10px;
+  font: inherit; font-size: 13px; color: var(--text); background: var(--panel-2);
+  border: 1px solid var(--border); border-radius: 8px;
+}
+.ai input:focus-visible { outline: 2px solid var(--focus); outline-offset: 1px; }
+.ai[aria-busy="true"] input { opacity: .7; }
+.ai .alert { flex-basis: 100%; margin: 0; }
+.ai-status { flex-basis: 100%; margin: 0; font-size: 12px; color: var(--muted); }
+.ai-status[hidden] { display: none; }
 .editor { position: relative; flex: 1; display: flex; min-height: 0; background: var(--panel-2); }
 .gutter, textarea {
   font: 13px/1.6 ui-monospace, "SFMono-Regular", "JetBrains Mono", "Cascadia Code", Menlo, Consolas, "DejaVu Sans Mono", monospace;
@@ -141,18 +132,32 @@ textarea:focus-visible { outline: none; }
 .panel:focus-within { border-color: var(--accent); box-shadow: 0 0 0 3px var(--accent-soft), var(--shadow); }
 
 .stage {
-  position: relative; flex: 1; min-height: 0; overflow: auto;
+  position: relative; flex: 1; min-height: 0; overflow: hidden;
   display: flex; align-items: center; justify-content: center; padding: 24px;
+  touch-action: none; user-select: none;
   background-color: var(--check-a);
   background-image: linear-gradient(45deg, var(--check-b) 25%, transparent 25%, transparent 75%, var(--check-b) 75%),
                     linear-gradient(45deg, var(--check-b) 25%, transparent 25%, transparent 75%, var(--check-b) 75%);
   background-size: 20px 20px; background-position: 0 0, 10px 10px;
 }
-.stage img { max-width: 100%; max-height: 100%; object-fit: contain; border-radius: 6px; box-shadow: var(--shadow); transition: opacity .15s ease; }
+.stage:focus-visible { outline: 2px solid var(--focus); outline-offset: -3px; }
+.stage:has(> img:not([hidden])) { cursor: grab; }
+.stage.dragging { cursor: grabbing; }
+.stage img {
+  position: absolute; left: 0; top: 0; max-width: none;
+  border-radius: 6px; box-shadow: var(--shadow); transition: opacity .15s ease;
+}
 .stage img[hidden] { display: none; }
 .stage.busy img { opacity: .55; }
 .stage.stale img { opacity: .35; filter: grayscale(.6); }
 .placeholder { color: var(--muted); }
+.zoombar {
+  position: absolute; right: 12px; bottom: 12px; display: flex; align-items: center; gap: 2px; padding: 3px;
+  background: var(--panel); border: 1px solid var(--border); border-radius: 10px; box-shadow: var(--shadow); cursor: default;
+}
+.zoombar button { height: 28px; min-width: 28px; padding: 0 8px; border-color: transparent; background: transparent; }
+.zoombar button:hover:not(:disabled) { border-color: var(--border); background: var(--panel-2); }
+.zoombar output { min-width: 46px; text-align: center; font-size: 12px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .status { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; font-size: 12px; color: var(--muted); }
 .chip { display: inline-flex; align-items: center; gap: 6px; padding: 2px 8px; border-radius: 999px; background: var(--accent-soft); color: var(--text); border: 1px solid var(--border); }
 .chip[hidden] { display: none; }

@@ -195,6 +195,9 @@ export class RenderClient {
       if (error instanceof ApiError) throw error;
       if (error instanceof QueueUnavailableError) throw redisUnavailable();
       if (error instanceof JobWaitTimeoutError) {
+        // A job queued just before Redis went away cannot report back: the outage is the answer
+        // (503, retry), not the diagram's size.
+        if (this.redis.status !== 'ready') throw redisUnavailable();
         throw new ApiError('render_timeout', 'The render took longer than 10 seconds. Simplify the diagram or split it.');
       }
       return null;

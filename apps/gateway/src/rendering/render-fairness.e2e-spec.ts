@@ -8,6 +8,8 @@ import {
 } from '@flowsmith/testing';
 import { createGateway } from '../gateway';
 import { SharesService } from '../shares/shares.service';
+import { GatewayConfig } from '../common/gateway-config';
+import { RenderSlots } from './render-slots';
 
 /**
  * Issue 13's starvation attack and the limits that stop it (libs/contracts/src/fairness.ts), on a
@@ -54,7 +56,8 @@ describe('fair rendering under a starvation attack (private worker)', () => {
   let premiumOwner: string;
 
   beforeAll(async () => {
-    worker = spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2' });
+    // Its PNGs count against the 10 s budget: their browsers start with the worker, as they ship.
+    worker = spawnWorker('render-worker', { REDIS_PREFIX: prefix, RENDER_PAGES: '2', RENDER_RASTER_WARM: 'true' });
     // Rate buckets far above what the victim sends in 15 s; the in-flight caps and costs stay as shipped.
     gateway = await startGateway(createGateway, { REDIS_PREFIX: prefix, WORKER_HEARTBEAT_SECONDS: '1', RATE_LIMIT_PER_KEY: '100000' });
     const [premiumKey, freeKey] = await Promise.all([createTestKey({ plan: 'premium' }), createTestKey({ plan: 'free' })]);
@@ -63,7 +66,13 @@ describe('fair rendering under a starvation attack (private worker)', () => {
     premiumOwner = premiumKey.ownerId;
     anonymous = new TestClient(gateway.url);
     await waitForWorkers('render', prefix);
-  }, 60_000);
+    // At the start of a run the machine is at its busiest (the run's own worker renders every
+    // language's sample): the measurements begin once this worker has answered a render.
+    for (const until = Date.now() + 90_000; (await premium.post('/api/v1/beautify', { source: chain(3), source_format: 'mermaid' })).status !== 200; ) {
+      if (Date.now() > until) throw new Error('the private render worker did not answer a render within 90 s');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }, 150_000);
 
   afterAll(async () => {
     await gateway?.close();
@@ -126,7 +135,9 @@ describe('fair rendering under a starvation attack (private worker)', () => {
     // the 10 s budget. Latency figures are bench:starvation's job; these bounds only catch starvation.
     expect(statuses.every((s) => s === 200)).toBe(true);
     expect(attacked.length).toBeGreaterThan(5);
-    expect(Math.max(...attacked)).toBeLessThan(5000);
+    // Well inside the 10 s budget: 5 s on a quiet machine, 8 s on one running at half speed (a
+    // 2-core machine with another suite beside this one); a starved render is a 504.
+    expect(Math.max(...attacked)).toBeLessThan(8000);
     expect(percentile(attacked, 50)).toBeLessThan(2 * percentile(baseline, 50) + 1000);
     // The attacker's own heavy renders wait in their own lane and may run out of budget (504):
     // its slice, no one else's.
@@ -154,19 +165,39 @@ describe('fair rendering under a starvation attack (private worker)', () => {
     expect(fine.status).toBe(200);
   }, 30_000);
 
-  it("caps a tenant's renders in flight: over the cap is 429 with Retry-After, within it renders", async () => {
-    // Anonymous: two in flight per IP; a request over the cap waits up to 3 s for one of its own to
-    // finish. Eight at once, each ~1.5 s of Chromium: the first pairs render, the last wait in vain.
-    const answers = await Promise.all(Array.from({ length: 8 }, () => anonymous.post('/api/v1/beautify', { source: chain(450), source_format: 'mermaid' })));
-    const refused = answers.filter((a) => a.status === 429);
-    expect(answers.filter((a) => a.status === 200).length).toBeGreaterThanOrEqual(2);
-    expect(refused.length).toBeGreaterThan(0);
-    for (const answer of refused) {
-      expect(answer.body.error.code).toBe('rate_limited');
-      expect(answer.body.error.message).toMatch(/already in progress/);
-      expect(answer.headers.get('retry-after')).toBe('1');
-    }
-    expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
+  it("caps a tenant's renders in flight: over the cap waits for one of its own, then is 429 with Retry-After", async () => {
+    // The test holds the tenant's slots itself (the same Redis script every gateway uses), so the
+    // outcome does not hang on how fast Chromium renders on this machine.
+    const key = await createTestKey({ plan: 'free' });
+    const client = new TestClient(gateway.url, key.secret);
+    const tenant: RenderTenant = { id: `owner:${key.ownerId}`, tier: 'free', maxInFlight: gateway.app.get(GatewayConfig).plans.free.renders_in_flight };
+    const slots = gateway.app.get(RenderSlots);
+    const held = await Promise.all(Array.from({ length: tenant.maxInFlight }, () => slots.acquire(tenant, Date.now() + 60_000)));
+    const releases = held.map((slot) => {
+      if (!slot.ok) throw new Error('a fresh tenant has free slots');
+      return slot.release;
+    });
+
+    // Every slot held: a render waits up to 3 s for one, then is refused, and nothing is queued.
+    const { ms, result: refused } = await timed(() => client.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' }));
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('rate_limited');
+    expect(refused.body.error.message).toMatch(new RegExp(`${tenant.maxInFlight} renders of this account are already in progress`));
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(ms).toBeGreaterThan(2500);
+
+    // A slot given back while a render waits: the waiting render takes it and renders.
+    const waiting = timed(() => client.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' }));
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await releases[0]();
+    const served = await waiting;
+    expect(served.result.status).toBe(200);
+    expect(served.ms).toBeGreaterThan(700);
+
+    // Another tenant is never held by this one's cap.
+    expect((await premium.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' })).status).toBe(200);
+    await Promise.all(releases.slice(1).map((release) => release()));
+    expect((await client.post('/api/v1/beautify', { source: small(), source_format: 'mermaid' })).status).toBe(200);
   }, 60_000);
 
   it("charges a heavy source's cost to the caller's rate bucket", async () => {
@@ -203,22 +234,32 @@ describe('fair rendering under a starvation attack (private worker)', () => {
     const connection = bullConnection(REDIS_URL);
     const queue = new Queue(QueueName.RenderBestEffort, { connection, prefix: bullPrefix(prefix) });
     const events = new QueueEvents(QueueName.RenderBestEffort, { connection: bullConnection(REDIS_URL), prefix: bullPrefix(prefix) });
+    const lanes = [QueueName.Render, QueueName.RenderHeavy, QueueName.RenderBestEffort].map((name) => new Queue(name, { connection, prefix: bullPrefix(prefix) }));
     try {
       await events.waitUntilReady();
+      // The attacks above leave the private worker busy for a while (their renders run to their
+      // limits); this test is about the skip, so it starts once every lane is idle.
+      const deadline = Date.now() + 120_000;
+      while ((await Promise.all(lanes.map((lane) => lane.getJobCounts('waiting', 'active', 'prioritized', 'delayed')))).some((counts) => Object.values(counts).some((n) => n > 0))) {
+        if (Date.now() > deadline) throw new Error('the render lanes did not drain within 120 s after the attacks');
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
       const cacheKey = `test-abandoned-${randomBytes(4).toString('hex')}`;
       const job = await queue.add('render', {
         source: chain(1500), sourceFormat: 'mermaid', theme: 'light', format: 'svg', scale: 1, watermark: false, cacheKey, deadline: Date.now() - 1,
       });
-      const started = Date.now();
-      await expect(job.waitUntilFinished(events, 20_000)).rejects.toThrow(/caller|deadline|abandon/i);
-      // Skipped, not rendered: a 1,500-edge flowchart takes seconds.
-      expect(Date.now() - started).toBeLessThan(1500);
-      expect((await queue.getJob(job.id!))?.attemptsMade).toBe(1);
+      await expect(job.waitUntilFinished(events, 75_000)).rejects.toThrow(/caller|deadline|abandon/i);
+      const done = await queue.getJob(job.id!);
+      expect(done?.attemptsMade).toBe(1);
+      // Skipped, not rendered: a 1,500-edge flowchart takes seconds. Timed from when a worker took it,
+      // so that a queue still draining on a busy machine does not count.
+      expect(done!.finishedOn! - done!.processedOn!).toBeLessThan(1500);
     } finally {
       await events.close();
       await queue.close();
+      await Promise.all(lanes.map((lane) => lane.close()));
     }
-  }, 30_000);
+  }, 220_000);
 
   it('a burst of exports that fail to render costs nobody quota: exactly the units left are spent', async () => {
     const key = await createTestKey({ plan: 'free' });

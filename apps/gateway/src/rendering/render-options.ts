@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { MermaidLayout, MermaidLook, RenderInput, Scale, SCALES, SourceFormat } from '@flowsmith/contracts';
+import { detectSourceFormat, MermaidLayout, MermaidLook, RenderInput, Scale, SCALES, SOURCE_FORMATS, SourceFormat } from '@flowsmith/contracts';
 import type { Actor } from '../auth/actor';
+import { ApiError } from '../common/api-error';
 import type { GatewayConfig } from '../common/gateway-config';
 
 /** The largest scale the caller's plan allows at or below the one asked for (anonymous: 1). */
@@ -9,6 +10,20 @@ export function clampScale(requested: Scale, actor: Actor, config: GatewayConfig
   if (requested <= max) return { scale: requested, clamped: false };
   const scale = [...SCALES].reverse().find((s) => s <= max) ?? 1;
   return { scale, clamped: true };
+}
+
+/**
+ * The source's format: the one the caller gave, or the one its text shows
+ * (libs/contracts/src/detect-format.ts). `detected` is what responses report as `detected_format`:
+ * null when the caller named it. A source that shows none is 400 with `param: source_format`.
+ */
+export function sourceFormatOf(source: string, given: SourceFormat | undefined | null): { format: SourceFormat; detected: SourceFormat | null } {
+  if (given) return { format: given, detected: null };
+  const detected = detectSourceFormat(source);
+  if (!detected) {
+    throw new ApiError('missing_parameter', `source_format was not given and the source's language could not be detected: send source_format (one of: ${SOURCE_FORMATS.join(', ')}).`, { param: 'source_format' });
+  }
+  return { format: detected, detected };
 }
 
 /** `diagram-<type>-<sha6>.<ext>`: the same source always gets the same name. */
@@ -33,4 +48,9 @@ export function drawOptionsOf(sourceFormat: SourceFormat, options: DrawOptions):
   if (sourceFormat === 'drawio' && options.page !== undefined) return { page: options.page };
   if (sourceFormat !== 'mermaid') return {};
   return { ...(options.layout ? { layout: options.layout } : {}), ...(options.look ? { look: options.look } : {}) };
+}
+
+/** The render options `width` and `height` of a request, when given (RenderInput; the cache key holds them only then). */
+export function sizeOf(options: { width?: number; height?: number }): { width?: number; height?: number } {
+  return { ...(options.width ? { width: options.width } : {}), ...(options.height ? { height: options.height } : {}) };
 }

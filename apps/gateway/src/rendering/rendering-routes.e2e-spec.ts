@@ -1,3 +1,4 @@
+import { OUTPUT_FORMATS } from '@flowsmith/contracts';
 import sharp from 'sharp';
 import { closeTestPrisma, createTestKey, expectError, RunningGateway, startGateway, TestClient, testPrisma } from '@flowsmith/testing';
 import { createGateway } from '../gateway';
@@ -49,7 +50,7 @@ describe('rendering routes', () => {
 
     it.each([
       [{ source: 'flowchart TD\n  A -->', source_format: 'mermaid' }, 400, 'parse_failed', 'source'],
-      [{ source: FLOW }, 400, 'missing_parameter', 'source_format'],
+      [{ source: 'no language shows here' }, 400, 'missing_parameter', 'source_format'],
       [{ source: FLOW, source_format: 'mermaid', theme: 'neon' }, 400, 'invalid_parameter', 'theme'],
       [{ source: 'x'.repeat(101 * 1024), source_format: 'mermaid' }, 413, 'source_too_large', 'source'],
     ])('answers %j with %i %s', async (body, status, code, param) => {
@@ -78,6 +79,7 @@ describe('rendering routes', () => {
       expect(disposition).toMatch(/^attachment; filename="diagram-flowchart-[0-9a-f]{6}\.png"$/);
       expect(Object.fromEntries([...first.headers].filter(([name]) => name.startsWith('x-') && name !== 'x-request-id'))).toEqual({
         'x-diagram-type': 'flowchart',
+        'x-source-format': 'mermaid',
         'x-theme': 'dark',
         'x-watermark': 'false',
         'x-scale': '2',
@@ -190,7 +192,7 @@ describe('rendering routes', () => {
   });
 
   describe('GET /v1/diagrams/{id}/image', () => {
-    it('renders PNG by default in light, SVG on request, with ETag and 304, and clamps scale to the plan', async () => {
+    it('renders PNG by default in the default theme, SVG on request, with ETag and 304, and clamps scale to the plan', async () => {
       const client = new TestClient(gateway.url, (await createTestKey({ plan: 'free' })).secret);
       const diagram = (await client.post('/api/v1/diagrams', { name: 'Checkout', source: FLOW })).body;
       const png = await client.get(`/api/v1/diagrams/${diagram.id}/image?scale=4`);
@@ -216,7 +218,7 @@ describe('rendering routes', () => {
 
     it.each([
       ['theme=neon', 'theme', 'theme must be one of: light, dark, modern, midnight, blueprint, high-contrast, print.'],
-      ['format=gif', 'format', 'format must be one of: png, svg, jpeg, webp, pdf.'],
+      ['format=gif', 'format', `format must be one of: ${OUTPUT_FORMATS.join(', ')}.`],
       ['scale=3', 'scale', 'scale must be one of: 1, 2, 4.'],
     ])('answers ?%s with 400 invalid_parameter naming %s', async (query, param, message) => {
       const client = new TestClient(gateway.url, (await createTestKey()).secret);
@@ -302,7 +304,10 @@ describe('rendering routes', () => {
         layout: null,
         look: null,
         diagram_id: diagram.id,
+        revision: 1,
+        follow_latest: false,
         created_at: expect.any(String),
+        detected_format: null,
       });
       const svg = await anonymous.get(share.body.url);
       expect(svg.status).toBe(200);

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { FILE_EXTENSIONS, isScaled, MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
+import { DEFAULT_THEME, FILE_EXTENSIONS, isScaled, MAX_EMBED_SOURCE_BYTES, THEMES } from '@flowsmith/contracts';
 import { Access } from '../auth/access.decorator';
 import type { Actor } from '../auth/actor';
 import { CurrentActor } from '../auth/current-actor.decorator';
@@ -12,7 +12,7 @@ import { ExportResource, RenderResource, ThemeResource } from '../openapi/schema
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ExportQuota } from '../usage/export-quota.service';
 import { RenderClient } from './render-client.service';
-import { clampScale, drawOptionsOf, exportFilename } from './render-options';
+import { clampScale, drawOptionsOf, exportFilename, sizeOf, sourceFormatOf } from './render-options';
 import { BeautifyDto, EmbedQueryDto, ExportDto, ExportQueryDto } from './rendering.dto';
 
 /** The public routes send CORS headers; nothing else does (docs/api.md). */
@@ -49,15 +49,18 @@ export class RenderingController {
   @ApiOk(RenderResource, { description: 'The rendered SVG.' })
   @Access({ scope: 'render:write', anonymous: 'anonymous' })
   async beautify(@CurrentActor() actor: Actor, @Body() body: BeautifyDto) {
-    const theme = body.theme ?? 'modern';
+    const theme = body.theme ?? DEFAULT_THEME;
     const watermarked = actor.kind === 'anonymous';
+    const { format, detected } = sourceFormatOf(body.source, body.source_format);
     const image = await this.renders.render(
-      { source: body.source, sourceFormat: body.source_format, theme, format: 'svg', scale: 1, watermark: watermarked, embedFonts: body.embed_fonts === true, background: body.background, ...drawOptionsOf(body.source_format, body) },
+      { source: body.source, sourceFormat: format, theme, format: 'svg', scale: 1, watermark: watermarked, embedFonts: body.embed_fonts === true, background: body.background, ...sizeOf(body), ...drawOptionsOf(format, body) },
       actor.render,
       'source',
     );
     return {
       object: 'render' as const,
+      source_format: format,
+      detected_format: detected,
       diagram_type: image.diagramType,
       svg: image.data.toString('utf8'),
       meta: { theme, width: image.width, height: image.height, watermarked },
@@ -77,6 +80,8 @@ export class RenderingController {
     headers: {
       'Content-Disposition': header('`attachment; filename="…"`'),
       'X-Diagram-Type': header('The detected diagram type.'),
+      'X-Source-Format': header('The source\'s format, as given or detected.'),
+      'X-Detected-Format': header('The format detected, when the request sent no `source_format`.'),
       'X-Theme': header('The theme rendered.'),
       'X-Watermark': header('`true` for anonymous callers.'),
       'X-Scale': header('The scale rendered.'),
@@ -97,14 +102,15 @@ export class RenderingController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const format = body.format ?? 'svg';
-    const theme = body.theme ?? 'modern';
+    const theme = body.theme ?? DEFAULT_THEME;
     const { scale, clamped } = isScaled(format) ? clampScale(body.scale ?? 1, actor, this.config) : { scale: 1 as const, clamped: false };
     const watermark = actor.kind === 'anonymous';
     // Spent once the file exists: a render that fails holds no unit (usage/export-quota.service.ts).
     await this.quota.check(actor);
     // An exported SVG travels: it carries the subset of its fonts (libs/rendering/src/svg/embed-fonts.ts).
+    const { format: sourceFormat, detected } = sourceFormatOf(body.source, body.source_format);
     const image = await this.renders.render(
-      { source: body.source, sourceFormat: body.source_format, theme, format, scale, watermark, embedFonts: format === 'svg', background: body.background, ...drawOptionsOf(body.source_format, body) },
+      { source: body.source, sourceFormat, theme, format, scale, watermark, embedFonts: format === 'svg', background: body.background, ...sizeOf(body), ...drawOptionsOf(sourceFormat, body) },
       actor.render,
       'source',
     );
@@ -112,6 +118,8 @@ export class RenderingController {
     const filename = exportFilename(body.source, image.diagramType, FILE_EXTENSIONS[format], query.filename ?? body.filename);
     const headers: Record<string, string> = {
       'X-Diagram-Type': image.diagramType,
+      'X-Source-Format': sourceFormat,
+      ...(detected ? { 'X-Detected-Format': detected } : {}),
       'X-Theme': theme,
       'X-Watermark': String(watermark),
       'X-Scale': String(scale),
@@ -127,6 +135,8 @@ export class RenderingController {
         object: 'export' as const,
         filename,
         content_type: image.contentType,
+        source_format: sourceFormat,
+        detected_format: detected,
         diagram_type: image.diagramType,
         theme,
         format,
@@ -144,12 +154,13 @@ export class RenderingController {
   }
 
   /**
-   * The embed: `<img src=".../beautify.svg?source=...">`. Mermaid only, always watermarked, keys
-   * ignored; a source that fails still answers 200 with an SVG that shows the error.
+   * The embed: `<img src=".../beautify.svg?source=...">`. Any language (`source_format`, or
+   * detected), always watermarked, keys ignored; a source that fails still answers 200 with an SVG
+   * that shows the error.
    */
   @Get('beautify.svg')
-  @ApiEndpoint('Embed: render Mermaid to SVG from the URL (public)', {
-    description: 'For `<img src="…/beautify.svg?source=…">`. Mermaid only, always watermarked, any key ignored; a source that does not parse still gets 200 with an SVG that shows the error. `Cache-Control: public, max-age=3600, s-maxage=86400`; CORS open.',
+  @ApiEndpoint('Embed: render a source to SVG from the URL (public)', {
+    description: 'For `<img src="…/beautify.svg?source=…">`. Any language: `source_format`, or detected from the source (`X-Detected-Format`). Always watermarked, any key ignored; a source that does not parse still gets 200 with an SVG that shows the error. `Cache-Control: public, max-age=3600, s-maxage=86400`; CORS open.',
     errors: ['source_too_large', 'render_timeout'],
   })
   @ApiImage({ types: ['image/svg+xml'], description: 'The SVG (or a fallback SVG showing the parse error).' })
@@ -162,10 +173,12 @@ export class RenderingController {
     }
     const source = decoded.toString('utf8');
     if (!source.trim() || source.includes('\uFFFD')) {
-      throw new ApiError('invalid_parameter', 'source must be base64url (or base64) of UTF-8 Mermaid source.', { param: 'source' });
+      throw new ApiError('invalid_parameter', 'source must be base64url (or base64) of UTF-8 diagram source.', { param: 'source' });
     }
-    const input = { source, sourceFormat: 'mermaid' as const, theme: query.theme ?? 'modern', format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true, embedFonts: query.embed_fonts === true, ...drawOptionsOf('mermaid', query) };
+    const { format, detected } = sourceFormatOf(source, query.source_format);
+    const input = { source, sourceFormat: format, theme: query.theme ?? DEFAULT_THEME, format: 'svg' as const, scale: 1 as const, watermark: true, fallback: true, embedFonts: query.embed_fonts === true, ...drawOptionsOf(format, query) };
     reply.header('Cache-Control', 'public, max-age=3600, s-maxage=86400');
+    if (detected) reply.header('X-Detected-Format', detected);
     return (await this.renders.serve(reply, input, actor.render, ifNoneMatch, { sourceParam: 'source', contentType: 'image/svg+xml; charset=utf-8' })).body;
   }
 }

@@ -1,8 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { BACKGROUND_PATTERN, DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK, MAX_EMBED_SOURCE_BYTES, MAX_SOURCE_BYTES, MERMAID_LAYOUTS, MERMAID_LOOKS, MermaidLayout, MermaidLook, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { DEFAULT_THEME, BACKGROUND_PATTERN, DEFAULT_MERMAID_LAYOUT, DEFAULT_MERMAID_LOOK, MAX_EMBED_SOURCE_BYTES, MAX_SIZE_OPTION, MAX_SOURCE_BYTES, MERMAID_LAYOUTS, MERMAID_LOOKS, MermaidLayout, MermaidLook, OUTPUT_FORMATS, OutputFormat, Scale, SCALES, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString, RequiredString } from '../common/validation';
 
 /** draw.io's page: by 1-based number or by name; JSON may send the number as a number. */
@@ -11,6 +11,17 @@ const PageRule = () =>
     ApiPropertyOptional({ type: String, maxLength: 200, description: 'draw.io only: the page to render, by 1-based number or by name (default: the first).', example: '1' }),
     Transform(({ value }) => (typeof value === 'number' ? String(value) : value)),
     OptionalString('page', 200),
+  );
+
+/**
+ * `source_format` where a source is sent: optional everywhere, detected from the source when
+ * omitted (apps/gateway/src/rendering/render-options.ts, sourceFormatOf), answered as `detected_format`.
+ */
+export const SourceFormatRule = () =>
+  applyDecorators(
+    ApiPropertyOptional({ enum: SOURCE_FORMATS, example: 'mermaid', description: "The source's language. When omitted it is detected from the source (Mermaid's diagram keyword, PlantUML's `@start…`, draw.io's `<mxfile>`, BPMN's `definitions`, SVG's `<svg>`, DOT's `digraph {`, …: docs/api.md) and the response says which in `detected_format`; a source that shows none is 400 `missing_parameter`." }),
+    IsOptional(),
+    OneOf('source_format', SOURCE_FORMATS),
   );
 
 /** Mermaid's layout engine; ignored by the other formats. Defaults: libs/rendering/src/mermaid/mermaid-engine.ts. */
@@ -47,11 +58,30 @@ const BackgroundRule = () =>
     Matches(BACKGROUND_PATTERN, { message: 'background must be theme, transparent or a colour #rrggbb.' }),
   );
 
+/** `width` / `height`: the drawing's size in CSS px (libs/contracts/src/rendering.ts, RenderInput). */
+const SizeRule = (name: 'width' | 'height') =>
+  applyDecorators(
+    ApiPropertyOptional({ type: Number, minimum: 1, maximum: MAX_SIZE_OPTION, description: `The drawing's ${name} in CSS px (SVG and PDF size; PNG, JPEG and WebP before \`scale\`). ${name === 'width' ? 'Alone' : 'Alone, as `width`,'} it keeps the aspect; with ${name === 'width' ? '`height`' : '`width`'} the drawing fits inside both.` }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message: `${name} must be a whole number of pixels from 1 to ${MAX_SIZE_OPTION}.` }),
+    Min(1, { message: `${name} must be a whole number of pixels from 1 to ${MAX_SIZE_OPTION}.` }),
+    Max(MAX_SIZE_OPTION, { message: `${name} must be a whole number of pixels from 1 to ${MAX_SIZE_OPTION}.` }),
+  );
+
 const ScaleRule = () => IsIn(SCALES as unknown as number[], { message: 'scale must be one of: 1, 2, 4.' });
 export const FILENAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._ -]{0,99}$/;
 
 export class ImageQueryDto {
-  @ApiPropertyOptional({ enum: THEME_IDS, default: 'light' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, description: 'Render this revision of the diagram instead of the newest.' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'revision must be a revision number (an integer from 1).' })
+  @Min(1, { message: 'revision must be a revision number (an integer from 1).' })
+  @Max(2_147_483_647, { message: 'revision must be a revision number (an integer from 1).' })
+  revision?: number;
+
+  @ApiPropertyOptional({ enum: THEME_IDS, default: DEFAULT_THEME })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
@@ -81,6 +111,21 @@ export class ImageQueryDto {
 
   @BackgroundRule()
   background?: string;
+
+  @SizeRule('width')
+  width?: number;
+
+  @SizeRule('height')
+  height?: number;
+}
+
+/** The public share's image: its size may be asked for (`GET /v1/share/{id}.png?width=800`). */
+export class ShareImageQueryDto {
+  @SizeRule('width')
+  width?: number;
+
+  @SizeRule('height')
+  height?: number;
 }
 
 class SourceBody {
@@ -89,12 +134,10 @@ class SourceBody {
   @MaxUtf8Bytes(MAX_SOURCE_BYTES)
   source: string;
 
-  @ApiProperty({ enum: SOURCE_FORMATS, example: 'mermaid' })
-  @IsDefined({ message: 'Missing required parameter: source_format.' })
-  @OneOf('source_format', SOURCE_FORMATS)
-  source_format: SourceFormat;
+  @SourceFormatRule()
+  source_format?: SourceFormat;
 
-  @ApiPropertyOptional({ enum: THEME_IDS, default: 'modern' })
+  @ApiPropertyOptional({ enum: THEME_IDS, default: DEFAULT_THEME })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;
@@ -110,6 +153,12 @@ class SourceBody {
 
   @BackgroundRule()
   background?: string;
+
+  @SizeRule('width')
+  width?: number;
+
+  @SizeRule('height')
+  height?: number;
 }
 
 export class BeautifyDto extends SourceBody {
@@ -149,14 +198,17 @@ export class ExportQueryDto {
 }
 
 export class EmbedQueryDto {
-  @ApiProperty({ description: `Mermaid source, base64url (or base64) of UTF-8; at most ${MAX_EMBED_SOURCE_BYTES / 1024} KB decoded (413 source_too_large).`, example: 'Zmxvd2NoYXJ0IFRECiBBLS0-Qg' })
+  @ApiProperty({ description: `The diagram source, base64url (or base64) of UTF-8; at most ${MAX_EMBED_SOURCE_BYTES / 1024} KB decoded (413 source_too_large).`, example: 'Zmxvd2NoYXJ0IFRECiBBLS0-Qg' })
   @IsDefined({ message: 'Missing required parameter: source.' })
   @IsString({ message: 'source must be a string.' })
   @MaxLength(16 * 1024, { message: 'source is larger than 5 KB decoded.' })
   @Transform(({ value }) => (Array.isArray(value) ? value[0] : value))
   source: string;
 
-  @ApiPropertyOptional({ enum: THEME_IDS, default: 'modern' })
+  @SourceFormatRule()
+  source_format?: SourceFormat;
+
+  @ApiPropertyOptional({ enum: THEME_IDS, default: DEFAULT_THEME })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsUUID, ValidateIf } from 'class-validator';
-import { MAX_SOURCE_BYTES, MermaidLayout, MermaidLook, SOURCE_FORMATS, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
+import { IsBoolean, IsOptional, IsUUID } from 'class-validator';
+import { DEFAULT_THEME, MAX_SOURCE_BYTES, MermaidLayout, MermaidLook, SourceFormat, THEME_IDS, ThemeId } from '@flowsmith/contracts';
 import { MaxUtf8Bytes, OneOf, OptionalString } from '../common/validation';
-import { LayoutRule, LookRule } from '../rendering/rendering.dto';
+import { LayoutRule, LookRule, SourceFormatRule } from '../rendering/rendering.dto';
 
 /** Either a stored diagram (`diagram_id`) or a source to publish as it is. */
 export class CreateShareDto {
@@ -16,12 +16,15 @@ export class CreateShareDto {
   @MaxUtf8Bytes(MAX_SOURCE_BYTES)
   source?: string;
 
-  @ApiPropertyOptional({ enum: SOURCE_FORMATS, description: 'Required with `source`.' })
-  @ValidateIf((body: CreateShareDto) => body.source !== undefined || body.source_format !== undefined)
-  @OneOf('source_format', SOURCE_FORMATS)
+  @SourceFormatRule()
   source_format?: SourceFormat;
 
-  @ApiPropertyOptional({ enum: THEME_IDS, default: 'light' })
+  @ApiPropertyOptional({ type: Boolean, default: false, description: 'A share of a diagram shows the revision it was made from; `true` makes it follow the newest instead.' })
+  @IsOptional()
+  @IsBoolean({ message: 'follow_latest must be true or false.' })
+  follow_latest?: boolean;
+
+  @ApiPropertyOptional({ enum: THEME_IDS, default: DEFAULT_THEME })
   @IsOptional()
   @OneOf('theme', THEME_IDS)
   theme?: ThemeId;

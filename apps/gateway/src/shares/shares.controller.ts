@@ -11,6 +11,8 @@ import { ApiEndpoint, ApiImage, ApiList, ApiOk } from '../openapi/api-docs.decor
 import { DeletedResource, ShareResource } from '../openapi/schemas';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { RenderClient } from '../rendering/render-client.service';
+import { sizeOf } from '../rendering/render-options';
+import { ShareImageQueryDto } from '../rendering/rendering.dto';
 import { CreateShareDto } from './share.dto';
 import { SharesService } from './shares.service';
 
@@ -54,19 +56,19 @@ export class SharesController {
   // `:id` like the DELETE beside it (OpenAPI allows one template per path); the value is `<id>.svg|png`.
   @Get('share/:id')
   @ApiEndpoint('Read a shared image (public)', {
-    description: '`{id}` is the share id with `.svg`, `.png`, `.jpg`, `.webp` or `.pdf`. Public, unwatermarked, any key ignored; ETag with 304 on If-None-Match; `Cache-Control: public, s-maxage=300`; CORS open.',
+    description: '`{id}` is the share id with `.svg`, `.png`, `.jpg`, `.webp` or `.pdf`; `width` and/or `height` size the drawing. Public, unwatermarked, any key ignored; ETag with 304 on If-None-Match; `Cache-Control: public, s-maxage=300`; CORS open.',
     errors: ['render_timeout'],
   })
   @ApiParam({ name: 'id', description: 'The share id and the format: `<id>.svg`, `<id>.png`, `<id>.jpg` (or `.jpeg`), `<id>.webp` or `<id>.pdf`.', schema: { type: 'string', pattern: '^[0-9A-Za-z]+\\.(svg|png|jpg|jpeg|webp|pdf)$' }, example: 'aB3dE5fG7h.svg' })
   @ApiImage({ description: 'The shared image.' })
   @Access({ public: true, anonymous: 'embed', ignoreKey: true })
-  async read(@CurrentActor() actor: Actor, @Param('id') file: string, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
+  async read(@CurrentActor() actor: Actor, @Param('id') file: string, @Query() query: ShareImageQueryDto, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res({ passthrough: true }) reply: FastifyReply) {
     const match = /^([0-9A-Za-z]+)\.(svg|png|jpg|jpeg|webp|pdf)$/.exec(file);
     if (!match) throw notFound('Share');
     const format = SHARE_EXTENSIONS[match[2]];
     reply.header('Access-Control-Allow-Origin', '*');
     const { input, tenant } = await this.shares.renderTarget(match[1], format, actor.render);
     reply.header('Cache-Control', 'public, s-maxage=300');
-    return (await this.renders.serve(reply, input, tenant, ifNoneMatch)).body;
+    return (await this.renders.serve(reply, { ...input, ...sizeOf(query) }, tenant, ifNoneMatch)).body;
   }
 }

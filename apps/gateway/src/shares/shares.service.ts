@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { MermaidLayout, MermaidLook, OutputFormat, PlanName, RenderInput, RenderTenant, ThemeId, tierOfPlan } from '@flowsmith/contracts';
+import { DEFAULT_THEME, MermaidLayout, MermaidLook, OutputFormat, PlanName, RenderInput, RenderTenant, SourceFormat, ThemeId, tierOfPlan } from '@flowsmith/contracts';
 import { AccountsRepository, DiagramsRepository, Share, SharesRepository } from '@flowsmith/database';
+import { WebhookEvents } from '@flowsmith/webhooks';
 import type { KeyActor } from '../auth/actor';
 import { ApiError, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagination';
 import { RenderClient } from '../rendering/render-client.service';
-import { drawOptionsOf } from '../rendering/render-options';
+import { drawOptionsOf, sourceFormatOf } from '../rendering/render-options';
 import { CreateShareDto } from './share.dto';
 
 const PLAN_CACHE_MS = 60_000;
@@ -35,6 +36,8 @@ export function presentShare(share: Share) {
     layout: share.layout,
     look: share.look,
     diagram_id: share.diagramId,
+    revision: share.revision,
+    follow_latest: share.diagramId !== null && share.revision === null,
     created_at: timestamp(share.createdAt),
   };
 }
@@ -47,23 +50,29 @@ export class SharesService {
     private readonly accounts: AccountsRepository,
     private readonly renders: RenderClient,
     private readonly config: GatewayConfig,
+    private readonly webhookEvents: WebhookEvents,
   ) {}
 
   async create(actor: KeyActor, body: CreateShareDto) {
     const hasDiagram = body.diagram_id !== undefined;
     const hasSource = body.source !== undefined;
     if (hasDiagram === hasSource) {
-      throw new ApiError(hasDiagram ? 'invalid_parameter' : 'missing_parameter', 'Send either diagram_id or source with source_format, not both.', {
+      throw new ApiError(hasDiagram ? 'invalid_parameter' : 'missing_parameter', 'Send either diagram_id or source, not both.', {
         param: hasDiagram ? 'source' : 'diagram_id',
       });
     }
-    if (hasDiagram && !(await this.diagrams.findVisible(body.diagram_id!, actor.ownerId))) throw notFound('Diagram', 'diagram_id');
+    let sourceFormat: SourceFormat | null = null;
+    let detected: SourceFormat | null = null;
+    const diagram = hasDiagram ? await this.diagrams.findVisible(body.diagram_id!, actor.ownerId) : null;
+    if (hasDiagram && !diagram) throw notFound('Diagram', 'diagram_id');
+    if (!hasDiagram && body.follow_latest !== undefined) throw new ApiError('invalid_parameter', 'follow_latest applies to a share of a stored diagram (diagram_id), not of a source.', { param: 'follow_latest' });
     if (hasSource) {
-      if (!body.source_format) throw new ApiError('missing_parameter', 'Missing required parameter: source_format.', { param: 'source_format' });
+      ({ format: sourceFormat, detected } = sourceFormatOf(body.source!, body.source_format));
       // Rendered once (and so cached), not only parsed: what is published renders.
-      await this.renders.render({ source: body.source!, sourceFormat: body.source_format, theme: body.theme ?? 'light', format: 'svg', scale: 1, watermark: false, embedFonts: true, ...drawOptionsOf(body.source_format, body) }, actor.render, 'source');
+      await this.renders.render({ source: body.source!, sourceFormat, theme: body.theme ?? DEFAULT_THEME, format: 'svg', scale: 1, watermark: false, embedFonts: true, ...drawOptionsOf(sourceFormat, body) }, actor.render, 'source');
     }
     const cap = this.config.plans[actor.plan].shares;
+    let deliveries: string[] = [];
     const share = await this.shares.createWithinCap(
       {
         id: newShareId(),
@@ -72,15 +81,21 @@ export class SharesService {
         createdBy: actor.userId,
         diagramId: body.diagram_id ?? null,
         source: body.source ?? null,
-        sourceFormat: body.source_format ?? null,
-        theme: body.theme ?? 'light',
+        sourceFormat,
+        theme: body.theme ?? DEFAULT_THEME,
         layout: body.layout ?? null,
         look: body.look ?? null,
+        // A share shows the revision it was made from, unless it follows the newest (docs/api.md, "Revisions").
+        revision: diagram && body.follow_latest !== true ? diagram.revision : null,
       },
       cap,
+      async (created, tx) => {
+        deliveries = await this.webhookEvents.record(actor.ownerId, 'share.created', presentShare(created), tx);
+      },
     );
+    await this.webhookEvents.enqueue(deliveries);
     if (!share) throw new ApiError('quota_exhausted', `The ${actor.plan} plan allows ${cap} active shares. Revoke one (DELETE /v1/share/{id}) or upgrade.`);
-    return presentShare(share);
+    return { ...presentShare(share), detected_format: detected };
   }
 
   async list(actor: KeyActor, query: ListQueryDto) {
@@ -125,8 +140,10 @@ export class SharesService {
     if (share.diagramId) {
       const diagram = await this.diagrams.findVisible(share.diagramId, share.ownerId);
       if (!diagram) throw notFound('Share');
-      source = diagram.source;
-      sourceFormat = diagram.sourceFormat;
+      const shown = share.revision === null ? diagram : await this.diagrams.findRevision(share.diagramId, share.revision);
+      if (!shown) throw notFound('Share');
+      source = shown.source;
+      sourceFormat = shown.sourceFormat;
     }
     // A shared SVG travels: it carries the subset of its fonts (libs/rendering/src/svg/embed-fonts.ts).
     const options = drawOptionsOf(sourceFormat!, { layout: share.layout as MermaidLayout | null, look: share.look as MermaidLook | null });

@@ -11,6 +11,8 @@ export interface NewApiKey {
   expiresAt: Date | null;
 }
 
+const WITH_OWNER_PLAN = { user: { select: { plan: true } }, organization: { select: { plan: true } } } as const;
+
 export class ApiKeysRepository {
   constructor(private readonly prisma: PrismaService) {}
 
@@ -20,10 +22,12 @@ export class ApiKeysRepository {
 
   /** The key with what authentication needs: its owner's plan. */
   findByHash(hash: string) {
-    return this.prisma.apiKey.findUnique({
-      where: { hash },
-      include: { user: { select: { plan: true } }, organization: { select: { plan: true } } },
-    });
+    return this.prisma.apiKey.findUnique({ where: { hash }, include: WITH_OWNER_PLAN });
+  }
+
+  /** The same by id: a browser session holds its key's id, never its secret. */
+  findById(id: string) {
+    return this.prisma.apiKey.findUnique({ where: { id }, include: WITH_OWNER_PLAN });
   }
 
   /**

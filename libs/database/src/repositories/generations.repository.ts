@@ -1,7 +1,8 @@
-import { isPlanName, PlanName, tierOfPlan } from '@flowsmith/contracts';
+import { GenerationFormat, GenerationKind, isPlanName, PlanName, tierOfPlan } from '@flowsmith/contracts';
 import { Generation, Prisma } from '../generated/prisma/client';
 import type { PrismaService } from '../prisma.service';
 import { afterPosition, NEWEST_FIRST, PageQuery } from '../keyset';
+import { updateDiagram } from './diagrams.repository';
 import { usagePeriod } from './usage.repository';
 
 /** Under load a transaction may wait for a pooled connection; give it time rather than fail. */
@@ -14,6 +15,12 @@ export interface NewGeneration {
   createdBy: string;
   apiKeyId: string | null;
   mode: 'async' | 'sync';
+  kind: GenerationKind;
+  sourceFormat: GenerationFormat;
+  /** An edit's diagram. */
+  diagramId: string | null;
+  /** A repair's source. */
+  source: string | null;
   prompt: string;
   hint: string | null;
   theme: string;
@@ -23,11 +30,22 @@ export interface NewGeneration {
 }
 
 export interface GenerationSuccess {
-  mermaid: string;
+  source: string;
   diagramType: string;
   model: string;
   /** The diagram to save (async generations); sync ones save nothing. */
   diagram: { name: string } | null;
+  /** An edit: the revision of diagram_id it edited, which must still be the newest. */
+  edited?: { revision: number };
+  /** Whether a model ran: the offline generator and a source that already parsed spend nothing, and release the unit. */
+  spend: boolean;
+}
+
+/** An edit's diagram was deleted, or changed since the edit read it: the edit fails, nothing is written. */
+export class EditRefused extends Error {
+  constructor(readonly reason: 'not_found' | 'stale') {
+    super(reason === 'not_found' ? 'The diagram was deleted while it was being edited.' : 'The diagram changed while it was being edited; nothing was written. Retry the edit on its newest revision.');
+  }
 }
 
 /**
@@ -40,6 +58,15 @@ export interface GenerationSuccess {
  */
 export function generationJobPriority(plan: PlanName): number {
   return tierOfPlan(plan) === 'paying' ? 0 : 1;
+}
+
+/** Runs in the transaction that makes a generation final, with its final row. */
+export type OnFinal = (generation: Generation, tx: Prisma.TransactionClient) => Promise<void>;
+
+async function finalRow(tx: Prisma.TransactionClient, id: string, onFinal?: OnFinal): Promise<Generation | null> {
+  const generation = await tx.generation.findUnique({ where: { id } });
+  if (generation && onFinal) await onFinal(generation, tx);
+  return generation;
 }
 
 /**
@@ -76,12 +103,12 @@ export class GenerationsRepository {
             AND (${maxInFlight}::int IS NULL OR usage_counters.ai_reserved < ${maxInFlight}::int)
         RETURNING 1
       )
-      INSERT INTO generations (id, owner_id, organization_id, created_by, api_key_id, mode, prompt, hint, theme, format, name, folder_id, updated_at)
-      SELECT ${g.id}, ${g.ownerId}::uuid, ${g.organizationId}::uuid, ${g.createdBy}::uuid, ${g.apiKeyId}::uuid, ${g.mode}, ${g.prompt}, ${g.hint},
-             ${g.theme}, ${g.format}, ${g.name}, ${g.folderId}::uuid, now()
+      INSERT INTO generations (id, owner_id, organization_id, created_by, api_key_id, mode, kind, source_format, diagram_id, mermaid, prompt, hint, theme, format, name, folder_id, updated_at)
+      SELECT ${g.id}, ${g.ownerId}::uuid, ${g.organizationId}::uuid, ${g.createdBy}::uuid, ${g.apiKeyId}::uuid, ${g.mode}, ${g.kind}, ${g.sourceFormat}, ${g.diagramId}::uuid,
+             ${g.source}, ${g.prompt}, ${g.hint}, ${g.theme}, ${g.format}, ${g.name}, ${g.folderId}::uuid, now()
       FROM reserved
       RETURNING id, owner_id::text AS "ownerId", organization_id::text AS "organizationId", created_by::text AS "createdBy", api_key_id::text AS "apiKeyId",
-        status::text AS status, mode, prompt, hint, theme, format, name, folder_id::text AS "folderId", diagram_id::text AS "diagramId", mermaid,
+        status::text AS status, mode, kind, source_format AS "sourceFormat", revision, prompt, hint, theme, format, name, folder_id::text AS "folderId", diagram_id::text AS "diagramId", mermaid,
         diagram_type AS "diagramType", model, error, attempts, created_at AS "createdAt", updated_at AS "updatedAt", started_at AS "startedAt",
         completed_at AS "completedAt"`;
     return rows[0] ?? null;
@@ -109,13 +136,23 @@ export class GenerationsRepository {
     return count ? this.findById(id) : null;
   }
 
-  /** processing → succeeded with the diagram saved and the reserved unit spent; false if already final. */
-  async succeed(id: string, success: GenerationSuccess) {
+  /**
+   * processing → succeeded with the diagram saved (or an edit's revision made: EditRefused when it
+   * cannot be) and the reserved unit spent, or released when no model ran; null if already final.
+   * `onFinal` runs in the same transaction, with the final row (the generation.succeeded webhook event).
+   */
+  async succeed(id: string, success: GenerationSuccess, onFinal?: OnFinal) {
     return this.prisma.$transaction(async (tx) => {
       const generation = await tx.generation.findUnique({ where: { id } });
       if (!generation || generation.status !== 'processing') return null;
-      let diagramId: string | null = null;
-      if (success.diagram) {
+      let diagramId: string | null = generation.diagramId;
+      let revision: number | null = null;
+      if (success.edited && diagramId) {
+        const author = { apiKeyId: generation.apiKeyId, userId: generation.createdBy };
+        const outcome = await updateDiagram(tx, diagramId, generation.ownerId, { source: success.source, diagramType: success.diagramType }, author, [success.edited.revision]);
+        if (!outcome.ok) throw new EditRefused(outcome.reason);
+        revision = outcome.diagram.revision;
+      } else if (success.diagram) {
         const diagram = await tx.diagram.create({
           data: {
             ownerId: generation.ownerId,
@@ -123,27 +160,29 @@ export class GenerationsRepository {
             createdBy: generation.createdBy,
             folderId: generation.folderId,
             name: success.diagram.name,
-            source: success.mermaid,
-            sourceFormat: 'mermaid',
+            source: success.source,
+            sourceFormat: generation.sourceFormat,
             diagramType: success.diagramType,
+            revisions: { create: { number: 1, name: success.diagram.name, source: success.source, sourceFormat: generation.sourceFormat, diagramType: success.diagramType, apiKeyId: generation.apiKeyId, createdBy: generation.createdBy } },
           },
         });
         diagramId = diagram.id;
       }
       const { count } = await tx.generation.updateMany({
         where: { id, status: 'processing' },
-        data: { status: 'succeeded', completedAt: new Date(), mermaid: success.mermaid, diagramType: success.diagramType, model: success.model, diagramId },
+        data: { status: 'succeeded', completedAt: new Date(), mermaid: success.source, diagramType: success.diagramType, model: success.model, diagramId, revision },
       });
       if (!count) throw new Error(`generation ${id} changed status while completing`);
+      const spent = success.spend ? 1 : 0;
       await tx.$executeRaw`
-        UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), ai_used = ai_used + 1, updated_at = now()
+        UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), ai_used = ai_used + ${spent}::int, updated_at = now()
         WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
-      return tx.generation.findUnique({ where: { id } });
+      return finalRow(tx, id, onFinal);
     }, TRANSACTION_OPTIONS);
   }
 
-  /** queued|processing → failed with the error, releasing the reserved unit; null if already final. */
-  async fail(id: string, error: { type: string; code: string; message: string }, model: string | null) {
+  /** queued|processing → failed with the error, releasing the reserved unit; null if already final. `onFinal` as for succeed. */
+  async fail(id: string, error: { type: string; code: string; message: string }, model: string | null, onFinal?: OnFinal) {
     return this.prisma.$transaction(async (tx) => {
       const generation = await tx.generation.findUnique({ where: { id } });
       if (!generation || (generation.status !== 'queued' && generation.status !== 'processing')) return null;
@@ -155,7 +194,7 @@ export class GenerationsRepository {
       await tx.$executeRaw`
         UPDATE usage_counters SET ai_reserved = GREATEST(ai_reserved - 1, 0), updated_at = now()
         WHERE owner_id = ${generation.ownerId}::uuid AND period = ${usagePeriod(generation.createdAt)}`;
-      return tx.generation.findUnique({ where: { id } });
+      return finalRow(tx, id, onFinal);
     }, TRANSACTION_OPTIONS);
   }
 

@@ -7,20 +7,8 @@ import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, Rende
 import { PAGE_HTML } from '../mermaid/page-script';
 import { themePalette, type ThemeDefinition } from '../themes';
 import { inspectBpmn } from './bpmn-source';
-import { PAGE_SCRIPT } from './page-script';
-
-/** A theme as the page script draws it: bpmn-js's renderer and text options, and our recolouring. */
-interface BpmnStyle {
-  renderer: { defaultFillColor: string; defaultStrokeColor: string; defaultLabelColor: string };
-  text: { defaultStyle: { fontFamily: string; fontSize: number } };
-  colors: { line: string; group: string; note: string };
-  keepColors: boolean;
-}
-
-interface PageRenderOptions extends BpmnStyle {
-  /** Prefix of the SVG's ids: the same for the same source and theme, distinct between diagrams inlined in one page. */
-  idPrefix: string;
-}
+import { bpmnPageScript } from './bpmn-page-script';
+import type { BpmnPageApi, BpmnStyle, PageFailure, PageRenderOptions } from './page/page-types';
 
 /**
  * A theme in bpmn-js terms. BPMN DI fixes shape and label sizes for bpmn-js's 12 px labels, and
@@ -45,22 +33,13 @@ let viewerScript: string | undefined;
 /** Loads bpmn-js's viewer into a fresh page, inline (the page may fetch nothing). */
 export async function setupBpmnPage(page: Page): Promise<void> {
   viewerScript ??= readFileSync(require.resolve('bpmn-js/dist/bpmn-viewer.production.min.js'), 'utf8');
+  const pageScript = await bpmnPageScript();
   await page.setContent(PAGE_HTML, { waitUntil: 'load' });
   await page.addScriptTag({ content: viewerScript });
-  await page.evaluate(PAGE_SCRIPT);
+  await page.evaluate(pageScript);
 }
 
-interface PageFailure {
-  ok: false;
-  message: string;
-}
-
-type PageApi = {
-  __flowsmithBpmn: {
-    parse(xml: string): Promise<{ ok: true } | PageFailure>;
-    render(xml: string, options: PageRenderOptions): Promise<{ ok: true; svg: string; viewBox: [number, number, number, number] } | PageFailure>;
-  };
-};
+type PageApi = { __flowsmithBpmn: BpmnPageApi };
 
 function pageFailure(result: PageFailure): RenderFailure {
   return { code: 'parse_failed', message: `The BPMN source did not import: ${result.message}` };
@@ -70,7 +49,7 @@ export class BpmnEngine implements RenderEngine {
   readonly format = 'bpmn' as const;
   /**
    * bpmn-js draws from the model, never from markup in the source: labels become text nodes, and
-   * the page lets out only CSS colours and plain element ids (page-script.ts). The SVG step still
+   * the page lets out only CSS colours and plain element ids (page/bpmn-page.ts). The SVG step still
    * runs after it (about 16 ms on 20 elements): defence in depth, as for every engine without DOMPurify.
    */
   readonly sanitizesOutput = false;

@@ -1,6 +1,8 @@
 import { annotationSize } from './bpmn-labels';
 import type { GraphBand, Layout, LayoutGraph, NodeKind } from './bpmn-layout';
 import { attributeOf as attribute, childrenOf, textsOf, type XmlChild, type XmlNode } from './bpmn-xml';
+// The id of the diagram the layout adds; the page shows it rather than an empty diagram of the source.
+import { LAYOUT_DIAGRAM_ID } from './page/page-types';
 
 /**
  * Reads what a BPMN document without DI draws into a graph for bpmn-layout.ts, and writes the
@@ -152,9 +154,6 @@ export function readGraph(collaborations: XmlChild[], processes: XmlChild[]): Bp
   graph.edges = graph.edges.filter((edge) => known.has(edge.source) && known.has(edge.target));
   return graph;
 }
-
-/** The id of the diagram the layout adds; the page shows it rather than an empty diagram of the source (page-script.ts). */
-export const LAYOUT_DIAGRAM_ID = 'fs_layout_diagram';
 
 const escape = (value: string) => value.replace(/&(?!(amp|lt|gt|quot|apos|#\d+|#x[0-9a-f]+);)/gi, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const bounds = (box: { x: number; y: number; width: number; height: number }) => `<dc:Bounds x="${Math.round(box.x)}" y="${Math.round(box.y)}" width="${Math.round(box.width)}" height="${Math.round(box.height)}"/>`;

@@ -2,38 +2,37 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'puppeteer';
 import type { BrowserPool } from '../browser/browser-pool';
 import { EngineRenderOptions, EngineResult, EngineSvg, RenderEngine } from '../engine';
-import { ThemeDefinition, ThemePalette, themePalette } from '../themes';
+import { ThemeDefinition, themePalette } from '../themes';
+import { drawioPageScripts } from './drawio-page-script';
 import { decodeDrawio, DRAWIO_LIMITS, validateDrawio } from './drawio-source';
-import { PAGE_HTML, PAGE_SCRIPT, PRELUDE_SCRIPT } from './page-script';
-import { SHAPES_SCRIPT } from './shapes-script';
+import type { DrawioPageApi, PageTheme } from './page/page-types';
+
+/** The page may load nothing and run no script but ours: no network, images or fonts to fetch. */
+const PAGE_HTML = `<!doctype html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'none'; font-src 'none'; connect-src 'none'">
+</head><body></body></html>`;
 
 let mxClient: string | undefined;
 
-/** Loads mxGraph, draw.io's shapes and the render script into a fresh page, inline (the page may fetch nothing). */
+/** Loads mxGraph, draw.io's shapes and the render script (page/, bundled: drawio-page-script.ts) into a fresh page, inline (the page may fetch nothing). */
 export async function setupDrawioPage(page: Page): Promise<void> {
   mxClient ??= readFileSync(require.resolve('mxgraph/javascript/mxClient.min.js'), 'utf8');
+  const scripts = await drawioPageScripts();
   await page.setContent(PAGE_HTML, { waitUntil: 'load' });
-  await page.addScriptTag({ content: PRELUDE_SCRIPT });
+  await page.addScriptTag({ content: scripts.prelude });
   await page.addScriptTag({ content: mxClient });
-  await page.addScriptTag({ content: SHAPES_SCRIPT });
-  await page.addScriptTag({ content: PAGE_SCRIPT });
+  await page.addScriptTag({ content: scripts.shapes });
+  await page.addScriptTag({ content: scripts.page });
 }
-
-interface PageTheme {
-  dark: boolean;
-  palette: ThemePalette;
-}
-
-type PageResult = { ok: true; svg: string; viewBox: [number, number, number, number] } | { ok: false; message: string };
 
 interface DrawioWindow {
-  __flowsmithDrawio: { render(model: string, theme: PageTheme, limit: number): PageResult };
+  __flowsmithDrawio: DrawioPageApi;
 }
 
 /**
  * draw.io (diagrams.net) files, drawn by mxGraph in a warm Chromium page. The source is decoded
  * and checked in Node first (drawio-source.ts): pages, compression, and the limits that keep a
- * hostile file from reaching the browser. Themes (page-script.ts, themedColour): colours the
+ * hostile file from reaching the browser. Themes (page/drawio-page.ts, themedColour): colours the
  * author left to draw.io come from the theme's palette; light themes keep the author's own
  * colours, dark themes keep their hue and mirror their lightness, as draw.io's dark mode does.
  */
@@ -42,7 +41,7 @@ export class DrawioEngine implements RenderEngine {
   /**
    * mxGraph draws from the model, never from markup in the source: labels become text nodes, the
    * page lets out only normalized colours, plain font names and `#id` references, and ends with an
-   * allowlist of its own (page-script.ts). The SVG step still runs after it: defence in depth.
+   * allowlist of its own (page/drawio-page.ts). The SVG step still runs after it: defence in depth.
    */
   readonly sanitizesOutput = false;
 

@@ -7,12 +7,14 @@ import { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, Rende
 import type { ThemeDefinition } from '../themes';
 import { diagramConfig } from './diagram-config';
 import { mermaidDiagramType } from './diagram-types';
-import { FAST_ASSIGN_SCRIPT, PAGE_HTML, PAGE_SCRIPT, patchMermaidBundle } from './page-script';
+import { mermaidPageScript } from './mermaid-page-script';
+import { FAST_ASSIGN_SCRIPT, PAGE_HTML, patchMermaidBundle } from './page-script';
 
 const bundles: { patched?: string; labelsOnly?: string } = {};
 
 /**
- * Loads mermaid and DOMPurify into a fresh page, inline (the page may fetch nothing). The bundle
+ * Loads mermaid, DOMPurify and our page script (page/mermaid-page.ts, bundled: mermaid-page-script.ts)
+ * into a fresh page, inline (the page may fetch nothing). The bundle
  * carries every patch of MERMAID_PATCHES (page-script.ts); `withoutSpeedPatches` leaves out the
  * speed patches and the scripts they call, for the spec that proves they change no output.
  */
@@ -20,11 +22,12 @@ export async function setupMermaidPage(page: Page, options: { withoutSpeedPatche
   const speed = !options.withoutSpeedPatches;
   const source = () => readFileSync(require.resolve('mermaid/dist/mermaid.min.js'), 'utf8');
   const bundle = speed ? (bundles.patched ??= patchMermaidBundle(source())) : (bundles.labelsOnly ??= patchMermaidBundle(source(), { speed: false }));
+  const pageScript = await mermaidPageScript();
   await page.setContent(PAGE_HTML, { waitUntil: 'load' });
   if (speed) await page.addScriptTag({ content: FAST_ASSIGN_SCRIPT });
   await page.addScriptTag({ content: bundle });
   await page.addScriptTag({ path: require.resolve('dompurify/dist/purify.min.js') });
-  await page.evaluate(PAGE_SCRIPT);
+  await page.evaluate(pageScript);
 }
 
 /**

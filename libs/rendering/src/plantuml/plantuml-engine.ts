@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { RenderFailure } from '@flowsmith/contracts';
-import type { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, RenderEngine } from '../engine';
+import type { EngineParseOptions, EngineRenderOptions, EngineResult, EngineSvg, EngineTextOptions, RenderEngine } from '../engine';
 import type { ThemeDefinition } from '../themes';
 import { sanitizeSvg } from '../svg/sanitize-svg';
 import { PlantumlPool } from './plantuml-pool';
@@ -96,9 +96,26 @@ export class PlantumlEngine implements RenderEngine {
   }
 
   async render(source: string, theme: ThemeDefinition, options: EngineRenderOptions = {}): Promise<EngineResult<EngineSvg>> {
-    const drawn = await this.draw(source, [...this.layoutLines, ...plantumlThemeLines(theme)], options);
+    const drawn = await this.draw(source, [...this.layoutLines, ...plantumlThemeLines(theme, source)], options);
     if (!drawn.ok || theme.tone !== 'dark') return drawn;
     return { ok: true, value: { ...drawn.value, svg: keepLightBackground(drawn.value.svg, drawn.value.viewBox) } };
+  }
+
+  /** PlantUML's own text output (`-ttxt`, `-tutxt`): sequence diagrams and the kinds PlantUML writes as text. */
+  async renderText(source: string, options: EngineTextOptions): Promise<EngineResult<{ text: string; diagramType: string }>> {
+    const framed = framePlantumlSource(source, this.layoutLines);
+    if (!framed.ok) return framed;
+    let output: PlantumlOutput;
+    try {
+      output = await this.pool.render(framed.value.text, this.timeoutMs, { deadline: options.deadline, bestEffort: options.bestEffort }, options.ascii ? 'txt' : 'utxt');
+    } catch (error) {
+      const failure = diagramFailure(error);
+      if (failure) return { ok: false, error: failure };
+      throw error;
+    }
+    if (!output.ok) return { ok: false, error: syntaxFailure(output, framed.value) };
+    if (!output.svg.trim()) return { ok: false, error: { code: 'unsupported_format', message: `PlantUML writes no text for ${framed.value.kind} diagrams: ask for svg, png, jpeg, webp or pdf.` } };
+    return { ok: true, value: { text: output.svg, diagramType: `plantuml:${framed.value.kind}` } };
   }
 
   private async draw(source: string, preamble: string[], lane: EngineParseOptions): Promise<EngineResult<EngineSvg>> {

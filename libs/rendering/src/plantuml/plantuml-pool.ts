@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { metrics } from '@flowsmith/observability';
 import { RenderTimeoutError } from '../browser/browser-pool';
-import { PlantumlOutOfMemoryError, PlantumlOutput, PlantumlProcess, PlantumlProcessOptions } from './plantuml-process';
+import { PlantumlOutOfMemoryError, PlantumlOutput, PlantumlOutputKind, PlantumlProcess, PlantumlProcessOptions } from './plantuml-process';
 
 /** Enough to load the classes (a sequence diagram, and a class diagram laid out by dot or Smetana) before a JVM takes real diagrams. */
 export const WARM_UP = ['@startuml\nAlice -> Bob: warm up\n@enduml\n', '@startuml\nclass Warm\nclass Up\nWarm --> Up\n@enduml\n'];
@@ -32,6 +32,7 @@ export interface PlantumlLane {
 
 interface Waiting {
   source: string;
+  output: PlantumlOutputKind;
   timeoutMs: number;
   deadline?: number;
   bestEffort: boolean;
@@ -108,10 +109,10 @@ export class PlantumlPool {
   }
 
   /** `timeoutMs`: the engine's own limit, from the moment a thread takes the diagram. */
-  render(source: string, timeoutMs: number, lane: PlantumlLane = {}): Promise<PlantumlOutput> {
+  render(source: string, timeoutMs: number, lane: PlantumlLane = {}, output: PlantumlOutputKind = 'svg'): Promise<PlantumlOutput> {
     if (this.closed) return Promise.reject(new Error('The PlantUML process is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ source, timeoutMs, deadline: lane.deadline, bestEffort: lane.bestEffort ?? false, resolve, reject });
+      this.waiting.push({ source, output, timeoutMs, deadline: lane.deadline, bestEffort: lane.bestEffort ?? false, resolve, reject });
       if (!this.current && !this.next) this.replace(null, 'start');
       this.pump();
     });
@@ -197,7 +198,7 @@ export class PlantumlPool {
       clearTimeout(stuckTimer);
       if (request.bestEffort) this.bestEffortSent--;
     };
-    process.render(request.source).then(
+    process.render(request.source, request.output).then(
       (output) => {
         answered();
         if (!settled) {

@@ -19,5 +19,8 @@ describe("parseFrame: what PlantUML's pipe writes for a diagram", () => {
 
   it('anything else drew no SVG', () => {
     expect(parseFrame('\x89PNG...')).toEqual({ ok: false, message: 'PlantUML drew no SVG for this diagram' });
+    // Text outputs (-ttxt, -tutxt): the art as it is, and errors as for SVG.
+    expect(parseFrame('     ,-----.\n     |Alice|\n', 'txt')).toEqual({ ok: true, svg: '     ,-----.\n     |Alice|\n' });
+    expect(parseFrame('ERROR\n1\nSyntax Error?\n', 'utxt')).toEqual({ ok: false, line: 1, message: 'Syntax Error?' });
   });
 });

@@ -21,6 +21,11 @@ export interface PlantumlProcessOptions {
 }
 
 /** What PlantUML made of one diagram: an SVG, or its syntax error (line counted from 0 at the @start line). */
+/** What the JVM writes for a diagram (java/FlowsmithPlantuml.java's output byte): SVG, ASCII art or Unicode art. */
+export type PlantumlOutputKind = 'svg' | 'txt' | 'utxt';
+const OUTPUT_KINDS: readonly PlantumlOutputKind[] = ['svg', 'txt', 'utxt'];
+
+/** `svg` holds what the JVM wrote: the SVG, or for text outputs the text. */
 export type PlantumlOutput = { ok: true; svg: string } | { ok: false; line?: number; message: string };
 
 /** The diagram broke PlantUML itself (an exception, or the whole heap): it would again. */
@@ -104,6 +109,7 @@ export function compiledPlantumlServer(javaPath: string, jarPath: string): strin
 interface InFlight {
   resolve: (output: PlantumlOutput) => void;
   reject: (error: Error) => void;
+  output: PlantumlOutputKind;
 }
 
 /**
@@ -207,16 +213,17 @@ export class PlantumlProcess {
   }
 
   /** Sends one framed diagram (`@start…` to `@end…`) at once; the JVM queues it if all its threads are busy. */
-  render(source: string): Promise<PlantumlOutput> {
+  render(source: string, output: PlantumlOutputKind = 'svg'): Promise<PlantumlOutput> {
     const child = this.child;
     if (!child || this.exited) return Promise.reject(new Error('The PlantUML JVM is not running'));
     const id = this.nextId++;
     const body = Buffer.from(source.endsWith('\n') ? source : `${source}\n`, 'utf8');
-    const header = Buffer.allocUnsafe(8);
+    const header = Buffer.allocUnsafe(9);
     header.writeUInt32BE(id, 0);
-    header.writeUInt32BE(body.length, 4);
+    header.writeUInt8(OUTPUT_KINDS.indexOf(output), 4);
+    header.writeUInt32BE(body.length, 5);
     return new Promise((resolve, reject) => {
-      this.inFlight.set(id, { resolve, reject });
+      this.inFlight.set(id, { resolve, reject, output });
       child.stdin.write(Buffer.concat([header, body]));
     });
   }
@@ -257,7 +264,7 @@ export class PlantumlProcess {
     this.inFlight.delete(id);
     this.answered = true;
     if (status === OUTPUT) {
-      const output = parseFrame(body.toString('utf8'));
+      const output = parseFrame(body.toString('utf8'), request.output);
       if (output instanceof Error) request.reject(output);
       else request.resolve(output);
     } else if (status === EXCEPTION) request.reject(exceptionError(body.toString('utf8')));
@@ -297,8 +304,11 @@ const decodeText = (text: string) => text.replace(/&#160;/g, ' ').replace(/&lt;/
  * reads "ERROR", the line (from 0 at the @start line), then the message. An SVG may also be
  * PlantUML's picture of its own failure, which names the JVM and its settings: that is no diagram.
  */
-export function parseFrame(frame: string): PlantumlOutput | PlantumlCrashError {
-  if (SVG_START.test(frame)) {
+export function parseFrame(frame: string, kind: PlantumlOutputKind = 'svg'): PlantumlOutput | PlantumlCrashError {
+  if (kind !== 'svg') {
+    // Text: the art itself, or the same error report as for SVG.
+    if (!frame.startsWith('ERROR\n')) return { ok: true, svg: frame };
+  } else if (SVG_START.test(frame)) {
     const crash = CRASH_REPORT.exec(frame);
     return crash ? exceptionError(decodeText(crash[1])) : { ok: true, svg: frame };
   }

@@ -53,6 +53,20 @@ export function finishSvg(engine: EngineSvg, theme: ThemeDefinition, options: Fi
   return { svg: `${root}${background}${body}${watermark}</svg>`, width: pixelWidth, height: pixelHeight };
 }
 
+/**
+ * The finished drawing at a size asked for (render options `width`, `height`): the root's width
+ * and height change, its viewBox stays, so the vector drawing scales as a whole. A width or a
+ * height alone keeps the aspect; both fit it inside them.
+ */
+export function resizeFinished(finished: FinishedSvg, width?: number, height?: number): FinishedSvg {
+  if (!width && !height) return finished;
+  const factor = Math.min(width ? width / finished.width : Infinity, height ? height / finished.height : Infinity);
+  const w = Math.max(1, Math.round(finished.width * factor));
+  const h = Math.max(1, Math.round(finished.height * factor));
+  const svg = finished.svg.replace(/^(<svg\b[^>]*?)\swidth="[^"]*"\sheight="[^"]*"/, `$1 width="${w}" height="${h}"`);
+  return { svg, width: w, height: h };
+}
+
 export class UnsafeSvgError extends Error {
   constructor(readonly finding: string) {
     super(`The rendered SVG failed the safety check: ${finding}`);
@@ -72,6 +86,7 @@ const UNSAFE_IN_TAG: Array<[RegExp, string]> = [
 const UNSAFE_IN_STYLE: Array<[RegExp, string]> = [
   [/@import/i, 'a CSS @import'],
   [/url\(\s*["']?(?!#)/i, 'a CSS url() outside the document'],
+  [/image-set\s*\(|(?:^|[^-\w])src\s*\(/i, 'a CSS image-set() or src() reference'],
   [/javascript\s*:/i, 'a javascript: URL in CSS'],
   [/expression\s*\(|-moz-binding|behavior\s*:/i, 'scriptable CSS'],
 ];
@@ -80,7 +95,7 @@ const UNSAFE_IN_STYLE: Array<[RegExp, string]> = [
  * The one data: URL besides pictures a served SVG may hold: the WOFF2 font subsets of
  * svg/embed-fonts.ts, in the one `<style class="flowsmith-fonts">` of `@font-face` rules it puts
  * right after the root tag, and nowhere else. A source cannot produce it: its CSS url()s are gone
- * before this (svg/sanitize-svg.ts, mermaid/page-script.ts), and the rest of the SVG is checked as before.
+ * before this (svg/sanitize-svg.ts, mermaid/page/mermaid-page.ts), and the rest of the SVG is checked as before.
  */
 const EMBEDDED_FONTS = /^(<svg\b[^>]*>)<style class="flowsmith-fonts">(?:@font-face\{font-family:fs-[a-z0-9-]+;font-weight:[1-9]\d\d;font-style:(?:normal|italic|oblique);src:url\(data:font\/woff2;base64,[A-Za-z0-9+/]+={0,2}\) format\("woff2"\)\})+<\/style>/;
 

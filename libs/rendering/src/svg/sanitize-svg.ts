@@ -20,7 +20,17 @@ const ALLOWED_ELEMENTS = new Set(
 
 /** Pictures embedded in the file itself are kept; an image from anywhere else is not. */
 export const RASTER_DATA_URI = /^data:image\/(png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]*$/i;
-const SCRIPT_URL = /(?:java|vb)script\s*:|data\s*:\s*text\/html/i;
+/**
+ * Script URLs as browsers read them: tabs, newlines and control characters inside a scheme are
+ * ignored (`java\tscript:`), so values are matched with those removed (squeeze).
+ */
+const SCRIPT_URL = /(?:java|vb)script:/i;
+/** A data: URL that is not a picture, at the start of any attribute's value. */
+const NON_RASTER_DATA = /^data:(?!image\/(png|jpe?g|gif|webp);base64,)/i;
+// eslint-disable-next-line no-control-regex -- control characters are what browsers skip inside a URL scheme
+const squeeze = (text: string) => text.replace(/[\s\u0000-\u001f\u007f-\u009f\u00a0\u200b-\u200d\u2028\u2029\ufeff]/g, '');
+/** CSS that fetches without url(): image-set(), its -webkit- form, and src(). */
+const CSS_IMAGE_SET = /(?:-webkit-)?image-set\s*\((?:[^()]|\([^()]*\))*\)|(^|[^-\w])src\s*\((?:[^()]|\([^()]*\))*\)/gi;
 const EXTERNAL_CSS_URL = /url\(\s*(['"]?)(?!#)[^)]*\)/gi;
 
 /** CSS escapes as the CSS tokenizer reads them: `@\69mport` is `@import` and `u\72l(` is `url(`. */
@@ -36,8 +46,9 @@ export function cleanCss(css: string): string {
   return (css.includes('\\') ? decodeCssEscapes(css) : css)
     .replace(/@import[^;]*;?/gi, '')
     .replace(EXTERNAL_CSS_URL, 'none')
+    .replace(CSS_IMAGE_SET, '$1none')
     .replace(/expression\s*\(/gi, '(')
-    .replace(/(?:java|vb)script\s*:/gi, '')
+    .replace(/(?:j[\s\\]*a[\s\\]*v[\s\\]*a|v[\s\\]*b)[\s\\]*s[\s\\]*c[\s\\]*r[\s\\]*i[\s\\]*p[\s\\]*t[\s\\]*:/gi, '')
     .replace(/(?:-moz-binding|behavior)\s*:[^;}]*;?/gi, '');
 }
 
@@ -97,7 +108,7 @@ function sanitizePlugin(report: { root: SvgRootSize; removed: string[]; sawRoot:
             let keep = true;
             if (key.startsWith('on')) keep = false;
             else if (key === 'href') keep = value.trim().startsWith('#') ? /^#[\w.:-]*$/.test(value.trim()) : name === 'image' && RASTER_DATA_URI.test(value.trim());
-            else if (SCRIPT_URL.test(value)) keep = false;
+            else if (SCRIPT_URL.test(squeeze(value)) || NON_RASTER_DATA.test(squeeze(value)) || /data\s*:\s*text\/html/i.test(value)) keep = false;
             else if (key === 'style') node.attributes[attribute] = cleanCss(value);
             else if (/url\(/i.test(value)) node.attributes[attribute] = value.replace(EXTERNAL_CSS_URL, 'none');
             if (!keep) {

@@ -114,6 +114,29 @@ export function darkPlate(theme: ThemeDefinition): string | null {
   return '#000000';
 }
 
+/**
+ * A sanitized SVG at the size it asks for: its root, keeping its own viewBox and aspect, becomes a
+ * nested `<svg>` of that size in CSS pixels (`inner`), to be placed in a root whose viewBox is
+ * `0 0 width height`. Engines whose SVG is sized in points or inches (Graphviz, TeX) come out at
+ * their real size this way, where the viewBox alone would read points as pixels.
+ */
+export function sizedDrawing(svg: string, root: SvgRootSize): { inner: string; width: number; height: number } {
+  const size = svgSize(root);
+  const width = Math.round(size.width * 100) / 100;
+  const height = Math.round(size.height * 100) / 100;
+  const open = /<svg\b[^>]*>/i.exec(svg);
+  if (!open) throw new SvgSourceError('The drawing has no <svg> root element.');
+  // A root left with no content (everything in it was unsafe, or it had none) comes out of
+  // svgo self-closed, `<svg …/>`: it stays a blank drawing of the size asked, well-formed.
+  const empty = /\/\s*>$/.test(open[0]);
+  const inner =
+    open[0]
+      .replace(/\s(width|height|x|y|viewBox)="[^"]*"/g, '')
+      .replace(empty ? /\s*\/\s*>$/ : />$/, ` x="0" y="0" width="${width}" height="${height}" viewBox="${size.viewBox.join(' ')}">`) +
+    (empty ? '</svg>' : svg.slice(open.index + open[0].length));
+  return { inner, width, height };
+}
+
 function failure(error: unknown): { ok: false; error: RenderFailure } {
   if (error instanceof SvgSourceError) {
     const message = error.message.startsWith('The source') ? error.message : `The source is not a usable SVG: ${error.message}`;
@@ -144,20 +167,8 @@ export class SvgEngine implements RenderEngine {
   async render(source: string, theme: ThemeDefinition): Promise<EngineResult<EngineSvg>> {
     try {
       const sanitized = sanitizeSvg(source, { optimise: true });
-      const size = svgSize(sanitized.root);
-      const width = Math.round(size.width * 100) / 100;
-      const height = Math.round(size.height * 100) / 100;
-      // The drawing keeps its own viewBox and aspect inside a root of the size it asked for.
-      const open = /<svg\b[^>]*>/i.exec(sanitized.svg)!;
-      // A root left with no content (everything in it was unsafe, or it had none) comes out of
-      // svgo self-closed, `<svg …/>`: it stays a blank drawing of the size asked, well-formed.
-      const empty = /\/\s*>$/.test(open[0]);
-      const inner =
-        open[0]
-          .replace(/\s(width|height|x|y|viewBox)="[^"]*"/g, '')
-          .replace(empty ? /\s*\/\s*>$/ : />$/, ` x="0" y="0" width="${width}" height="${height}" viewBox="${size.viewBox.join(' ')}">`) +
-        (empty ? '</svg>' : sanitized.svg.slice(open.index + open[0].length));
-      const invert = theme.tone === 'dark' && isLightDrawing(sanitized.svg, size.viewBox);
+      const { inner, width, height } = sizedDrawing(sanitized.svg, sanitized.root);
+      const invert = theme.tone === 'dark' && isLightDrawing(sanitized.svg, svgSize(sanitized.root).viewBox);
       const plate = darkPlate(theme);
       const body =
         (invert ? `<defs>${INVERT_FILTER}</defs>` : '') +

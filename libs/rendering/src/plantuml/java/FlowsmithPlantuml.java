@@ -9,13 +9,14 @@
 // `java -cp plantuml.jar:<folder> FlowsmithPlantuml …` from then on (plantuml-process.ts).
 //
 // Each diagram goes through PlantUML's own Pipe class with the options the pipe mode parsed from
-// `-tsvg -pipe -charset UTF-8 -pipenostderr -nometadata`, so the bytes that come back are exactly
+// `-tsvg -pipe -charset UTF-8 -pipenostderr -nometadata` (or -ttxt / -tutxt for text), so the bytes that come back are exactly
 // what the pipe wrote for it (the SVG, or "ERROR", the line and the message). Security settings
 // (PLANTUML_SECURITY_PROFILE) come as JVM properties, as for the pipe.
 //
 // Framing, big-endian, on stdin and on the real stdout (System.out goes to stderr, so nothing
 // PlantUML prints can break a frame):
-//   request:  int id, int length, `length` bytes of UTF-8 source (one @start…@end diagram)
+//   request:  int id, byte output, int length, `length` bytes of UTF-8 source (one @start…@end diagram)
+//     output 0: SVG (-tsvg); 1: ASCII art (-ttxt); 2: Unicode art (-tutxt)
 //   response: int id, byte status, int length, `length` bytes
 //     status 0: what the pipe wrote; 1: an exception from PlantUML (its toString());
 //     2: the heap ran out under this diagram; 3: the output passed <max output bytes> (no bytes).
@@ -53,7 +54,8 @@ public final class FlowsmithPlantuml {
 	private static final byte TOO_LARGE = 3;
 
 	private static DataOutputStream out;
-	private static CliOptions options;
+	/** The pipe's options for each output, by the request's output byte. */
+	private static CliOptions[] options;
 	private static long maxOutputBytes;
 
 	public static void main(String[] args) throws Exception {
@@ -67,7 +69,11 @@ public final class FlowsmithPlantuml {
 		System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8));
 		// What plantuml.jar's own main does before it reads the pipe.
 		System.setProperty("log4j.debug", "false");
-		options = CliParser.parse("-tsvg", "-pipe", "-charset", "UTF-8", "-pipenostderr", "-nometadata");
+		options = new CliOptions[] {
+			CliParser.parse("-tsvg", "-pipe", "-charset", "UTF-8", "-pipenostderr", "-nometadata"),
+			CliParser.parse("-ttxt", "-pipe", "-charset", "UTF-8", "-pipenostderr", "-nometadata"),
+			CliParser.parse("-tutxt", "-pipe", "-charset", "UTF-8", "-pipenostderr", "-nometadata"),
+		};
 		Run.forceOpenJdkResourceLoad();
 
 		final AtomicInteger count = new AtomicInteger();
@@ -84,14 +90,15 @@ public final class FlowsmithPlantuml {
 			} catch (EOFException closed) {
 				break;
 			}
+			final int output = in.readByte();
 			final byte[] source = new byte[in.readInt()];
 			in.readFully(source);
-			pool.execute(() -> render(id, source));
+			pool.execute(() -> render(id, options[output], source));
 		}
 		System.exit(0);
 	}
 
-	private static void render(int id, byte[] source) {
+	private static void render(int id, CliOptions options, byte[] source) {
 		byte status;
 		byte[] body;
 		try {

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { WebhookWorkerEnv } from '@flowsmith/config';
+import { QueueName } from '@flowsmith/contracts';
+import { DatabaseModule, databaseReadiness } from '@flowsmith/database';
+import { READINESS_CHECKS, WorkerRuntimeModule } from '@flowsmith/queue';
+import { WebhookDeliveryService } from './webhook-delivery.service';
+import { webhookProcessor } from './webhook.processor';
+import { WebhookSweeper } from './webhook-sweeper.service';
+
+/** The webhook worker: consumes the webhook queue (one job per delivery) and sweeps up deliveries whose jobs went missing. */
+@Module({})
+export class WebhookWorkerModule {
+  static forRoot(env: WebhookWorkerEnv): DynamicModule {
+    return {
+      module: WebhookWorkerModule,
+      imports: [
+        WorkerRuntimeModule.forRoot(QueueName.Webhook, env),
+        DatabaseModule.forRoot({ databaseUrl: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }),
+      ],
+      providers: [
+        WebhookDeliveryService,
+        webhookProcessor(env),
+        WebhookSweeper,
+        databaseReadiness(READINESS_CHECKS),
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export { createMcpServer } from './server';
+export type { McpServerOptions } from './server';
