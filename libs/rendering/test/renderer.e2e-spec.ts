@@ -19,7 +19,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHECKED_THEMES: ThemeId[] = ['light', 'dark'];
 
 describe('Renderer (real Chromium, mermaid, sharp)', () => {
-  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 5000, rasterWarm: true });
+  const renderer = new Renderer({ chromiumPath: CHROMIUM, pages: 2, maxRendersPerPage: 200, maxRendersPerBrowser: 2000, renderTimeoutMs: 15_000, rasterWarm: true });
   const input = (source: string, theme: ThemeId, format: ImageFormat, extra: Partial<RenderInput> = {}): RenderInput => ({
     source, sourceFormat: 'mermaid', theme, format, scale: 1, watermark: false, ...extra,
   });

@@ -70,6 +70,8 @@ export class RenderClient {
   private workersSeenAt = 0;
   private readonly waiters = new Set<(error: ApiError) => void>();
   private watchTimer?: NodeJS.Timeout;
+  /** When the gateway's Redis connection was last lost (0: never): a wait it cut short is an outage. */
+  private redisLostAt = 0;
 
   constructor(
     private readonly queues: RenderQueues,
@@ -78,7 +80,9 @@ export class RenderClient {
     private readonly config: GatewayConfig,
     private readonly slots: RenderSlots,
     private readonly limiter: RateLimiter,
-  ) {}
+  ) {
+    this.redis.on('close', () => (this.redisLostAt = Date.now()));
+  }
 
   async render(input: RenderInput, tenant: RenderTenant, sourceParam?: string): Promise<RenderedImage> {
     const key = renderCacheKey(input);
@@ -188,6 +192,7 @@ export class RenderClient {
   private async run(queueName: RenderQueueName, input: RenderInput, cacheKey: string, fresh: boolean, deadline: number, priority?: number): Promise<RenderJobResult | null> {
     const queue = this.queues.of(queueName);
     const watch = this.watchWorkers();
+    const waitedFrom = Date.now();
     try {
       const job = queue.render(input, { cacheKey, fresh, deadline, timeoutMs: Math.max(1, deadline - Date.now()), failFast: true, priority });
       return await Promise.race([job, watch.gone]);
@@ -196,8 +201,8 @@ export class RenderClient {
       if (error instanceof QueueUnavailableError) throw redisUnavailable();
       if (error instanceof JobWaitTimeoutError) {
         // A job queued just before Redis went away cannot report back: the outage is the answer
-        // (503, retry), not the diagram's size.
-        if (this.redis.status !== 'ready') throw redisUnavailable();
+        // (503, retry), not the diagram's size, also when Redis is back by the time the wait ends.
+        if (this.redis.status !== 'ready' || this.redisLostAt >= waitedFrom) throw redisUnavailable();
         throw new ApiError('render_timeout', 'The render took longer than 10 seconds. Simplify the diagram or split it.');
       }
       return null;
