@@ -3,10 +3,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Browser, BrowserContext, HTTPRequest, Page } from 'puppeteer';
 import sharp from 'sharp';
-import { closeTestPrisma, createTestKey, exited, launchTestBrowser, recordPageProblems, RunningGateway, spawnWorker, startGateway, TestClient, waitForWorkers } from '@flowsmith/testing';
+import { closeTestPrisma, createTestKey, exited, launchTestBrowser, recordPageProblems, RunningGateway, spawnWorker, startGateway, TestClient, waitForWorkers, waitUntil } from '@flowsmith/testing';
 import { createGateway } from '../gateway';
 import { PLAYGROUND_SAMPLES } from './playground.page';
 
@@ -298,10 +299,13 @@ describe('the playground at /', () => {
       const expected = { source, format: 'graphviz', theme: 'blueprint' };
       await page.waitForSelector(`#preview[data-state="ready"][data-format="graphviz"][data-theme="blueprint"]`);
       await page.waitForFunction((text) => JSON.parse(localStorage.getItem('flowsmith.playground') ?? 'null')?.source === text, {}, source);
-      const link = await page.evaluate(() => location.href);
+      // The link follows a moment later (its deflate is asynchronous). The fragment is mermaid's
+      // live-editor format: zlib deflate, base64url, of the JSON state.
+      const stateOf = (href: string) => JSON.parse(inflateSync(Buffer.from(href.split('#pako:')[1], 'base64url')).toString('utf8'));
+      let link = '';
+      await waitUntil(async () => isDeepStrictEqual(stateOf((link = await page.evaluate(() => location.href))), expected), 10_000, 'the link to hold the work');
       expect(link).toMatch(/#pako:[A-Za-z0-9_-]+$/);
-      // The fragment is mermaid's live-editor format: zlib deflate, base64url, of the JSON state.
-      expect(JSON.parse(inflateSync(Buffer.from(link.split('#pako:')[1], 'base64url')).toString('utf8'))).toEqual(expected);
+      expect(stateOf(link)).toEqual(expected);
 
       await page.reload({ waitUntil: 'load' });
       await page.waitForSelector('html[data-ready="true"]');
