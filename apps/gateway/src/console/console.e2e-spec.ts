@@ -16,6 +16,7 @@ const EXPECTED_FAILURES: Array<[number, RegExp]> = [
   [401, /\/api\/v1\/sessions(\/current)?$/], // not signed in yet, a wrong key, signed out
   [400, /\/api\/v1\/beautify$/], // a broken source in the editor
   [422, /\/api\/v1\/ai\/repair$/], // a repair the offline generator cannot make
+  [409, /\/api\/v1\/folders\/[^/?]+$/], // deleting a folder that holds a diagram, unforced
 ];
 
 describe('the console at /console', () => {
@@ -234,6 +235,44 @@ describe('the console at /console', () => {
     await submitDialog(async () => undefined);
     await page.waitForSelector(`tr[data-id="${other.id}"]`, { hidden: true });
     expect((await api.get(`/api/v1/diagrams/${other.id}`)).status).toBe(404);
+  });
+
+  it('renames and moves a folder, and deletes it: refused while it holds a diagram, then with its contents moved up', async () => {
+    const architecture = (await api.get('/api/v1/folders')).body.data.find((f: { name: string }) => f.name === 'Architecture');
+    const drafts = (await api.post('/api/v1/folders', { name: 'Drafts' })).body;
+    const sketch = (await api.post('/api/v1/diagrams', { name: 'Sketch', source: 'flowchart TD\n A-->B', folder_id: drafts.id })).body;
+    await page.evaluate((id) => (location.hash = `#/diagrams?folder=${id}`), drafts.id);
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Drafts');
+    await page.waitForSelector(`tr[data-id="${sketch.id}"]`);
+
+    await page.click('#edit-folder');
+    await submitDialog(async () => {
+      // A folder cannot move under itself: it is not among the places offered.
+      expect(await page.$$eval('#folder-move option', (options) => options.map((o) => (o as HTMLOptionElement).value))).toEqual(['', architecture.id]);
+      await page.$eval('#folder-rename', (input) => ((input as HTMLInputElement).value = ''));
+      await page.type('#folder-rename', 'Old drafts');
+      await page.select('#folder-move', architecture.id);
+    });
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Old drafts');
+    expect((await api.get(`/api/v1/folders/${drafts.id}`)).body).toMatchObject({ name: 'Old drafts', parent_id: architecture.id });
+    await shot('folder');
+
+    // Not empty, box not ticked: the API's refusal shows in the dialog, which stays open; nothing changes.
+    await page.click('#delete-folder');
+    await page.waitForSelector('dialog[open]');
+    await page.click('dialog[open] button[type="submit"]');
+    await page.waitForSelector('dialog[open] [role="alert"]');
+    expect(await page.$eval('dialog[open] [role="alert"]', (alert) => alert.textContent)).toMatch(/holds diagrams or folders/);
+    expect((await api.get(`/api/v1/folders/${drafts.id}`)).status).toBe(200);
+    // Ticked: deleted, its diagram moved to its parent, and the console shows that parent.
+    await page.click('#folder-force');
+    await page.click('dialog[open] button[type="submit"]');
+    await page.waitForSelector('dialog[open]', { hidden: true });
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Architecture');
+    await page.waitForSelector(`tr[data-id="${sketch.id}"]`);
+    expect((await api.get(`/api/v1/folders/${drafts.id}`)).status).toBe(404);
+    expect((await api.get(`/api/v1/diagrams/${sketch.id}`)).body).toMatchObject({ folder_id: architecture.id });
+    expect(await page.$$eval('.tree button', (buttons) => buttons.map((b) => b.textContent))).not.toContain('Old drafts');
   });
 
   it('lists shares, copies a link and revokes one', async () => {

@@ -112,13 +112,21 @@ export async function diagramsView(context: ViewContext): Promise<void> {
 
   const title = selected === '' ? 'All diagrams' : selected === 'root' ? 'Top level' : (folderName.get(selected) ?? 'Folder');
   const create = h('button', { type: 'button', class: 'primary', id: 'new-diagram', onclick: () => createDialog(settings, folders ?? [], selected === '' || selected === 'root' ? null : selected) }, '+ New diagram');
+  // The folder shown, when it is one of the owner's: rename or move it, or delete it.
+  const current = folders?.find((f) => f.id === selected);
+  const folderActions = current
+    ? [
+        h('button', { type: 'button', id: 'edit-folder', onclick: () => editFolderDialog(current, folders ?? [], reload) }, 'Rename or move folder'),
+        h('button', { type: 'button', id: 'delete-folder', class: 'danger', onclick: () => deleteFolderDialog(current, () => go(current.parent_id ?? '')) }, 'Delete folder'),
+      ]
+    : [];
   const list = h('section', { class: 'panel', 'aria-labelledby': 'list-title' },
     h('div', { class: 'toolbar' }, h('h2', { id: 'list-title', class: 'visually-hidden' }, title), search, sort),
     table,
     empty,
   );
   view.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', {}, title), h('span', { class: 'muted' }, `${inFolder.length} diagram${inFolder.length === 1 ? '' : 's'}`), h('span', { class: 'spacer' }), create),
+    h('div', { class: 'page-head' }, h('h1', {}, title), h('span', { class: 'muted' }, `${inFolder.length} diagram${inFolder.length === 1 ? '' : 's'}`), h('span', { class: 'spacer' }), ...folderActions, create),
     h('div', { class: 'workspace' }, aside, list),
   );
   draw();
@@ -154,6 +162,54 @@ function folderDialog(folders: Folder[], selected: string, reload: () => void): 
     submit: async () => {
       await api('POST', '/folders', { name: name.value, parent_id: parent.value || null });
       reload();
+    },
+  });
+}
+
+/** A folder's name and place: any folder but itself and those under it (the API refuses those too). */
+function editFolderDialog(folder: Folder, folders: Folder[], reload: () => void): void {
+  const name = nameField('folder-rename', folder.name);
+  const below = new Set([folder.id]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const f of folders) {
+      if (f.parent_id && below.has(f.parent_id) && !below.has(f.id)) {
+        below.add(f.id);
+        grew = true;
+      }
+    }
+  }
+  const parent = folderPicker('folder-move', folders.filter((f) => !below.has(f.id)), folder.parent_id);
+  dialog({
+    title: 'Rename or move folder',
+    body: [h('label', { class: 'stack', for: 'folder-rename' }, 'Name', name), h('label', { class: 'stack', for: 'folder-move' }, 'Inside', parent)],
+    submitLabel: 'Save',
+    submit: async () => {
+      await api('PATCH', `/folders/${folder.id}`, { name: name.value, parent_id: parent.value || null });
+      reload();
+    },
+  });
+  name.select();
+}
+
+/**
+ * Deleting a folder: an empty one at once; one that holds diagrams or folders only when the owner
+ * ticks the box, and then its contents move up to its parent (the API's `force=true`); otherwise
+ * the API's folder_not_empty shows in the dialog and nothing changes.
+ */
+function deleteFolderDialog(folder: Folder, done: () => void): void {
+  const force = h('input', { type: 'checkbox', id: 'folder-force', name: 'force' });
+  dialog({
+    title: 'Delete folder?',
+    body: [
+      h('p', {}, `“${folder.name}” will be deleted. Its diagrams are kept.`),
+      h('div', { class: 'checks' }, h('label', { for: 'folder-force' }, force, 'If it holds diagrams or folders, move them to its parent folder')),
+    ],
+    submitLabel: 'Delete folder',
+    danger: true,
+    submit: async () => {
+      await api('DELETE', `/folders/${folder.id}${force.checked ? '?force=true' : ''}`);
+      done();
     },
   });
 }
