@@ -3,7 +3,7 @@ import type { WebhookWorkerEnv } from '@flowsmith/config';
 import type { WebhookDeliverJobResult } from '@flowsmith/contracts';
 import { WebhooksRepository } from '@flowsmith/database';
 import { WORKER_ENV } from '@flowsmith/queue';
-import { AddressPolicy, postWebhook, retryDelayMs, RetrySchedule, SIGNATURE_HEADER, signatureHeader, systemResolver } from '@flowsmith/webhooks';
+import { AddressPolicy, postWebhook, retryDelayMs, RetrySchedule, SIGNATURE_HEADER, signatureHeader, signingSecrets, systemResolver } from '@flowsmith/webhooks';
 
 /** A failed attempt that has attempts left: BullMQ retries the job after the webhook backoff. */
 export class DeliveryAttemptFailed extends Error {
@@ -51,7 +51,7 @@ export class WebhookDeliveryService {
     const body = work.event.body;
     const result = await postWebhook(work.endpoint.url, body, {
       headers: {
-        [SIGNATURE_HEADER]: signatureHeader(body, work.endpoint.secret, Math.floor(Date.now() / 1000)),
+        [SIGNATURE_HEADER]: signatureHeader(body, signingSecrets(work.endpoint, Date.now()), Math.floor(Date.now() / 1000)),
         'Flowsmith-Event-Id': work.event.id,
         'Flowsmith-Delivery-Id': work.id,
       },

@@ -2,7 +2,7 @@ import { FlowsmithTimeoutError, parseRetryAfter } from './errors';
 import { ROUTES } from './routes';
 import { FetchLike, sleep, Transport } from './transport';
 import type {
-  AiGeneration, AiRepair, ApiKey, CreatedWebhookEndpoint, CreateWebhookEndpointParams, EditDiagramParams, RepairParams, UpdateWebhookEndpointParams, WebhookDelivery, WebhookEndpoint, BeautifyParams, BinaryResponse, CreatedApiKey, CreateDiagramParams, CreateFolderParams, CreateKeyParams, CreateShareParams,
+  AiGeneration, AiRepair, ApiKey, CreatedWebhookEndpoint, CreateWebhookEndpointParams, EditDiagramParams, RepairParams, RotateWebhookSecretParams, UpdateWebhookEndpointParams, WebhookDelivery, WebhookEndpoint, BeautifyParams, BinaryResponse, CreatedApiKey, CreateDiagramParams, CreateFolderParams, CreateKeyParams, CreateShareParams,
   DeletedResource, Diagram, DiagramImageParams, DiagramRevision, EmbedParams, ExportParams, Folder, GenerateParams, Generation, HealthStatus, KeyIdentity, ListDiagramsParams,
   ListFoldersParams, ListPage, ListParams, OutputFormat, ReadinessStatus, Render, RequestOptions, Share, SyncGenerateParams, Theme, UpdateDiagramParams,
   UpdateFolderParams, Usage,
@@ -207,6 +207,11 @@ class WebhookEndpoints {
 
   update(id: string, params: UpdateWebhookEndpointParams, options?: RequestOptions): Promise<WebhookEndpoint> {
     return this.t.json({ route: 'webhooks.update', params: { id }, body: params, options });
+  }
+
+  /** A new signing secret (in the answer, once); the old one keeps signing beside it for `expires_in_seconds` (a day by default). */
+  rotateSecret(id: string, params: RotateWebhookSecretParams = {}, options?: RequestOptions): Promise<CreatedWebhookEndpoint> {
+    return this.t.json({ route: 'webhooks.rotateSecret', params: { id }, body: params, options });
   }
 
   delete(id: string, options?: RequestOptions): Promise<DeletedResource> {

@@ -46,6 +46,7 @@ export const ROUTES = {
   'webhooks.list': { method: 'GET', path: '/api/v1/webhook_endpoints', retrySafe: true },
   'webhooks.get': { method: 'GET', path: '/api/v1/webhook_endpoints/{id}', retrySafe: true },
   'webhooks.update': { method: 'PATCH', path: '/api/v1/webhook_endpoints/{id}' },
+  'webhooks.rotateSecret': { method: 'POST', path: '/api/v1/webhook_endpoints/{id}/rotate_secret' },
   'webhooks.delete': { method: 'DELETE', path: '/api/v1/webhook_endpoints/{id}', retrySafe: true },
   'webhooks.deliveries': { method: 'GET', path: '/api/v1/webhook_endpoints/{id}/deliveries', retrySafe: true },
   'webhooks.replay': { method: 'POST', path: '/api/v1/webhook_endpoints/{id}/deliveries/{delivery_id}/replay' },

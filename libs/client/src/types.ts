@@ -76,6 +76,7 @@ export type EditDiagramParams = Schemas['EditDto'];
 export type RepairParams = Schemas['RepairDto'];
 export type CreateWebhookEndpointParams = Schemas['CreateWebhookEndpointDto'];
 export type UpdateWebhookEndpointParams = Schemas['UpdateWebhookEndpointDto'];
+export type RotateWebhookSecretParams = Schemas['RotateWebhookSecretDto'];
 
 type ShareDto = Schemas['CreateShareDto'];
 /** Of a stored diagram or of a source: the document has both optional, the gateway wants exactly one. */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { verifyWebhookSignature } from '@flowsmith/client';
-import { newWebhookSecret, signatureHeader } from './signature';
+import { newWebhookSecret, signatureHeader, signingSecrets } from './signature';
 
 describe('webhook signatures', () => {
   const secret = newWebhookSecret();
@@ -35,5 +35,23 @@ describe('webhook signatures', () => {
   it('accepts any one of several v1 signatures (a secret being rotated)', async () => {
     const header = `${signatureHeader(body, secret, t)},v1=${'ab'.repeat(32)}`;
     await expect(verifyWebhookSignature(body, header.replace(/v1=([0-9a-f]+),v1=([0-9a-f]+)/, 'v1=$2,v1=$1'), secret, { now: t })).resolves.toBe(true);
+  });
+
+  it('signs with each secret given, the first first: a rotated secret beside the new one', async () => {
+    const previous = newWebhookSecret();
+    const header = signatureHeader(body, [secret, previous], t);
+    const hmac = (key: string) => createHmac('sha256', key).update(`${t}.${body}`).digest('hex');
+    expect(header).toBe(`t=${t},v1=${hmac(secret)},v1=${hmac(previous)}`);
+    for (const key of [secret, previous]) await expect(verifyWebhookSignature(body, header, key, { now: t })).resolves.toBe(true);
+    await expect(verifyWebhookSignature(body, header, newWebhookSecret(), { now: t })).resolves.toBe(false);
+  });
+
+  it('keeps a rotated secret signing only until it expires', () => {
+    const now = Date.parse('2026-12-08T02:00:00Z');
+    const endpoint = (previousSecret: string | null, expires: number | null) => ({ secret: 'whsec_new', previousSecret, previousSecretExpiresAt: expires === null ? null : new Date(expires) });
+    expect(signingSecrets(endpoint('whsec_old', now + 1000), now)).toEqual(['whsec_new', 'whsec_old']);
+    expect(signingSecrets(endpoint('whsec_old', now), now)).toEqual(['whsec_new']);
+    expect(signingSecrets(endpoint('whsec_old', null), now)).toEqual(['whsec_new']);
+    expect(signingSecrets(endpoint(null, now + 1000), now)).toEqual(['whsec_new']);
   });
 });

@@ -9,11 +9,18 @@ export function newWebhookSecret(): string {
 }
 
 /**
- * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the secret>`. The timestamp is
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the secret>`, with one `v1` per
+ * secret (the current one first; a rotated secret's too until it expires). The timestamp is
  * signed with the body, so a captured delivery cannot be replayed later under a fresh one;
- * receivers verify with libs/client's verifyWebhookSignature.
+ * receivers verify with libs/client's verifyWebhookSignature, which accepts any `v1` that matches.
  */
-export function signatureHeader(body: string, secret: string, timestampSeconds: number): string {
-  const v1 = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex');
-  return `t=${timestampSeconds},v1=${v1}`;
+export function signatureHeader(body: string, secrets: string | readonly string[], timestampSeconds: number): string {
+  const v1 = (typeof secrets === 'string' ? [secrets] : secrets).map((secret) => `v1=${createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('hex')}`);
+  return [`t=${timestampSeconds}`, ...v1].join(',');
+}
+
+/** The secrets a delivery is signed with at `now`: the endpoint's, then the rotated one while it lasts. */
+export function signingSecrets(endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: number): string[] {
+  const previous = endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now ? [endpoint.previousSecret] : [];
+  return [endpoint.secret, ...previous];
 }

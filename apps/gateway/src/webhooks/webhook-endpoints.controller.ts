@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, PipeTransform, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, PipeTransform, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { WEBHOOK_DELIVERY_ID_PATTERN, WEBHOOK_ENDPOINT_ID_PATTERN } from '@flowsmith/webhooks';
 import { RequireScope } from '../auth/access.decorator';
@@ -8,7 +8,7 @@ import { notFound } from '../common/api-error';
 import { ListQueryDto } from '../common/pagination';
 import { Idempotent } from '../idempotency/idempotency.interceptor';
 import { ApiEndpoint, ApiList, ApiOk } from '../openapi/api-docs.decorators';
-import { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './webhook.dto';
+import { CreateWebhookEndpointDto, RotateWebhookSecretDto, UpdateWebhookEndpointDto } from './webhook.dto';
 import { CreatedWebhookEndpointResource, DeletedWebhookEndpoint, WebhookDeliveryResource, WebhookEndpointResource } from './webhook.schemas';
 import { WebhookEndpointsService } from './webhook-endpoints.service';
 
@@ -64,6 +64,17 @@ export class WebhookEndpointsController {
   @RequireScope('webhooks')
   update(@CurrentKey() actor: KeyActor, @EndpointId() id: string, @Body() body: UpdateWebhookEndpointDto) {
     return this.endpoints.update(actor, id, body);
+  }
+
+  @Post(':id/rotate_secret')
+  @HttpCode(200)
+  @ApiEndpoint('Rotate a webhook endpoint\'s secret', {
+    description: 'A new signing secret, shown once. Deliveries carry a signature by the old secret too (a second `v1`) for `expires_in_seconds` (a day by default), so receivers can switch without losing one (docs/webhooks.md).',
+  })
+  @ApiOk(CreatedWebhookEndpointResource, { description: 'The endpoint, with its new signing secret.' })
+  @RequireScope('webhooks')
+  rotateSecret(@CurrentKey() actor: KeyActor, @EndpointId() id: string, @Body() body: RotateWebhookSecretDto) {
+    return this.endpoints.rotateSecret(actor, id, body);
   }
 
   @Delete(':id')

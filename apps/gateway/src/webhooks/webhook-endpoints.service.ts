@@ -5,7 +5,7 @@ import type { KeyActor } from '../auth/actor';
 import { invalidParameter, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
 import { ListQueryDto, listResponse, pageQuery, timestamp } from '../common/pagination';
-import { CreateWebhookEndpointDto, UpdateWebhookEndpointDto } from './webhook.dto';
+import { CreateWebhookEndpointDto, DEFAULT_PREVIOUS_SECRET_SECONDS, RotateWebhookSecretDto, UpdateWebhookEndpointDto } from './webhook.dto';
 
 export function presentWebhookEndpoint(endpoint: WebhookEndpoint) {
   return {
@@ -17,6 +17,7 @@ export function presentWebhookEndpoint(endpoint: WebhookEndpoint) {
     enabled: endpoint.enabled,
     disabled_reason: endpoint.disabledReason,
     organization_id: endpoint.organizationId,
+    previous_secret_expires_at: endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now() ? timestamp(endpoint.previousSecretExpiresAt) : null,
     created_at: timestamp(endpoint.createdAt),
     updated_at: timestamp(endpoint.updatedAt),
   };
@@ -96,6 +97,22 @@ export class WebhookEndpointsService {
     const updated = await this.webhooks.updateEndpoint(id, actor.ownerId, changes);
     if (!updated) throw notFound('Webhook endpoint');
     return presentWebhookEndpoint(updated);
+  }
+
+  /**
+   * A new signing secret, shown once in the answer. The old one signs deliveries beside it for
+   * `expires_in_seconds` (a day by default; 0: not at all), so receivers can switch without a gap.
+   */
+  async rotateSecret(actor: KeyActor, id: string, body: RotateWebhookSecretDto) {
+    await this.visible(actor, id);
+    const seconds = body.expires_in_seconds ?? DEFAULT_PREVIOUS_SECRET_SECONDS;
+    // Another rotation of the same endpoint at the same moment: this one goes after it.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rotated = await this.webhooks.rotateSecret(id, actor.ownerId, newWebhookSecret(), seconds > 0 ? new Date(Date.now() + seconds * 1000) : null);
+      if (rotated) return { ...presentWebhookEndpoint(rotated), secret: rotated.secret };
+      await this.visible(actor, id);
+    }
+    throw new Error('the webhook secret changed under three rotations in a row');
   }
 
   async delete(actor: KeyActor, id: string) {

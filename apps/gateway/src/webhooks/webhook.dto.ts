@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsIn, IsOptional } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { WEBHOOK_EVENT_TYPES, WebhookEventType } from '@flowsmith/contracts';
 import { NullableString, OptionalString, RequiredString } from '../common/validation';
 
@@ -56,4 +56,25 @@ export class UpdateWebhookEndpointDto {
   @IsOptional()
   @IsBoolean({ message: 'enabled must be true or false.' })
   enabled?: boolean;
+}
+
+/** The longest a rotated secret may keep signing deliveries: a week. */
+export const MAX_PREVIOUS_SECRET_SECONDS = 7 * 24 * 3600;
+/** By default a day: time to deploy the new secret to every receiver. */
+export const DEFAULT_PREVIOUS_SECRET_SECONDS = 24 * 3600;
+const EXPIRES_MESSAGE = `expires_in_seconds must be a whole number of seconds from 0 to ${MAX_PREVIOUS_SECRET_SECONDS}.`;
+
+export class RotateWebhookSecretDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_PREVIOUS_SECRET_SECONDS,
+    default: DEFAULT_PREVIOUS_SECRET_SECONDS,
+    description: 'How long deliveries stay signed with the old secret too (a second `v1` in the signature header), so receivers can switch without losing one; 0 stops it at once.',
+  })
+  @IsOptional()
+  @IsInt({ message: EXPIRES_MESSAGE })
+  @Min(0, { message: EXPIRES_MESSAGE })
+  @Max(MAX_PREVIOUS_SECRET_SECONDS, { message: EXPIRES_MESSAGE })
+  expires_in_seconds?: number;
 }

@@ -13,6 +13,8 @@ export class WebhookEndpointResource {
   @ApiProperty({ description: 'false once disabled by its owner, or by Flowsmith after failing for 3 days.' }) enabled: boolean;
   @ApiProperty({ type: String, nullable: true, description: 'Why Flowsmith disabled it; null otherwise.' }) disabled_reason: string | null;
   @ApiProperty({ type: String, format: 'uuid', nullable: true }) organization_id: string | null;
+  @ApiProperty({ ...NULLABLE_TIMESTAMP, description: 'Until when deliveries are also signed with the secret replaced by the last rotation; null when they are signed with the current secret only.' })
+  previous_secret_expires_at: string | null;
   @ApiProperty(TIMESTAMP) created_at: string;
   @ApiProperty(TIMESTAMP) updated_at: string;
 }

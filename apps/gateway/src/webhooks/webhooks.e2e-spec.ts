@@ -87,7 +87,7 @@ describe('webhooks (gateway, webhook workers, receiver on loopback)', () => {
     expect(created.status).toBe(201);
     expect(created.body).toEqual({
       object: 'webhook_endpoint', id: expect.stringMatching(/^we_[0-9A-Za-z]{24}$/), url: `${receiver.url}/crud`, description: 'CI', events: ['diagram.created'],
-      enabled: true, disabled_reason: null, organization_id: null, created_at: expect.any(String), updated_at: expect.any(String), secret: expect.stringMatching(/^whsec_/),
+      enabled: true, disabled_reason: null, organization_id: null, previous_secret_expires_at: null, created_at: expect.any(String), updated_at: expect.any(String), secret: expect.stringMatching(/^whsec_/),
     });
     const id = created.body.id;
     const { secret: _secret, ...shown } = created.body;
@@ -227,6 +227,54 @@ describe('webhooks (gateway, webhook workers, receiver on loopback)', () => {
     expect(new Set(ids)).toEqual(new Set([delivery.event_id]));
     expect(delivery.response_status).toBe(204);
   }, 90_000);
+
+  it('rotates a secret: signed by the new and the old one until the old expires, by the new one only after a rotation with 0', async () => {
+    const { key, client } = await owner();
+    const hook = await endpoint(client, '/rotated', ['diagram.deleted']);
+    const signatures = (hit: Hit) => String(hit.headers['flowsmith-signature']).split(',');
+    const byHand = (hit: Hit, secret: string) => {
+      const t = signatures(hit)[0].slice(2);
+      return `v1=${createHmac('sha256', secret).update(`${t}.${hit.body}`).digest('hex')}`;
+    };
+    const deleteOne = async (count: number) => {
+      await client.delete(`/api/v1/diagrams/${await storedDiagram(key.ownerId, key.userId)}`);
+      return eventually(`delivery ${count} at /rotated`, () => receiver.at('/rotated')[count - 1] ?? null);
+    };
+
+    const rotated = await client.post(`/api/v1/webhook_endpoints/${hook.id}/rotate_secret`, { expires_in_seconds: 3600 });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ object: 'webhook_endpoint', id: hook.id, secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/) });
+    expect(rotated.body.secret).not.toBe(hook.secret);
+    const expires = Date.parse(rotated.body.previous_secret_expires_at);
+    expect(Math.abs(expires - (Date.now() + 3_600_000))).toBeLessThan(60_000);
+    // Read back: the time is there, the secret is not.
+    const read = (await client.get(`/api/v1/webhook_endpoints/${hook.id}`)).body;
+    expect(read.previous_secret_expires_at).toBe(rotated.body.previous_secret_expires_at);
+    expect(JSON.stringify(read)).not.toContain('whsec_');
+
+    // During the overlap: two signatures, the new secret's first; each verifies by hand and with the client.
+    const during = await deleteOne(1);
+    expect(signatures(during)).toEqual([expect.stringMatching(/^t=\d+$/), byHand(during, rotated.body.secret), byHand(during, hook.secret)]);
+    for (const secret of [rotated.body.secret, hook.secret]) expect(await verifyWebhookSignature(during.body, String(during.headers['flowsmith-signature']), secret)).toBe(true);
+
+    // Rotated again with 0: only the newest secret signs; neither earlier one verifies.
+    const now = await client.post(`/api/v1/webhook_endpoints/${hook.id}/rotate_secret`, { expires_in_seconds: 0 });
+    expect(now.status).toBe(200);
+    expect(now.body.previous_secret_expires_at).toBeNull();
+    const after = await deleteOne(2);
+    expect(signedByHand(after, now.body.secret)).toBe(true);
+    for (const secret of [rotated.body.secret, hook.secret]) expect(await verifyWebhookSignature(after.body, String(after.headers['flowsmith-signature']), secret)).toBe(false);
+
+    // Bad input is refused in the envelope, and writes nothing; another owner's endpoint is not found.
+    for (const expires_in_seconds of [-1, 604_801, 1.5, true, 'soon']) {
+      expectError(await client.post(`/api/v1/webhook_endpoints/${hook.id}/rotate_secret`, { expires_in_seconds }), { status: 400, type: 'invalid_request_error', code: 'invalid_parameter', param: 'expires_in_seconds' });
+    }
+    const unchanged = await testPrisma().webhookEndpoint.findUniqueOrThrow({ where: { id: hook.id } });
+    expect([unchanged.secret, unchanged.previousSecret]).toEqual([now.body.secret, null]);
+    const stranger = (await owner()).client;
+    expectError(await stranger.post(`/api/v1/webhook_endpoints/${hook.id}/rotate_secret`, {}), { status: 404, type: 'not_found_error', code: 'resource_not_found' });
+    expectError(await client.post(`/api/v1/webhook_endpoints/we_${'0'.repeat(24)}/rotate_secret`, {}), { status: 404, type: 'not_found_error', code: 'resource_not_found' });
+  });
 
   it('replays a delivery as a new one with the same event id', async () => {
     const { key, client } = await owner();

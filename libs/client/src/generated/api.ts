@@ -659,6 +659,26 @@ export interface paths {
         patch: operations["webhookendpoints_update"];
         trace?: never;
     };
+    "/api/v1/webhook_endpoints/{id}/rotate_secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a webhook endpoint's secret
+         * @description A new signing secret, shown once. Deliveries carry a signature by the old secret too (a second `v1`) for `expires_in_seconds` (a day by default), so receivers can switch without losing one (docs/webhooks.md).
+         */
+        post: operations["webhookendpoints_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhook_endpoints/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -1658,6 +1678,12 @@ export interface components {
             organization_id: string | null;
             /**
              * Format: date-time
+             * @description Until when deliveries are also signed with the secret replaced by the last rotation; null when they are signed with the current secret only.
+             * @example 2026-12-07T20:00:00Z
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Format: date-time
              * @example 2026-12-07T20:00:00Z
              */
             created_at: string;
@@ -1689,6 +1715,12 @@ export interface components {
             organization_id: string | null;
             /**
              * Format: date-time
+             * @description Until when deliveries are also signed with the secret replaced by the last rotation; null when they are signed with the current secret only.
+             * @example 2026-12-07T20:00:00Z
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Format: date-time
              * @example 2026-12-07T20:00:00Z
              */
             created_at: string;
@@ -1716,6 +1748,13 @@ export interface components {
             description?: string | null;
             /** @description false stops deliveries; true turns a disabled endpoint back on (clearing disabled_reason). */
             enabled?: boolean;
+        };
+        RotateWebhookSecretDto: {
+            /**
+             * @description How long deliveries stay signed with the old secret too (a second `v1` in the signature header), so receivers can switch without losing one; 0 stops it at once.
+             * @default 86400
+             */
+            expires_in_seconds?: number;
         };
         DeletedWebhookEndpoint: {
             /** @enum {string} */
@@ -6514,6 +6553,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookEndpointResource"];
+                };
+            };
+            /** @description Bad request: invalid_json, missing_parameter, invalid_parameter. */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unauthorized: invalid_api_key, not_authenticated. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Forbidden: insufficient_scope, csrf_failed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not found: resource_not_found. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Payload too large: payload_too_large. */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unsupported media type: unsupported_media_type. */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many requests: rate_limited. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error: internal_error. */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Service unavailable: service_unavailable. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    webhookendpoints_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RotateWebhookSecretDto"];
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its new signing secret. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookEndpointResource"];
                 };
             };
             /** @description Bad request: invalid_json, missing_parameter, invalid_parameter. */

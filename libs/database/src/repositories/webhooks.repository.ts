@@ -68,6 +68,21 @@ export class WebhooksRepository {
     return count ? this.findEndpoint(id, ownerId) : null;
   }
 
+  /**
+   * A new signing secret. With `previousExpiresAt` the secret it replaces keeps signing deliveries
+   * beside it until then; without, it stops at once (as does any earlier rotated secret). Only
+   * from the secret read in this call: of two rotations at once, one wins and the other is null.
+   */
+  async rotateSecret(id: string, ownerId: string, secret: string, previousExpiresAt: Date | null): Promise<WebhookEndpoint | null> {
+    const endpoint = await this.findEndpoint(id, ownerId);
+    if (!endpoint) return null;
+    const { count } = await this.prisma.webhookEndpoint.updateMany({
+      where: { id, ownerId, secret: endpoint.secret },
+      data: { secret, previousSecret: previousExpiresAt ? endpoint.secret : null, previousSecretExpiresAt: previousExpiresAt },
+    });
+    return count ? this.findEndpoint(id, ownerId) : null;
+  }
+
   /** Its deliveries go with it; a job of one still queued finds nothing and does nothing. */
   async deleteEndpoint(id: string, ownerId: string): Promise<boolean> {
     const { count } = await this.prisma.webhookEndpoint.deleteMany({ where: { id, ownerId } });
