@@ -5,9 +5,10 @@ import { DatabaseModule, databaseReadiness } from '@flowsmith/database';
 import { READINESS_CHECKS, WorkerRuntimeModule } from '@flowsmith/queue';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { webhookProcessor } from './webhook.processor';
+import { WebhookRetention } from './webhook-retention.service';
 import { WebhookSweeper } from './webhook-sweeper.service';
 
-/** The webhook worker: consumes the webhook queue (one job per delivery) and sweeps up deliveries whose jobs went missing. */
+/** The webhook worker: consumes the webhook queue (one job per delivery), sweeps up deliveries whose jobs went missing and deletes expired events. */
 @Module({})
 export class WebhookWorkerModule {
   static forRoot(env: WebhookWorkerEnv): DynamicModule {
@@ -21,6 +22,7 @@ export class WebhookWorkerModule {
         WebhookDeliveryService,
         webhookProcessor(env),
         WebhookSweeper,
+        WebhookRetention,
         databaseReadiness(READINESS_CHECKS),
       ],
     };

@@ -420,4 +420,11 @@ export class WebhookWorkerEnv extends WithDatabase(WorkerEnv) {
    */
   @Expose() @ToInt() @IsInt() @Min(0) @Max(86_400)
   WEBHOOK_SWEEP_AFTER_SECONDS: number = 60;
+
+  /**
+   * Events older than this many days are deleted with their delivery log (an event with a delivery
+   * still pending is kept until it ends), when a worker starts and every hour. 0 keeps them all.
+   */
+  @Expose() @ToInt() @IsInt() @Min(0) @Max(3650)
+  WEBHOOK_RETENTION_DAYS: number = 30;
 }

@@ -342,6 +342,31 @@ describe('webhooks (gateway, webhook workers, receiver on loopback)', () => {
     }
   });
 
+  it('deletes events older than WEBHOOK_RETENTION_DAYS with their deliveries, keeping any whose delivery is still pending', async () => {
+    const { key, client } = await owner();
+    const hook = await endpoint(client, '/retained', ['diagram.deleted']);
+    const repository = new WebhooksRepository(testPrisma());
+    const record = async (id: string, daysAgo: number, status: 'succeeded' | 'pending') => {
+      const [deliveryId] = await repository.recordEvent({ id, ownerId: key.ownerId, type: 'diagram.deleted', body: `{"id":"${id}"}` });
+      await testPrisma().webhookEvent.update({ where: { id }, data: { createdAt: new Date(Date.now() - daysAgo * 86_400_000) } });
+      if (status === 'succeeded') await testPrisma().webhookDelivery.update({ where: { id: deliveryId }, data: { status, completedAt: new Date() } });
+      return deliveryId;
+    };
+    const expired = await record('evt_retainexpiredexpired01', 31, 'succeeded');
+    const pending = await record('evt_retainpendingpending01', 31, 'pending');
+    const recent = await record('evt_retainrecentrecentre01', 29, 'succeeded');
+    expect((await deliveries(client, hook.id)).map((d) => d.id).sort()).toEqual([expired, pending, recent].sort());
+    // A worker of its own (another prefix: it takes none of this spec's jobs) makes a pass as it starts.
+    const keeper = startWebhookWorker({ REDIS_PREFIX: `${process.env.REDIS_PREFIX}whretain:`, WEBHOOK_RETENTION_DAYS: '30' });
+    try {
+      await eventually('the expired event to be deleted', async () => (await testPrisma().webhookEvent.findUnique({ where: { id: 'evt_retainexpiredexpired01' } })) === null, 60_000);
+      expect(await testPrisma().webhookDelivery.findUnique({ where: { id: expired } })).toBeNull();
+      expect((await deliveries(client, hook.id)).map((d) => d.id).sort()).toEqual([pending, recent].sort());
+    } finally {
+      keeper.kill('SIGKILL');
+    }
+  });
+
   it('checks the address again at delivery time: a worker without WEBHOOK_ALLOW_PRIVATE_URLS does not call loopback', async () => {
     const strictPrefix = `${process.env.REDIS_PREFIX}whstrict:`;
     const strictGateway = await startGateway(createGateway, { REDIS_PREFIX: strictPrefix, WEBHOOK_ALLOW_PRIVATE_URLS: 'true' });

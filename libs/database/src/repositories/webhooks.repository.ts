@@ -192,4 +192,23 @@ export class WebhooksRepository {
       UPDATE webhook_deliveries d SET updated_at = now() FROM stale WHERE d.id = stale.id RETURNING d.id`;
     return rows.map((row) => row.id);
   }
+
+  /**
+   * Retention: deletes, in batches of `batch`, the events recorded before `before` that have no
+   * delivery still pending, with their deliveries (the cascade); the number of events deleted.
+   * Several workers may run it at once: a row one of them deleted is simply not counted twice.
+   */
+  async deleteExpired(before: Date, batch = 1000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const ids = await this.prisma.webhookEvent.findMany({
+        where: { createdAt: { lt: before }, deliveries: { none: { status: 'pending' } } },
+        select: { id: true },
+        take: batch,
+      });
+      if (!ids.length) return deleted;
+      deleted += (await this.prisma.webhookEvent.deleteMany({ where: { id: { in: ids.map((row) => row.id) }, deliveries: { none: { status: 'pending' } } } })).count;
+      if (ids.length < batch) return deleted;
+    }
+  }
 }
