@@ -275,6 +275,34 @@ describe('the console at /console', () => {
     expect(await page.$$eval('.tree button', (buttons) => buttons.map((b) => b.textContent))).not.toContain('Old drafts');
   });
 
+  it('searches past the 1,000 diagrams it lists, through the API, which looks at all of them', async () => {
+    // 1,000 newer diagrams: 'Sketch' is no longer among the newest 1,000 the list reads.
+    const filler = (i: number) => ({ ownerId: key.ownerId, createdBy: key.userId, name: `Filler ${i}`, source: 'flowchart TD\n  A --> B', sourceFormat: 'mermaid', diagramType: 'flowchart' });
+    await testPrisma().diagram.createMany({ data: Array.from({ length: 1000 }, (_, i) => filler(i)) });
+    try {
+      // The API's q: any case, its LIKE wildcards taken literally.
+      expect((await api.get('/api/v1/diagrams?q=FILLER%2099&limit=100')).body.data.map((d: { name: string }) => d.name).sort()).toEqual(['Filler 99', ...Array.from({ length: 10 }, (_, i) => `Filler 99${i}`)].sort());
+      for (const wildcard of ['%25', '_', 'Fill_r']) expect((await api.get(`/api/v1/diagrams?q=${wildcard}`)).body.data).toEqual([]);
+      expect((await api.get(`/api/v1/diagrams?q=${'x'.repeat(201)}`)).body.error).toMatchObject({ code: 'invalid_parameter', param: 'q' });
+
+      await page.evaluate(() => (location.hash = '#/diagrams'));
+      await page.reload();
+      await page.waitForSelector('#list-note:not([hidden])');
+      expect((await rowNames()).length).toBe(1000);
+      expect(await text('#diagram-count')).toBe('1,000+ diagrams');
+      expect(await rowNames()).not.toContain('Sketch');
+      await page.type('#diagram-search', 'sketch');
+      await page.waitForFunction(() => [...document.querySelectorAll('tbody tr .name-link')].map((link) => link.textContent).join('|') === 'Sketch');
+      await shot('search-all');
+    } finally {
+      await testPrisma().diagram.deleteMany({ where: { ownerId: key.ownerId, name: { startsWith: 'Filler ' } } });
+      await page.$eval('#diagram-search', (input) => {
+        (input as HTMLInputElement).value = '';
+        input.dispatchEvent(new Event('input'));
+      });
+    }
+  });
+
   it('lists shares, copies a link and revokes one', async () => {
     await page.click('#tabs a[data-view="shares"]');
     // The diagrams' table until the shares' replaces it: wait for the shares' own rows.

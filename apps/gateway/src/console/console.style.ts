@@ -97,6 +97,7 @@ td.actions button { margin-left: 4px; }
 .name-link { font-weight: 600; color: var(--text); text-decoration: none; }
 .name-link:hover { color: var(--accent); text-decoration: underline; }
 .empty { padding: 28px; text-align: center; color: var(--muted); }
+.panel-note { margin: 0; padding: 8px 14px; font-size: 13px; border-bottom: 1px solid var(--border); }
 
 .editor-grid { display: grid; grid-template-columns: minmax(320px, 1fr) minmax(360px, 1.2fr); gap: 16px; flex: 1; min-height: 480px; }
 @media (max-width: 960px) { .editor-grid { grid-template-columns: 1fr; } }

@@ -50,4 +50,8 @@ export class ListDiagramsQueryDto extends ListQueryDto {
   @IsOptional()
   @IsUUID('all', { message: 'folder_id must be a UUID.' })
   folder_id?: string;
+
+  @ApiPropertyOptional({ maxLength: MAX_NAME_LENGTH, example: 'checkout', description: 'Only the diagrams whose name contains this text, in any case (`%` and `_` are plain characters).' })
+  @OptionalString('q', MAX_NAME_LENGTH)
+  q?: string;
 }

@@ -57,7 +57,7 @@ export class DiagramsService {
   async list(actor: KeyActor, query: ListDiagramsQueryDto) {
     const page = pageQuery('diagrams', query);
     if (query.folder_id) await this.visibleFolder(actor, query.folder_id);
-    const rows = await this.diagrams.list(actor.ownerId, { folderId: query.folder_id }, page);
+    const rows = await this.diagrams.list(actor.ownerId, { folderId: query.folder_id, nameContains: query.q || undefined }, page);
     return listResponse('diagrams', rows, page.limit, presentDiagram);
   }
 

@@ -2030,6 +2030,8 @@ export interface operations {
                 cursor?: string;
                 /** @description Only the diagrams of this folder. */
                 folder_id?: string;
+                /** @description Only the diagrams whose name contains this text, in any case (`%` and `_` are plain characters). */
+                q?: string;
             };
             header?: never;
             path?: never;

@@ -120,9 +120,11 @@ export class DiagramsRepository {
     { cache: false, maxBatchSize: 100 },
   );
 
-  async list(ownerId: string, filter: { folderId?: string | null }, page: PageQuery): Promise<Diagram[]> {
+  /** `nameContains`: a case-insensitive substring of the name, taken literally (Prisma's `contains` is a LIKE pattern: its wildcards are escaped here). */
+  async list(ownerId: string, filter: { folderId?: string | null; nameContains?: string }, page: PageQuery): Promise<Diagram[]> {
+    const name = filter.nameContains !== undefined ? { name: { contains: filter.nameContains.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' as const } } : {};
     return (await this.prisma.diagram.findMany({
-      where: { ownerId, ...(filter.folderId !== undefined ? { folderId: filter.folderId } : {}), ...afterPosition(page.after) },
+      where: { ownerId, ...(filter.folderId !== undefined ? { folderId: filter.folderId } : {}), ...name, ...afterPosition(page.after) },
       orderBy: NEWEST_FIRST,
       take: page.limit + 1,
     })) as Diagram[];

@@ -75,6 +75,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 /** Every page of a list, up to `max` items (the console filters and sorts what it has). */
 export async function listAll<T>(path: string, max = 1000): Promise<T[]> {
+  return (await listUpTo<T>(path, max)).items;
+}
+
+/** Up to `max` items of a list, newest first, and whether that was all of them. */
+export async function listUpTo<T>(path: string, max = 1000): Promise<{ items: T[]; complete: boolean }> {
   const items: T[] = [];
   let cursor: string | null = null;
   do {
@@ -83,7 +88,7 @@ export async function listAll<T>(path: string, max = 1000): Promise<T[]> {
     items.push(...page.data);
     cursor = page.has_more ? page.next_cursor : null;
   } while (cursor && items.length < max);
-  return items;
+  return { items, complete: cursor === null };
 }
 
 // ---- The API's resources, as far as the console reads them (docs/api.md "Resources") ----------

@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 /**
  * Diagrams: a folder tree, a list searched by name and sorted by name or last update, and the
- * editor with a live preview (POST /v1/beautify, debounced) that saves with PATCH. The list API
- * filters by folder only, so the console reads the owner's diagrams once and searches them here.
+ * editor with a live preview (POST /v1/beautify, debounced) that saves with PATCH. The console
+ * reads the owner's newest 1,000 diagrams once and searches and sorts them here; an owner with more
+ * searches through the API (`GET /v1/diagrams?q=`), which looks through all of them.
  */
-import { api, ApiFailure, Diagram, Folder, listAll, Render, Share, themes as listThemes } from './api';
+import { api, ApiFailure, Diagram, Folder, listAll, listUpTo, Render, Share, themes as listThemes } from './api';
 import { append, copyButton, dialog, h, icon, ICONS, showError, timeAgo, toast } from './dom';
 import type { Settings, ViewContext } from './main';
 
@@ -12,6 +13,9 @@ const PREVIEW_DEBOUNCE_MS = 400;
 
 /** The list's search and sort outlive a reload of the list (after a rename, a move, ...). */
 const listState = { search: '', sort: 'updated' as 'updated' | 'name' };
+
+/** The most diagrams the list reads at once; beyond it, a search asks the API (`q`). */
+const MAX_LISTED = 1000;
 
 /** Folders in tree order, each with its depth, for the tree and the folder pickers. */
 function folderTree(folders: Folder[]): Array<{ folder: Folder; depth: number }> {
@@ -45,8 +49,8 @@ function formatPicker(id: string, settings: Settings, selected = 'mermaid'): HTM
 
 export async function diagramsView(context: ViewContext): Promise<void> {
   const { view, settings } = context;
-  const [diagrams, folders] = await Promise.all([
-    listAll<Diagram>('/diagrams'),
+  const [{ items: diagrams, complete }, folders] = await Promise.all([
+    listUpTo<Diagram>('/diagrams', MAX_LISTED),
     // A key without folders:read still sees its diagrams, without the tree.
     listAll<Folder>('/folders').catch(() => null),
   ]);
@@ -79,13 +83,35 @@ export async function diagramsView(context: ViewContext): Promise<void> {
   const body = h('tbody');
   const table = h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'Type'), h('th', { scope: 'col' }, 'Folder'), h('th', { scope: 'col' }, 'Updated'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))), body);
   const empty = h('p', { class: 'empty' });
-  const inFolder = diagrams.filter((d) => (selected === '' ? true : selected === 'root' ? d.folder_id === null : d.folder_id === selected));
+  const inSelected = (d: Diagram) => (selected === '' ? true : selected === 'root' ? d.folder_id === null : d.folder_id === selected);
+  const inFolder = diagrams.filter(inSelected);
+  // More diagrams than the console lists: a search asks the API, which looks through all of them.
+  const note = h('p', { class: 'muted panel-note', id: 'list-note', hidden: complete }, `Showing the ${MAX_LISTED.toLocaleString('en')} most recently created diagrams; a search looks through all of them.`);
+  let found: { needle: string; diagrams: Diagram[] } | null = null;
+  let searching = 0;
+  let searchTimer: number | undefined;
+  const searchServer = (needle: string) => {
+    const mine = ++searching;
+    const folder = selected && selected !== 'root' ? `&folder_id=${encodeURIComponent(selected)}` : '';
+    listUpTo<Diagram>(`/diagrams?q=${encodeURIComponent(needle)}${folder}`, MAX_LISTED)
+      .then(({ items }) => {
+        if (mine !== searching || !context.current()) return;
+        found = { needle, diagrams: items.filter(inSelected) };
+        draw();
+      })
+      .catch((error: unknown) => showError(view, error));
+  };
 
   const draw = () => {
     listState.search = search.value;
     listState.sort = sort.value as 'updated' | 'name';
     const needle = search.value.trim().toLowerCase();
-    const shown = inFolder
+    if (!complete && needle && found?.needle !== needle) {
+      clearTimeout(searchTimer);
+      searchTimer = window.setTimeout(() => searchServer(needle), 250);
+    }
+    const pool = !complete && needle && found?.needle === needle ? found.diagrams : inFolder;
+    const shown = pool
       .filter((d) => d.name.toLowerCase().includes(needle))
       .sort((a, b) => (listState.sort === 'name' ? a.name.localeCompare(b.name) : Date.parse(b.updated_at) - Date.parse(a.updated_at)));
     body.replaceChildren(
@@ -122,11 +148,12 @@ export async function diagramsView(context: ViewContext): Promise<void> {
     : [];
   const list = h('section', { class: 'panel', 'aria-labelledby': 'list-title' },
     h('div', { class: 'toolbar' }, h('h2', { id: 'list-title', class: 'visually-hidden' }, title), search, sort),
+    note,
     table,
     empty,
   );
   view.replaceChildren(
-    h('div', { class: 'page-head' }, h('h1', {}, title), h('span', { class: 'muted' }, `${inFolder.length} diagram${inFolder.length === 1 ? '' : 's'}`), h('span', { class: 'spacer' }), ...folderActions, create),
+    h('div', { class: 'page-head' }, h('h1', {}, title), h('span', { class: 'muted', id: 'diagram-count' }, `${inFolder.length.toLocaleString('en')}${complete ? '' : '+'} diagram${inFolder.length === 1 && complete ? '' : 's'}`), h('span', { class: 'spacer' }), ...folderActions, create),
     h('div', { class: 'workspace' }, aside, list),
   );
   draw();
