@@ -163,6 +163,7 @@ export function createMcpServer({ client, publicUrl, generationTimeoutMs = 120_0
         'Pass next_cursor back as cursor for the next page while has_more is true.',
       inputSchema: {
         folder_id: z.string().optional().describe('Only the diagrams of this folder.'),
+        q: z.string().max(200).optional().describe('Only the diagrams whose name contains this text, in any case.'),
         limit: z.number().int().min(1).max(100).default(20).describe('Diagrams per page, 1 to 100.'),
         cursor: z.string().optional().describe('next_cursor of the previous page.'),
       },

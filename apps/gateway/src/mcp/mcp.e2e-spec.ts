@@ -107,6 +107,11 @@ describe('the MCP server, through the SDK client over stdio and Streamable HTTP'
 
       const page = jsonOf(await call('list_diagrams', { limit: 100 }));
       expect(page.data).toContainEqual({ id: created.id, name: 'Checkout', source_format: 'mermaid', diagram_type: 'flowchart', folder_id: null, updated_at: created.updated_at });
+      // By name, in any case (the other transport's run saved a 'Checkout' too).
+      const named = jsonOf(await call('list_diagrams', { q: 'CHECKOUT' })).data as Array<{ id: string; name: string }>;
+      expect(named.map((d) => d.id)).toContain(created.id);
+      expect(named.map((d) => d.name)).toEqual(named.map(() => 'Checkout'));
+      expect(jsonOf(await call('list_diagrams', { q: 'no diagram is called this' })).data).toEqual([]);
 
       const updated = jsonOf(await call('save_diagram', { id: created.id, source: 'sequenceDiagram\n  Cart->>Pay: total' }));
       expect(updated).toMatchObject({ id: created.id, name: 'Checkout', diagram_type: 'sequence' });
