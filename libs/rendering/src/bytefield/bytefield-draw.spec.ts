@@ -1,26 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertSafeSvg } from '../svg/finish-svg';
-import { sanitizeSvg } from '../svg/sanitize-svg';
-import { THEME_DEFINITIONS, themePalette, type ThemeDefinition } from '../themes';
-import { ThreadPool } from '../thread/thread-pool';
+import { THEME_DEFINITIONS, themePalette } from '../themes';
 import { textsOf, unsafeTags } from '../../test/draw-checks';
+import { scriptDraws } from '../../test/script-draws';
 
 const CORPUS = join(__dirname, '../../test/corpus/bytefield');
 
 describe('bytefield draw (in a script thread)', () => {
-  const pool = new ThreadPool({ threads: 1 });
-  afterAll(() => pool.close());
-  const soon = () => ({ runMs: 20_000 });
-  const draw = (source: string, theme: ThemeDefinition = THEME_DEFINITIONS.light) => pool.draw('bytefield', source, themePalette(theme), soon());
-  /** Drawn, then through the SVG step and the last safety check, as every drawing is served. */
-  async function safe(source: string, theme: ThemeDefinition = THEME_DEFINITIONS.light): Promise<{ svg: string; diagramType: string }> {
-    const result = await draw(source, theme);
-    if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-    const { svg } = sanitizeSvg(result.value.svg, { optimise: false });
-    assertSafeSvg(svg);
-    return { svg, diagramType: result.value.diagramType };
-  }
+  const { draw, safe } = scriptDraws('bytefield');
 
   const SAMPLE = `(defattrs :bg-green {:fill "#a0ffa0"})
   (draw-column-headers)
