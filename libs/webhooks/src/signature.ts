@@ -19,8 +19,14 @@ export function signatureHeader(body: string, secrets: string | readonly string[
   return [`t=${timestampSeconds}`, ...v1].join(',');
 }
 
+type RotatedEndpoint = { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null };
+
+/** Until when the secret replaced by the last rotation still signs (null: it no longer does). */
+export function previousSecretExpiry(endpoint: RotatedEndpoint, now: number): Date | null {
+  return endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now ? endpoint.previousSecretExpiresAt : null;
+}
+
 /** The secrets a delivery is signed with at `now`: the endpoint's, then the rotated one while it lasts. */
-export function signingSecrets(endpoint: { secret: string; previousSecret: string | null; previousSecretExpiresAt: Date | null }, now: number): string[] {
-  const previous = endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > now ? [endpoint.previousSecret] : [];
-  return [endpoint.secret, ...previous];
+export function signingSecrets(endpoint: RotatedEndpoint, now: number): string[] {
+  return previousSecretExpiry(endpoint, now) && endpoint.previousSecret ? [endpoint.secret, endpoint.previousSecret] : [endpoint.secret];
 }

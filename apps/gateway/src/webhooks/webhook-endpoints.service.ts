@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { WebhookDelivery, WebhookEndpoint, WebhookEndpointChanges, WebhooksRepository } from '@flowsmith/database';
-import { AddressPolicy, checkWebhookUrl, newDeliveryId, newWebhookId, newWebhookSecret, systemResolver, UnsafeWebhookUrlError, WebhookEvents } from '@flowsmith/webhooks';
+import { AddressPolicy, checkWebhookUrl, newDeliveryId, newWebhookId, newWebhookSecret, previousSecretExpiry, systemResolver, UnsafeWebhookUrlError, WebhookEvents } from '@flowsmith/webhooks';
 import type { KeyActor } from '../auth/actor';
 import { invalidParameter, notFound } from '../common/api-error';
 import { GatewayConfig } from '../common/gateway-config';
@@ -17,7 +17,7 @@ export function presentWebhookEndpoint(endpoint: WebhookEndpoint) {
     enabled: endpoint.enabled,
     disabled_reason: endpoint.disabledReason,
     organization_id: endpoint.organizationId,
-    previous_secret_expires_at: endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt.getTime() > Date.now() ? timestamp(endpoint.previousSecretExpiresAt) : null,
+    previous_secret_expires_at: timestamp(previousSecretExpiry(endpoint, Date.now())),
     created_at: timestamp(endpoint.createdAt),
     updated_at: timestamp(endpoint.updatedAt),
   };
